@@ -8,8 +8,6 @@ import (
 // L16 stores 16-bit little-endian linear PCM: lossless, 128 kbit/s.
 type L16 struct{}
 
-func init() { register(L16{}) }
-
 // Name returns "l16".
 func (L16) Name() string { return "l16" }
 
