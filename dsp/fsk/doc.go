@@ -1,0 +1,41 @@
+// Package fsk is the binary frequency-shift-keyed modem of on-hook caller
+// ID: Bell 202 (Telcordia GR-30, TIA-716) and ITU-T V.23 as used by
+// ETSI EN 300 659-1, both at 1200 baud on 8 kHz samples (dsp.Rate).
+//
+// # Concepts
+//
+// A Params names a physical layer: the mark (binary 1) and space (binary 0)
+// frequencies and the baud rate. Bell202 and V23 are the two in use; tests
+// build off-nominal ones (carrier or baud ±1 %) the same way.
+//
+// A Modulator is a phase-continuous transmitter with fractional bit timing:
+// a bit lasts exactly dsp.Rate/Baud samples on average (6⅔ at 1200 baud) and
+// the frequency changes at the bit boundary's exact instant, inside a sample
+// if need be, so the waveform is what an analogue modem would have drawn.
+//
+// A Demodulator turns samples back into asynchronous bytes (one start bit,
+// eight data bits LSB first, one or more stop bits). It mixes the signal
+// down around the centre frequency (Mark+Space)/2, low-pass filters it,
+// measures the instantaneous frequency with a quadrature discriminator and
+// slices at the centre; a UART state machine resynchronises on every start
+// bit's leading edge and samples each bit at its middle. Each Byte carries
+// the sample position of its start bit, whether the stop bit was missing,
+// how many idle mark bits came before it and the mean frequency of that
+// idle run, from which a caller can tell Bell 202 (mark 1200 Hz) from V.23
+// (mark 1300 Hz).
+//
+// # Caveats
+//
+// Bell 202 and V.23 share the centre frequency 1700 Hz, so either
+// Demodulator also decodes the other's signal; tell them apart by
+// Byte.MarkHz, not by which demodulator produced bytes.
+//
+// The Demodulator has a squelch: below about −48 dBm0 (GR-30 requires
+// rejecting −48.2 dBm) it reports no bytes and forgets the idle run.
+//
+// The Demodulator frames any signal it is given, noise included; deciding
+// whether bytes are data is the job of the protocol above (dsp/callerid
+// looks for the channel-seizure and mark preamble and checks a checksum).
+//
+// NTT J-CLIP (7 data bits plus parity) is not framed here yet.
+package fsk
