@@ -1,0 +1,49 @@
+# linetap — see README.md. Every target works from a fresh clone with Go
+# installed; `make test` is what CI runs.
+
+GO      ?= go
+BIN     := bin
+VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -X main.version=$(VERSION)
+PKGS    := ./...
+
+.PHONY: all build run test check bench cross fuzz clean
+
+all: build
+
+build:
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/linetapd ./cmd/linetap
+
+# Runs the appliance on the simulated line bank; the web UI's URL is printed.
+run: build
+	./$(BIN)/linetapd --data ./data
+
+# The whole suite, with the race detector, after the static checks.
+test: check
+	$(GO) test -race -count=1 $(PKGS)
+
+check:
+	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
+	if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
+	$(GO) vet $(PKGS)
+
+# Benchmarks; the figures go into BENCHMARKS.md.
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+
+# Every fuzz target for FUZZTIME each (default 10s).
+FUZZTIME ?= 10s
+fuzz:
+	@for pkg in $$($(GO) list $(PKGS)); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+# ARM builds of everything that needs no cgo.
+cross:
+	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/ ./cmd/linetapd ./cmd/linetap
+	GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-armv7/ ./cmd/linetapd ./cmd/linetap
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,245 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/sim"
+	"github.com/linetap/linetap/hw/wavfile"
+	"github.com/linetap/linetap/storage"
+	"github.com/linetap/linetap/web"
+)
+
+// version is stamped by the build (-ldflags "-X main.version=...").
+var version = "dev"
+
+// SocketName is the control socket in the data directory, through which
+// the linetap CLI reaches a running daemon.
+const SocketName = "linetapd.sock"
+
+type flags struct {
+	config      string
+	data        string
+	listen      string
+	sim         bool
+	speed       float64
+	printConfig bool
+	logJSON     bool
+}
+
+func parseFlags(args []string, stderr io.Writer) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("linetapd", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&f.config, "config", "", "JSON config file (default: built-in defaults, see docs/config.md)")
+	fs.StringVar(&f.data, "data", "", "data directory (overrides the config's data)")
+	fs.StringVar(&f.listen, "listen", "", "web UI address host:port (overrides the config's listen)")
+	fs.BoolVar(&f.sim, "sim", false, "record the simulated line bank whatever the config says")
+	fs.Float64Var(&f.speed, "sim-speed", -1, "simulator speed: 1 real time, 0 as fast as possible (overrides source.speed)")
+	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective config as JSON and exit")
+	fs.BoolVar(&f.logJSON, "log-json", false, "log as JSON lines instead of text")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if fs.NArg() > 0 {
+		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return f, nil
+}
+
+func loadConfig(f flags) (linetap.Config, error) {
+	cfg := linetap.DefaultConfig()
+	if f.config != "" {
+		fh, err := os.Open(f.config)
+		if err != nil {
+			return cfg, err
+		}
+		defer fh.Close()
+		if cfg, err = linetap.LoadConfig(fh); err != nil {
+			return cfg, fmt.Errorf("%s: %w", f.config, err)
+		}
+	}
+	if f.data != "" {
+		cfg.Data = f.data
+	}
+	if f.listen != "" {
+		cfg.Listen = f.listen
+	}
+	if f.sim {
+		cfg.Source.Kind = "sim"
+	}
+	if f.speed >= 0 {
+		cfg.Source.Speed = f.speed
+	}
+	return cfg, cfg.Validate()
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f, err := parseFlags(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	cfg, err := loadConfig(f)
+	if err != nil {
+		return err
+	}
+	if f.printConfig {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(cfg)
+	}
+	var h slog.Handler = slog.NewTextHandler(stderr, nil)
+	if f.logJSON {
+		h = slog.NewJSONHandler(stderr, nil)
+	}
+	log := slog.New(h)
+
+	store, err := storage.Open(cfg.Data, storage.Options{Timeout: time.Second, Logger: log})
+	if err != nil {
+		if errors.Is(err, storage.ErrLocked) {
+			return fmt.Errorf("data directory %s is in use by another linetapd: %w", cfg.Data, err)
+		}
+		return err
+	}
+	defer func() {
+		if cerr := store.Close(); cerr != nil {
+			log.Error("closing store", "err", cerr)
+		}
+	}()
+	for _, id := range store.Recovered() {
+		log.Warn("call was interrupted by a crash or power cut; kept up to its last committed second", "call", id)
+	}
+
+	src, sensor, err := openSource(cfg)
+	if err != nil {
+		return err
+	}
+	eng, err := linetap.New(linetap.Options{Config: cfg, Source: src, Sensor: sensor, Store: store, Logger: log})
+	if err != nil {
+		src.Close()
+		if sensor != nil {
+			sensor.Close()
+		}
+		return err
+	}
+	srv, err := web.New(web.Options{Calls: store, Live: eng, NotFound: storage.ErrNotFound, Logger: log, Version: version})
+	if err != nil {
+		return err
+	}
+
+	// Listen before recording, so a port in use fails at once.
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("web UI: %w", err)
+	}
+	sockPath := filepath.Join(cfg.Data, SocketName)
+	if err := os.Remove(sockPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	uln, err := net.Listen("unix", sockPath)
+	if err != nil {
+		ln.Close()
+		return fmt.Errorf("control socket: %w", err)
+	}
+	if err := os.Chmod(sockPath, 0o600); err != nil {
+		return fmt.Errorf("control socket: %w", err)
+	}
+	httpSrv := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	sockSrv := &http.Server{Handler: srv.APIHandler(), ReadHeaderTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	serve := func(s *http.Server, l net.Listener, what string) {
+		defer wg.Done()
+		if err := s.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error("server stopped", "server", what, "err", err)
+		}
+	}
+	wg.Add(2)
+	go serve(httpSrv, ln, "web")
+	go serve(sockSrv, uln, "socket")
+	fmt.Fprintf(stdout, "linetapd %s: recording %d lines (%s source) into %s\n", version, len(cfg.Lines), cfg.Source.Kind, cfg.Data)
+	fmt.Fprintf(stdout, "linetapd: web UI at http://%s/\n", ln.Addr())
+
+	// Phase one: recording stops and every call in progress is committed.
+	runErr := eng.Run(ctx)
+	// Phase two: the servers finish their requests.
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for _, s := range []*http.Server{httpSrv, sockSrv} {
+		if err := s.Shutdown(sctx); err != nil {
+			log.Warn("server shutdown", "err", err)
+			s.Close()
+		}
+	}
+	wg.Wait()
+	os.Remove(sockPath)
+	if runErr != nil {
+		return runErr
+	}
+	log.Info("stopped", "stats", fmt.Sprintf("%+v", eng.Stats()))
+	return nil
+}
+
+// openSource builds the audio source and line sensor the config names.
+func openSource(cfg linetap.Config) (hw.AudioSource, hw.LineSensor, error) {
+	channels := 0
+	for _, l := range cfg.Lines {
+		channels = max(channels, l.Channel+1)
+	}
+	var sleep func(time.Duration)
+	if s := cfg.Source.Speed; s > 0 && s != 1 {
+		sleep = func(d time.Duration) { time.Sleep(time.Duration(float64(d) / s)) }
+	}
+	switch cfg.Source.Kind {
+	case "sim":
+		sc := sim.DefaultScenario()
+		if cfg.Source.Scenario != "" {
+			fh, err := os.Open(cfg.Source.Scenario)
+			if err != nil {
+				return nil, nil, fmt.Errorf("source.scenario: %w", err)
+			}
+			sc, err = sim.ParseScenario(fh)
+			fh.Close()
+			if err != nil {
+				return nil, nil, fmt.Errorf("source.scenario: %s: %w", cfg.Source.Scenario, err)
+			}
+		}
+		bank, err := sim.New(sc, sim.Options{
+			Lines:    channels,
+			Seed:     cfg.Source.Seed,
+			Realtime: cfg.Source.Speed > 0,
+			Sleep:    sleep,
+			Loop:     cfg.Source.Scenario == "",
+		})
+		if err != nil {
+			return nil, nil, fmt.Errorf("source: %w", err)
+		}
+		return bank, bank, nil
+	case "wavfile":
+		src, err := wavfile.Open(cfg.Source.File, wavfile.Options{
+			Realtime: cfg.Source.Speed > 0, Sleep: sleep, EventsPath: cfg.Source.Events})
+		if err != nil {
+			return nil, nil, fmt.Errorf("source: %w", err)
+		}
+		if cfg.Source.Events == "" {
+			return src, nil, nil
+		}
+		return src, src, nil
+	}
+	return nil, nil, fmt.Errorf("source.kind: %q unknown", cfg.Source.Kind)
+}

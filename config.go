@@ -1,0 +1,373 @@
+package linetap
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/linetap/linetap/dsp/codec"
+)
+
+// Errors of the engine and its configuration.
+var (
+	// ErrConfig is wrapped by every configuration error (a *ConfigError).
+	ErrConfig = errors.New("config")
+	// ErrFormat is returned when the audio source's format does not suit the
+	// configuration (a channel beyond the source, an unsupported rate).
+	ErrFormat = errors.New("audio format")
+)
+
+// ConfigError is a refused configuration value; Field is its path, as in
+// "lines[2].channel".
+type ConfigError struct {
+	Field string
+	Msg   string
+}
+
+// Error returns "config: FIELD: MSG".
+func (e *ConfigError) Error() string { return "config: " + e.Field + ": " + e.Msg }
+
+// Unwrap makes errors.Is(err, ErrConfig) true.
+func (e *ConfigError) Unwrap() error { return ErrConfig }
+
+// Duration is a time.Duration written as "2s" or "150ms" in the config file.
+type Duration time.Duration
+
+// MarshalJSON writes the duration as a string.
+func (d Duration) MarshalJSON() ([]byte, error) { return json.Marshal(time.Duration(d).String()) }
+
+// UnmarshalJSON reads a duration string.
+func (d *Duration) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("want a duration string such as \"2s\", got %s", b)
+	}
+	v, err := time.ParseDuration(s)
+	if err != nil {
+		return fmt.Errorf("bad duration %q", s)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Config is the whole configuration of a recorder. The zero values of its
+// fields are filled from DefaultConfig by LoadConfig.
+type Config struct {
+	// Listen is the web UI's address.
+	Listen string `json:"listen"`
+	// Data is the data directory (recordings, index, keys).
+	Data string `json:"data"`
+	// PreRoll is how much audio before a call's trigger is kept.
+	PreRoll Duration `json:"preroll"`
+	// PostRoll is how much audio after a call's end is kept.
+	PostRoll Duration `json:"postroll"`
+	// CommitInterval is the most audio that a power cut may lose.
+	CommitInterval Duration `json:"commit_interval"`
+	// Source is where audio and line events come from.
+	Source SourceConfig `json:"source"`
+	// Lines are the phone lines, in order; a line's index is its number.
+	Lines []LineConfig `json:"lines"`
+}
+
+// SourceConfig chooses the audio and line-state backends.
+type SourceConfig struct {
+	// Kind is "sim" (the simulated line bank) or "wavfile".
+	Kind string `json:"kind"`
+	// Scenario is a sim scenario file ("" = the built-in looping demo).
+	Scenario string `json:"scenario,omitempty"`
+	// Seed seeds the simulator.
+	Seed int64 `json:"seed,omitempty"`
+	// Speed runs the simulator faster than real time (1 = real time, 0 =
+	// as fast as possible, for tests and benchmarks).
+	Speed float64 `json:"speed"`
+	// File is the WAV replayed by the wavfile source.
+	File string `json:"file,omitempty"`
+	// Events is an optional line-event sidecar for the wavfile source.
+	Events string `json:"events,omitempty"`
+}
+
+// LineConfig is one phone line.
+type LineConfig struct {
+	// Name is what people see ("Reception").
+	Name string `json:"name"`
+	// Number is the line's own phone number, for display.
+	Number string `json:"number,omitempty"`
+	// Channel is the sound-card channel the line's tap feeds (0-based).
+	Channel int `json:"channel"`
+	// Trigger starts and ends recordings: "hook", "vox" or "always".
+	Trigger Trigger `json:"trigger"`
+	// Codec stores the audio: "pcmu", "pcma" or "l16".
+	Codec string `json:"codec"`
+	// VOXThreshold is the level (dBm0) above which VOX hears voice.
+	VOXThreshold float64 `json:"vox_threshold_dbm0"`
+	// VOXHangover is how long VOX keeps recording after voice stops.
+	VOXHangover Duration `json:"vox_hangover"`
+	// MaxCall splits an always-on recording into calls of this length.
+	MaxCall Duration `json:"max_call"`
+	// Disabled lines are not recorded.
+	Disabled bool `json:"disabled,omitempty"`
+}
+
+// DefaultLine is the configuration a line gets for every field left out.
+func DefaultLine(i int) LineConfig {
+	return LineConfig{
+		Name:         fmt.Sprintf("Line %d", i+1),
+		Channel:      i,
+		Trigger:      TriggerHook,
+		Codec:        "pcmu",
+		VOXThreshold: -45,
+		VOXHangover:  Duration(4 * time.Second),
+		MaxCall:      Duration(time.Hour),
+	}
+}
+
+// DefaultConfig is the documented default: four simulated lines recorded
+// on hook state in G.711 µ-law, the web UI on localhost.
+func DefaultConfig() Config {
+	c := Config{
+		Listen:         "127.0.0.1:8080",
+		Data:           "./data",
+		PreRoll:        Duration(2 * time.Second),
+		PostRoll:       Duration(1 * time.Second),
+		CommitInterval: Duration(time.Second),
+		Source:         SourceConfig{Kind: "sim", Seed: 1, Speed: 1},
+	}
+	for i := 0; i < 4; i++ {
+		c.Lines = append(c.Lines, DefaultLine(i))
+	}
+	return c
+}
+
+// LoadConfig reads a JSON config. Fields left out keep DefaultConfig's
+// values (a line's left-out fields get DefaultLine's); an unknown key, a
+// value of the wrong type or one out of range is a *ConfigError naming it.
+func LoadConfig(r io.Reader) (Config, error) {
+	raw, err := io.ReadAll(r)
+	if err != nil {
+		return Config{}, fmt.Errorf("config: read: %w", err)
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return Config{}, &ConfigError{Field: "(file)", Msg: jsonErr(raw, err)}
+	}
+	if err := checkKeys(tree, reflect.TypeOf(Config{}), ""); err != nil {
+		return Config{}, err
+	}
+	c := DefaultConfig()
+	// Lines are given in full or not at all; each given line starts from
+	// its defaults.
+	if m, ok := tree.(map[string]any); ok {
+		if ls, ok := m["lines"].([]any); ok {
+			c.Lines = make([]LineConfig, len(ls))
+			for i := range ls {
+				c.Lines[i] = DefaultLine(i)
+			}
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := dec.Decode(&c); err != nil {
+		var ut *json.UnmarshalTypeError
+		if errors.As(err, &ut) {
+			return Config{}, &ConfigError{Field: ut.Field, Msg: fmt.Sprintf("want %s, got JSON %s", ut.Type, ut.Value)}
+		}
+		return Config{}, &ConfigError{Field: "(file)", Msg: err.Error()}
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// jsonErr turns a syntax error's offset into a line number.
+func jsonErr(raw []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + bytes.Count(raw[:min(int(se.Offset), len(raw))], []byte("\n"))
+		return fmt.Sprintf("line %d: %v", line, se)
+	}
+	return err.Error()
+}
+
+var durationType = reflect.TypeOf(Duration(0))
+
+// checkKeys refuses keys of the JSON tree that t has no field for, and
+// values of the wrong JSON type, naming the path of each.
+func checkKeys(v any, t reflect.Type, path string) error {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	want := func(what string) error {
+		b, _ := json.Marshal(v)
+		return &ConfigError{Field: path, Msg: fmt.Sprintf("want %s, got %s", what, b)}
+	}
+	if v == nil {
+		return nil // null leaves the default
+	}
+	if t == durationType {
+		s, ok := v.(string)
+		if !ok {
+			return want("a duration string such as \"2s\"")
+		}
+		if _, err := time.ParseDuration(s); err != nil {
+			return &ConfigError{Field: path, Msg: fmt.Sprintf("bad duration %q (want e.g. \"2s\" or \"150ms\")", s)}
+		}
+		return nil
+	}
+	switch t.Kind() {
+	case reflect.String:
+		if _, ok := v.(string); !ok {
+			return want("a string")
+		}
+	case reflect.Bool:
+		if _, ok := v.(bool); !ok {
+			return want("true or false")
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		f, ok := v.(float64)
+		if !ok || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+			return want("a whole number")
+		}
+	case reflect.Float32, reflect.Float64:
+		if _, ok := v.(float64); !ok {
+			return want("a number")
+		}
+	case reflect.Slice:
+		a, ok := v.([]any)
+		if !ok {
+			return want("a list")
+		}
+		for i, e := range a {
+			if err := checkKeys(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); err != nil {
+				return err
+			}
+		}
+	case reflect.Struct:
+		m, ok := v.(map[string]any)
+		if !ok {
+			if path == "" {
+				path = "(file)"
+			}
+			return want("an object")
+		}
+		fields := map[string]reflect.Type{}
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if name == "" || name == "-" {
+				continue
+			}
+			fields[name] = f.Type
+		}
+		keys := make([]string, 0, len(m))
+		for k := range m {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			ft, ok := fields[k]
+			if !ok {
+				known := make([]string, 0, len(fields))
+				for n := range fields {
+					known = append(known, n)
+				}
+				sort.Strings(known)
+				return &ConfigError{Field: p, Msg: "unknown key (known: " + strings.Join(known, ", ") + ")"}
+			}
+			if err := checkKeys(m[k], ft, p); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Validate checks every value and returns the first *ConfigError.
+func (c *Config) Validate() error {
+	bad := func(field, format string, a ...any) error {
+		return &ConfigError{Field: field, Msg: fmt.Sprintf(format, a...)}
+	}
+	if c.Listen == "" {
+		return bad("listen", "empty (want host:port)")
+	}
+	if c.Data == "" {
+		return bad("data", "empty (want a directory)")
+	}
+	if c.PreRoll < 0 || c.PreRoll > Duration(30*time.Second) {
+		return bad("preroll", "%v out of range 0s..30s", time.Duration(c.PreRoll))
+	}
+	if c.PostRoll < 0 || c.PostRoll > Duration(30*time.Second) {
+		return bad("postroll", "%v out of range 0s..30s", time.Duration(c.PostRoll))
+	}
+	if c.CommitInterval < Duration(100*time.Millisecond) || c.CommitInterval > Duration(time.Second) {
+		return bad("commit_interval", "%v out of range 100ms..1s", time.Duration(c.CommitInterval))
+	}
+	switch c.Source.Kind {
+	case "sim":
+		if c.Source.Speed < 0 || c.Source.Speed > 1000 {
+			return bad("source.speed", "%v out of range 0..1000", c.Source.Speed)
+		}
+	case "wavfile":
+		if c.Source.File == "" {
+			return bad("source.file", "empty: the wavfile source needs a WAV file")
+		}
+		if c.Source.Speed < 0 || c.Source.Speed > 1000 {
+			return bad("source.speed", "%v out of range 0..1000", c.Source.Speed)
+		}
+	default:
+		return bad("source.kind", "%q unknown (want sim or wavfile)", c.Source.Kind)
+	}
+	if len(c.Lines) == 0 {
+		return bad("lines", "no lines configured")
+	}
+	if len(c.Lines) > 64 {
+		return bad("lines", "%d lines, at most 64", len(c.Lines))
+	}
+	names := map[string]int{}
+	chans := map[int]int{}
+	for i, l := range c.Lines {
+		f := fmt.Sprintf("lines[%d]", i)
+		if strings.TrimSpace(l.Name) == "" {
+			return bad(f+".name", "empty")
+		}
+		if j, dup := names[l.Name]; dup {
+			return bad(f+".name", "%q used twice (also lines[%d])", l.Name, j)
+		}
+		names[l.Name] = i
+		if l.Channel < 0 || l.Channel > 63 {
+			return bad(f+".channel", "%d out of range 0..63", l.Channel)
+		}
+		if j, dup := chans[l.Channel]; dup {
+			return bad(f+".channel", "channel %d used twice (also lines[%d])", l.Channel, j)
+		}
+		chans[l.Channel] = i
+		switch l.Trigger {
+		case TriggerHook, TriggerVOX, TriggerAlways:
+		default:
+			return bad(f+".trigger", "%q unknown (want hook, vox or always)", l.Trigger)
+		}
+		if _, err := codec.Lookup(l.Codec); err != nil {
+			return bad(f+".codec", "%q unknown (want one of %s)", l.Codec, strings.Join(codec.Names(), ", "))
+		}
+		if l.VOXThreshold < -70 || l.VOXThreshold > 0 {
+			return bad(f+".vox_threshold_dbm0", "%v out of range -70..0", l.VOXThreshold)
+		}
+		if l.VOXHangover < Duration(100*time.Millisecond) || l.VOXHangover > Duration(time.Minute) {
+			return bad(f+".vox_hangover", "%v out of range 100ms..1m", time.Duration(l.VOXHangover))
+		}
+		if l.MaxCall < Duration(time.Minute) || l.MaxCall > Duration(24*time.Hour) {
+			return bad(f+".max_call", "%v out of range 1m..24h", time.Duration(l.MaxCall))
+		}
+	}
+	return nil
+}

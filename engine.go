@@ -1,0 +1,386 @@
+package linetap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/hw"
+)
+
+// BlockFrames is the number of frames the engine reads at once (20 ms).
+const BlockFrames = 160
+
+// Options are the engine's collaborators.
+type Options struct {
+	Config Config
+	Source hw.AudioSource
+	// Sensor may be nil when no line has a hook trigger.
+	Sensor hw.LineSensor
+	Store  Store
+	// Now gives the wall-clock time that anchors sample positions (nil =
+	// time.Now). Tests inject a fixed clock.
+	Now    func() time.Time
+	Logger *slog.Logger
+}
+
+// Engine records calls from an audio source and a line sensor.
+type Engine struct {
+	cfg    Config
+	src    hw.AudioSource
+	sensor hw.LineSensor
+	store  Store
+	now    func() time.Time
+	log    *slog.Logger
+	rate   int
+
+	lines []*line
+	buf   []int16 // interleaved block
+
+	// Time anchor: wall(pos) = wall0 + (pos−pos0)/rate, set at the first block.
+	wall0      time.Time
+	anchor     bool
+	pos        int64         // position of the next block's first frame
+	blockAt    time.Duration // capture time of the current block
+	blockAtPos int64
+
+	pending []placedEvent // sensor events not yet applied, by position
+	placed  []placedEvent // scratch: this block's events, by position
+
+	// Commit pipeline: the engine fills cur; the writer commits the other.
+	cur        *Batch
+	spare      *Batch
+	nextCommit int64
+	writes     chan *Batch
+	written    chan *Batch
+	writerErr  error
+	commitErr  chan error
+
+	live     liveHub
+	lastLive int64
+
+	statsMu sync.Mutex
+	stats   Stats
+}
+
+// Stats are counters for the system page and benchmarks.
+type Stats struct {
+	Frames     int64 // frames processed
+	Calls      int64 // calls started
+	Commits    int64 // batches committed
+	CommitErrs int64 // batches that failed to commit
+	LateEvents int64 // sensor events older than the pre-roll buffer
+}
+
+type placedEvent struct {
+	pos  int64
+	line int
+	kind eventKind
+	// payload
+	sensor hw.EventKind
+	digit  byte
+	end    int64 // digits: the first sample after the key press
+	cid    CallerID
+	cidErr error
+}
+
+type eventKind uint8
+
+const (
+	evSensor eventKind = iota
+	evDigit
+	evCallerID
+	evBusy
+	evVoiceOn
+	evVoiceOff
+)
+
+// New checks the configuration against the source and builds an engine.
+func New(opt Options) (*Engine, error) {
+	if err := opt.Config.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Source == nil || opt.Store == nil {
+		return nil, errors.New("linetap: New needs a Source and a Store")
+	}
+	f := opt.Source.Format()
+	if err := f.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrFormat, err)
+	}
+	if f.Rate != dsp.Rate {
+		return nil, fmt.Errorf("%w: source runs at %d Hz; the engine needs %d Hz", ErrFormat, f.Rate, dsp.Rate)
+	}
+	e := &Engine{
+		cfg:       opt.Config,
+		src:       opt.Source,
+		sensor:    opt.Sensor,
+		store:     opt.Store,
+		now:       opt.Now,
+		log:       opt.Logger,
+		rate:      f.Rate,
+		buf:       make([]int16, BlockFrames*f.Channels),
+		cur:       newBatch(len(opt.Config.Lines)),
+		spare:     newBatch(len(opt.Config.Lines)),
+		writes:    make(chan *Batch),
+		written:   make(chan *Batch, 1),
+		commitErr: make(chan error, 1),
+	}
+	if e.now == nil {
+		e.now = time.Now
+	}
+	if e.log == nil {
+		e.log = slog.New(slog.DiscardHandler)
+	}
+	for i, lc := range opt.Config.Lines {
+		if lc.Channel >= f.Channels {
+			return nil, &ConfigError{Field: fmt.Sprintf("lines[%d].channel", i),
+				Msg: fmt.Sprintf("channel %d, but the audio source has %d channels (0..%d)", lc.Channel, f.Channels, f.Channels-1)}
+		}
+		if lc.Trigger == TriggerHook && opt.Sensor == nil && !lc.Disabled {
+			return nil, &ConfigError{Field: fmt.Sprintf("lines[%d].trigger", i),
+				Msg: "hook trigger, but no line sensor is configured (use vox or always)"}
+		}
+		l, err := newLine(e, i, lc)
+		if err != nil {
+			return nil, err
+		}
+		e.lines = append(e.lines, l)
+	}
+	e.nextCommit = e.samples(time.Duration(e.cfg.CommitInterval))
+	e.live.init(e.snapshotLocked)
+	e.live.cur = make([]LineStatus, len(e.lines))
+	e.live.publish()
+	return e, nil
+}
+
+func newBatch(lines int) *Batch {
+	return &Batch{Chunks: make([]Chunk, 0, 2*lines), Calls: make([]Call, 0, 2*lines)}
+}
+
+// samples converts a duration to a sample count at the engine's rate.
+func (e *Engine) samples(d time.Duration) int64 {
+	return int64(d) * int64(e.rate) / int64(time.Second)
+}
+
+// wallAt returns the wall-clock time of sample position pos.
+func (e *Engine) wallAt(pos int64) time.Time {
+	return e.wall0.Add(time.Duration(pos) * time.Second / time.Duration(e.rate))
+}
+
+// Stats returns a copy of the engine's counters.
+func (e *Engine) Stats() Stats {
+	e.statsMu.Lock()
+	defer e.statsMu.Unlock()
+	return e.stats
+}
+
+// Run records until ctx is cancelled or a finite source ends. Before it
+// returns it finishes every call in progress (EndShutdown) and commits it,
+// so nothing read from the source is lost. It closes the source and sensor.
+func (e *Engine) Run(ctx context.Context) (err error) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+
+	// The writer commits batches so that a slow disk never stalls capture
+	// for longer than one batch.
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for b := range e.writes {
+			if err := e.store.Commit(b); err != nil {
+				e.log.Error("commit failed", "err", err, "chunks", len(b.Chunks), "calls", len(b.Calls))
+				e.statsMu.Lock()
+				e.stats.CommitErrs++
+				e.statsMu.Unlock()
+				select {
+				case e.commitErr <- err:
+				default:
+				}
+			} else {
+				e.statsMu.Lock()
+				e.stats.Commits++
+				e.statsMu.Unlock()
+			}
+			e.written <- b
+		}
+	}()
+
+	// Cancelling ctx closes the source, which unblocks Read.
+	stop := make(chan struct{})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		select {
+		case <-ctx.Done():
+		case <-stop:
+		}
+		if cerr := e.src.Close(); cerr != nil && !errors.Is(cerr, hw.ErrClosed) {
+			e.log.Warn("closing audio source", "err", cerr)
+		}
+	}()
+
+	defer func() {
+		close(stop)
+		e.shutdown()
+		close(e.writes)
+		if e.sensor != nil {
+			if cerr := e.sensor.Close(); cerr != nil {
+				e.log.Warn("closing line sensor", "err", cerr)
+			}
+		}
+		e.live.close()
+	}()
+
+	ch := e.src.Format().Channels
+	for {
+		n, at, rerr := e.src.Read(e.buf)
+		if n > 0 {
+			e.block(e.buf[:n*ch], n, at)
+		}
+		if rerr != nil {
+			if errors.Is(rerr, io.EOF) || errors.Is(rerr, hw.ErrClosed) {
+				return nil
+			}
+			return fmt.Errorf("linetap: reading audio: %w", rerr)
+		}
+	}
+}
+
+// block processes one block of n interleaved frames captured at time at.
+func (e *Engine) block(buf []int16, n int, at time.Duration) {
+	if !e.anchor {
+		e.anchor = true
+		e.wall0 = e.now()
+	}
+	e.blockAt, e.blockAtPos = at, e.pos
+	start, end := e.pos, e.pos+int64(n)
+
+	// 1. Place the sensor events delivered so far.
+	e.drainSensor()
+
+	// 2. Per line: audio into the pre-roll ring, detectors, events.
+	ch := e.src.Format().Channels
+	e.placed = e.placed[:0]
+	for _, l := range e.lines {
+		if l.cfg.Disabled {
+			continue
+		}
+		l.take(buf, ch, n, start)
+		e.placed = l.detect(start, e.placed)
+	}
+	// 3. Sensor events that fall before the end of this block.
+	k := 0
+	for k < len(e.pending) && e.pending[k].pos < end {
+		k++
+	}
+	e.placed = append(e.placed, e.pending[:k]...)
+	e.pending = append(e.pending[:0], e.pending[k:]...)
+	sort.SliceStable(e.placed, func(i, j int) bool { return e.placed[i].pos < e.placed[j].pos })
+
+	// 4. The state machines, in sample order.
+	changed := false
+	for i := range e.placed {
+		ev := &e.placed[i]
+		if e.lines[ev.line].apply(ev) {
+			changed = true
+		}
+	}
+	for _, l := range e.lines {
+		if l.cfg.Disabled {
+			continue
+		}
+		if l.tick(end) {
+			changed = true
+		}
+		l.record(end)
+	}
+	e.pos = end
+	e.statsMu.Lock()
+	e.stats.Frames += int64(n)
+	e.statsMu.Unlock()
+
+	// 5. Commit at least every CommitInterval of audio.
+	if end >= e.nextCommit {
+		e.commit(false)
+		e.nextCommit = end + e.samples(time.Duration(e.cfg.CommitInterval))
+	}
+	if changed || end-e.lastLive >= int64(e.rate)/5 {
+		e.lastLive = end
+		e.live.publish()
+	}
+}
+
+// drainSensor moves delivered sensor events into pending, placed on
+// sample positions.
+func (e *Engine) drainSensor() {
+	if e.sensor == nil {
+		return
+	}
+	evs := e.sensor.Events()
+	for {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				e.sensor = nil
+				return
+			}
+			if ev.Line < 0 || ev.Line >= len(e.lines) {
+				e.log.Warn("line event for an unconfigured line", "line", ev.Line, "kind", ev.Kind)
+				continue
+			}
+			pos := e.blockAtPos + e.samples(ev.Time-e.blockAt)
+			if oldest := e.pos - int64(len(e.lines[ev.Line].ring)) + e.samples(time.Duration(e.cfg.PreRoll)); pos < oldest {
+				e.statsMu.Lock()
+				e.stats.LateEvents++
+				e.statsMu.Unlock()
+				e.log.Warn("line event arrived too late; placed at the oldest buffered sample",
+					"line", ev.Line, "kind", ev.Kind, "late", time.Duration(e.pos-pos)*time.Second/time.Duration(e.rate))
+				pos = oldest
+			}
+			pe := placedEvent{pos: pos, line: ev.Line, kind: evSensor, sensor: ev.Kind}
+			i := sort.Search(len(e.pending), func(i int) bool { return e.pending[i].pos > pos })
+			e.pending = append(e.pending, placedEvent{})
+			copy(e.pending[i+1:], e.pending[i:])
+			e.pending[i] = pe
+		default:
+			return
+		}
+	}
+}
+
+// commit hands the current batch to the writer. With wait, it also waits
+// for every batch to be durable.
+func (e *Engine) commit(wait bool) {
+	for _, l := range e.lines {
+		l.flush(e.cur)
+	}
+	if len(e.cur.Chunks) > 0 || len(e.cur.Calls) > 0 {
+		// At most one batch is in flight: wait for the spare to come back.
+		if e.spare == nil {
+			e.spare = <-e.written
+		}
+		e.writes <- e.cur
+		e.cur, e.spare = e.spare, nil
+		e.cur.Reset()
+		for _, l := range e.lines {
+			l.recycle()
+		}
+	}
+	if wait && e.spare == nil {
+		e.spare = <-e.written
+	}
+}
+
+// shutdown ends every call at the current position and commits.
+func (e *Engine) shutdown() {
+	for _, l := range e.lines {
+		l.shutdown(e.pos)
+	}
+	e.commit(true)
+}

@@ -1,0 +1,272 @@
+package linetap_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/hwtest"
+)
+
+var epoch = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
+
+const rate = 8000
+
+func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+// hiss is deterministic low-level noise, distinct on every channel and
+// sample, so that a stored sample can only have come from one place.
+func hiss(ch int, pos int64) int16 {
+	x := uint64(pos)*0x9E3779B97F4A7C15 ^ uint64(ch+1)*0xC2B2AE3D27D4EB4F
+	x ^= x >> 29
+	x *= 0xBF58476D1CE4E5B9
+	x ^= x >> 32
+	return int16(int64(x%601) - 300)
+}
+
+type run struct {
+	cfg    linetap.Config
+	src    *hwtest.Source
+	store  *memStore
+	engine *linetap.Engine
+}
+
+func newRun(t *testing.T, lines int, frames int64, script []hw.LineEvent, sample func(int, int64) int16) *run {
+	t.Helper()
+	cfg := linetap.DefaultConfig()
+	cfg.Lines = cfg.Lines[:0]
+	for i := 0; i < lines; i++ {
+		l := linetap.DefaultLine(i)
+		l.Codec = "l16"
+		cfg.Lines = append(cfg.Lines, l)
+	}
+	if sample == nil {
+		sample = hiss
+	}
+	src := &hwtest.Source{Fmt: hw.Format{Channels: lines, Rate: rate}, Frames: frames, Sample: sample,
+		Origin: 5 * time.Hour, Script: script}
+	return &run{cfg: cfg, src: src, store: newMemStore(t)}
+}
+
+func (r *run) go_(t *testing.T) []linetap.Call {
+	t.Helper()
+	e, err := linetap.New(linetap.Options{Config: r.cfg, Source: r.src, Sensor: r.src, Store: r.store,
+		Now: func() time.Time { return epoch }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.engine = e
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return r.store.all()
+}
+
+func ev(line int, k hw.EventKind, s float64) hw.LineEvent {
+	return hw.LineEvent{Line: line, Kind: k, Time: sec(s)}
+}
+
+// checkAudio asserts that the call's audio is the source's, sample for
+// sample, from fromSec for n samples.
+func checkAudio(t *testing.T, r *run, c linetap.Call, ch int, fromSec float64, n int64) {
+	t.Helper()
+	pcm := r.store.pcm(t, c.ID)
+	if int64(len(pcm)) != n || c.Samples != n {
+		t.Fatalf("call %d: %d samples stored, record says %d, want %d", c.ID, len(pcm), c.Samples, n)
+	}
+	from := int64(fromSec * rate)
+	for i, s := range pcm {
+		if want := r.src.Sample(ch, from+int64(i)); s != want {
+			t.Fatalf("call %d: sample %d is %d, want %d (source position %d)", c.ID, i, s, want, from+int64(i))
+		}
+	}
+	if want := epoch.Add(sec(fromSec)); !c.AudioStart.Equal(want) {
+		t.Errorf("call %d: AudioStart %v, want %v", c.ID, c.AudioStart, want)
+	}
+}
+
+func TestInboundCallKeepsPreAndPostRoll(t *testing.T) {
+	for _, late := range []int{0, 10, 60} { // events on time, 200 ms late, 1.2 s late
+		t.Run(time.Duration(late*20*int(time.Millisecond)).String()+" late", func(t *testing.T) {
+			r := newRun(t, 2, 25*rate, []hw.LineEvent{
+				ev(1, hw.RingOn, 3), ev(1, hw.RingOff, 5), ev(1, hw.RingOn, 9),
+				ev(1, hw.OffHook, 10), ev(1, hw.RingOff, 10.01), ev(1, hw.OnHook, 20),
+			}, nil)
+			r.src.Late = late
+			calls := r.go_(t)
+			if len(calls) != 1 {
+				t.Fatalf("%d calls, want 1: %+v", len(calls), calls)
+			}
+			c := calls[0]
+			if c.Line != 1 || c.Direction != linetap.Inbound || c.State != linetap.StateComplete ||
+				c.EndReason != linetap.EndNearHangUp || c.Trigger != linetap.TriggerHook || c.Codec != "l16" {
+				t.Errorf("record %+v", c)
+			}
+			if !c.Start.Equal(epoch.Add(3*time.Second)) || !c.Answer.Equal(epoch.Add(10*time.Second)) ||
+				!c.End.Equal(epoch.Add(20*time.Second)) || c.Duration != 17*time.Second {
+				t.Errorf("times start %v answer %v end %v duration %v", c.Start, c.Answer, c.End, c.Duration)
+			}
+			// Pre-roll 2 s before the first ring, post-roll 1 s after on-hook.
+			checkAudio(t, r, c, 1, 1, 20*rate)
+		})
+	}
+}
+
+func TestUnansweredCall(t *testing.T) {
+	r := newRun(t, 1, 30*rate, []hw.LineEvent{
+		ev(0, hw.RingOn, 1), ev(0, hw.RingOff, 3), ev(0, hw.RingOn, 7), ev(0, hw.RingOff, 9),
+	}, nil)
+	calls := r.go_(t)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls, want 1", len(calls))
+	}
+	c := calls[0]
+	if c.EndReason != linetap.EndUnanswered || !c.Answer.IsZero() || !c.End.Equal(epoch.Add(9*time.Second)) {
+		t.Errorf("record %+v", c)
+	}
+	// Pre-roll is cut at the start of the stream.
+	checkAudio(t, r, c, 0, 0, 10*rate)
+}
+
+func TestOutboundAnsweredByPolarityReversal(t *testing.T) {
+	r := newRun(t, 1, 20*rate, []hw.LineEvent{
+		ev(0, hw.OffHook, 4), ev(0, hw.PolarityReversal, 9.5), ev(0, hw.OnHook, 15),
+	}, nil)
+	calls := r.go_(t)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls, want 1", len(calls))
+	}
+	c := calls[0]
+	if c.Direction != linetap.Outbound || !c.Answer.Equal(epoch.Add(9500*time.Millisecond)) || c.EndReason != linetap.EndNearHangUp {
+		t.Errorf("record %+v", c)
+	}
+	checkAudio(t, r, c, 0, 2, 14*rate)
+}
+
+func TestShutdownFinishesTheCallInProgress(t *testing.T) {
+	// The stream ends (the recorder stops) in the middle of a call, and
+	// in the middle of a block.
+	r := newRun(t, 1, 12*rate+37, []hw.LineEvent{ev(0, hw.OffHook, 4)}, nil)
+	calls := r.go_(t)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls, want 1", len(calls))
+	}
+	c := calls[0]
+	if c.State != linetap.StateComplete || c.EndReason != linetap.EndShutdown {
+		t.Errorf("record %+v", c)
+	}
+	checkAudio(t, r, c, 0, 2, 10*rate+37)
+}
+
+func TestCallsBackToBackDoNotLoseAudio(t *testing.T) {
+	// The second call starts inside the first one's post-roll: both keep
+	// their full pre- and post-roll, overlapping.
+	r := newRun(t, 1, 20*rate, []hw.LineEvent{
+		ev(0, hw.OffHook, 3), ev(0, hw.OnHook, 6), ev(0, hw.OffHook, 6.5), ev(0, hw.OnHook, 12),
+	}, nil)
+	calls := r.go_(t)
+	if len(calls) != 2 {
+		t.Fatalf("%d calls, want 2", len(calls))
+	}
+	checkAudio(t, r, calls[0], 0, 1, 6*rate)
+	checkAudio(t, r, calls[1], 0, 4.5, 8.5*rate)
+}
+
+func TestLineEventsForUnknownLinesAreIgnored(t *testing.T) {
+	r := newRun(t, 1, 5*rate, []hw.LineEvent{ev(3, hw.OffHook, 1), ev(-1, hw.OffHook, 1)}, nil)
+	if calls := r.go_(t); len(calls) != 0 {
+		t.Fatalf("%d calls, want none", len(calls))
+	}
+}
+
+func TestVOXRecordsVoiceWithHangover(t *testing.T) {
+	loud := func(ch int, pos int64) int16 {
+		if pos >= 5*rate && pos < 10*rate {
+			return hiss(ch, pos) * 20 // about −16 dBm0
+		}
+		return hiss(ch, pos) / 10 // about −56 dBm0, under the threshold
+	}
+	r := newRun(t, 1, 30*rate, nil, loud)
+	r.cfg.Lines[0].Trigger = linetap.TriggerVOX
+	calls := r.go_(t)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls, want 1", len(calls))
+	}
+	c := calls[0]
+	if c.Direction != linetap.Unknown || c.EndReason != linetap.EndSilence {
+		t.Errorf("record %+v", c)
+	}
+	// The call starts within a block of the voice and ends within a block
+	// of its end; the audio covers it with pre- and post-roll.
+	start := c.Start.Sub(epoch)
+	end := c.End.Sub(epoch)
+	if start < 5*time.Second-20*time.Millisecond || start > 5*time.Second+40*time.Millisecond {
+		t.Errorf("VOX start at %v, want ≈ 5s", start)
+	}
+	if end < 10*time.Second-40*time.Millisecond || end > 10*time.Second+40*time.Millisecond {
+		t.Errorf("VOX end at %v, want ≈ 10s", end)
+	}
+	from := c.AudioStart.Sub(epoch).Seconds()
+	checkAudio(t, r, c, 0, from, int64((end.Seconds()+1-from)*rate+0.5))
+}
+
+func TestAlwaysSplitsIntoContiguousCalls(t *testing.T) {
+	r := newRun(t, 1, 150*rate, nil, nil)
+	r.cfg.Lines[0].Trigger = linetap.TriggerAlways
+	r.cfg.Lines[0].MaxCall = linetap.Duration(time.Minute)
+	calls := r.go_(t)
+	if len(calls) != 3 {
+		t.Fatalf("%d calls, want 3", len(calls))
+	}
+	for i, want := range []struct {
+		from, n float64
+		reason  linetap.EndReason
+	}{{0, 60, linetap.EndSplit}, {60, 60, linetap.EndSplit}, {120, 30, linetap.EndShutdown}} {
+		if calls[i].EndReason != want.reason {
+			t.Errorf("call %d ended by %q, want %q", i, calls[i].EndReason, want.reason)
+		}
+		checkAudio(t, r, calls[i], 0, want.from, int64(want.n*rate))
+	}
+}
+
+func TestRunStopsWhenCancelled(t *testing.T) {
+	r := newRun(t, 1, 1<<40, []hw.LineEvent{ev(0, hw.OffHook, 1)}, nil)
+	e, err := linetap.New(linetap.Options{Config: r.cfg, Source: r.src, Sensor: r.src, Store: r.store,
+		Now: func() time.Time { return epoch }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.Run(ctx) }()
+	// Let it record at least a few seconds of audio, then stop it.
+	for e.Stats().Frames < 5*rate {
+		time.Sleep(time.Millisecond)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	calls := r.store.all()
+	if len(calls) != 1 || calls[0].EndReason != linetap.EndShutdown || calls[0].State != linetap.StateComplete {
+		t.Fatalf("calls %+v", calls)
+	}
+	frames := e.Stats().Frames
+	checkAudio(t, r, calls[0], 0, 0, frames)
+}
+
+func TestNewRefusesAMismatchedSource(t *testing.T) {
+	r := newRun(t, 2, rate, nil, nil)
+	r.cfg.Lines[1].Channel = 5
+	_, err := linetap.New(linetap.Options{Config: r.cfg, Source: r.src, Sensor: r.src, Store: r.store})
+	if err == nil || err.Error() != "config: lines[1].channel: channel 5, but the audio source has 2 channels (0..1)" {
+		t.Fatalf("err = %v", err)
+	}
+	r.src.Fmt.Rate = 16000
+	r.cfg.Lines[1].Channel = 1
+	if _, err := linetap.New(linetap.Options{Config: r.cfg, Source: r.src, Sensor: r.src, Store: r.store}); err == nil {
+		t.Fatal("16 kHz source accepted")
+	}
+}
