@@ -1,0 +1,31 @@
+// Package dtmf synthesises and detects DTMF (ITU-T Q.23 tones, Q.24
+// receiver limits): AppendDigits writes key presses, and a Detector turns
+// samples into Events, one per key press, with its first and last sample.
+//
+// # Detector
+//
+// Each of the eight frequencies is mixed to baseband in 5 ms sub-blocks
+// whose phases share one time origin, so the sum of four consecutive
+// sub-blocks is an exact 20 ms DFT of that frequency, and comparing two such
+// windows 5 ms and 10 ms apart measures how far the tone is from its
+// nominal frequency. Every 5 ms the strongest row and column are accepted
+// when, in both the current window and the one 10 ms before it:
+//   - each is within 2.5 % of nominal (Q.24 accepts ±1.5 %, rejects ±3.5 %),
+//   - their level, corrected for that offset, is at least −40 dBm0 and the
+//     twist is within −9…+5 dB (Q.24: −8…+4 accepted),
+//   - together they carry at least 75 % of the window's energy.
+//
+// A key press starts after two agreeing 5 ms decisions and ends after
+// 45 ms without one, so a 10 ms dropout is bridged and a 40 ms pause is
+// not. Start and End are estimated from how much of the window the tone
+// filled at its first and last decisions, not from the decision times.
+//
+// # Caveats
+//
+//   - Tones shorter than about 30 ms are never reported; those between 30
+//     and 40 ms may be (Q.24 allows either).
+//   - A strong continuous interferer that is neither DTMF tone (dial tone
+//     far above the digits, or loud speech under them) makes the energy
+//     test fail, so digits under it are missed rather than misread.
+//   - Events are reported 45 ms after the key is released.
+package dtmf
