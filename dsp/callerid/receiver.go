@@ -1,0 +1,164 @@
+package callerid
+
+import (
+	"fmt"
+
+	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/fsk"
+)
+
+const (
+	minSeizure = 8    // 0x55 bytes (80 bits) before a message counts; GR-30 sends 30
+	minMarks   = 40   // mark bits before the type byte; GR-30 sends 180, BT ≥ 55
+	maxGap     = 30   // mark bits between message bytes; GR-30 allows ≤ 20 extra
+	v23Above   = 1250 // Hz: a mark run above this is V.23 (1300 Hz), below Bell 202 (1200 Hz)
+	chunk      = 4096 // samples per demodulator call, so at most 62 bytes come out
+)
+
+// Receiver listens to one line for on-hook caller ID. It demodulates FSK
+// once for both layers (Bell 202 and V.23 share the centre frequency
+// 1700 Hz), finds the channel seizure and mark preamble, frames a message by
+// its length byte, recognises the standard by the mark frequency and the
+// message type, and appends one Message per transmission; a damaged one
+// comes out with Err set (never as good data).
+type Receiver struct {
+	demod   *fsk.Demodulator
+	spb     float64
+	bytes   []fsk.Byte
+	seizure int  // consecutive seizure bytes
+	tail    bool // the byte straddling seizure and marks was seen
+	inMsg   bool
+	raw     [maxBody + 3]byte
+	n, need int
+	framing int // index+1 of the first byte with a framing error
+	start   int64
+	lastPos int64
+	markHz  dsp.Hz
+}
+
+// NewReceiver returns a Receiver in its initial state.
+func NewReceiver() *Receiver {
+	return &Receiver{
+		demod: fsk.NewDemodulator(fsk.Bell202),
+		spb:   fsk.Bell202.SamplesPerBit(),
+		bytes: make([]fsk.Byte, 0, chunk/60+2),
+	}
+}
+
+// Reset forgets all state, as if r were new; a message in progress is
+// dropped without being reported.
+func (r *Receiver) Reset() {
+	r.demod.Reset()
+	r.hunt()
+}
+
+func (r *Receiver) hunt() {
+	r.seizure, r.tail, r.inMsg = 0, false, false
+	r.n, r.need, r.framing = 0, 0, 0
+}
+
+// Process appends the messages completed within x (which starts at sample
+// pos) to out and returns it. Between messages it allocates nothing.
+func (r *Receiver) Process(x []int16, pos int64, out []Message) []Message {
+	for len(x) > 0 {
+		n := min(len(x), chunk)
+		r.bytes = r.demod.Process(x[:n], pos, r.bytes[:0])
+		for _, b := range r.bytes {
+			out = r.byteIn(b, out)
+		}
+		x, pos = x[n:], pos+int64(n)
+		// A message whose next byte is overdue was cut short.
+		if r.inMsg && float64(pos-r.lastPos) > float64(10+maxGap+2)*r.spb {
+			out = append(out, r.truncated())
+		}
+	}
+	return out
+}
+
+func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
+	if r.inMsg {
+		if gap := float64(b.Pos-r.lastPos)/r.spb - 10; gap > maxGap+1 {
+			out = append(out, r.truncated())
+		} else {
+			return r.msgByte(b, out)
+		}
+	}
+	switch {
+	case b.Framing:
+		r.seizure, r.tail = 0, false
+	case b.Value == 0x55 && b.Marks == 0 && !r.tail: // GR-30 channel seizure 0101…
+		r.seizure++
+	case b.Value == 0x55 && b.Marks < minMarks: // a seizure begins
+		r.seizure, r.tail = 1, false
+	case r.seizure >= minSeizure && b.Marks >= minMarks: // GR-30: marks, then the message type
+		r.inMsg = true
+		r.start = b.Pos
+		r.markHz = b.MarkHz
+		r.n, r.need, r.framing = 0, 0, 0
+		return r.msgByte(b, out)
+	case r.seizure >= minSeizure && b.Marks < 2 && !r.tail:
+		// The last character framed across the end of the seizure and the
+		// first marks (a start bit on an even seizure bit).
+		r.tail = true
+	default:
+		r.seizure, r.tail = 0, false
+	}
+	return out
+}
+
+func (r *Receiver) msgByte(b fsk.Byte, out []Message) []Message {
+	r.raw[r.n] = b.Value
+	r.n++
+	r.lastPos = b.Pos
+	if b.Framing && r.framing == 0 {
+		r.framing = r.n
+	}
+	if r.n == 2 {
+		r.need = int(r.raw[1]) + 3
+	}
+	if r.n < 2 || r.n < r.need {
+		return out
+	}
+	raw := r.raw[:r.n]
+	phys := r.phys()
+	m, err := Decode(raw, phys)
+	if err == nil && r.framing > 0 {
+		err = fmt.Errorf("%w: byte %d of the message had no stop bit", ErrFraming, r.framing-1)
+	}
+	if err != nil {
+		m = r.damaged(raw, err)
+	}
+	m.Start, m.End = r.start, r.lastPos
+	r.hunt()
+	return append(out, m)
+}
+
+// phys tells the layer by the mark run before the message.
+func (r *Receiver) phys() string {
+	if r.markHz > v23Above {
+		return "v23"
+	}
+	return "bell202"
+}
+
+func (r *Receiver) damaged(raw []byte, err error) Message {
+	m := Message{Raw: append([]byte(nil), raw...), Err: err}
+	m.Type = raw[0]
+	switch {
+	case r.phys() == "v23":
+		m.Standard = ETSI
+	case m.Type < 0x80:
+		m.Standard = Bell202SDMF
+	default:
+		m.Standard = Bell202MDMF
+	}
+	return m
+}
+
+func (r *Receiver) truncated() Message {
+	err := fmt.Errorf("%w: %d of %d bytes arrived", ErrTruncated, r.n, max(r.need, 3))
+	m := r.damaged(r.raw[:r.n], err)
+	m.Start, m.End = r.start, r.lastPos
+	r.hunt()
+	return m
+}

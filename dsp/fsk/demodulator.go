@@ -1,0 +1,256 @@
+package fsk
+
+import (
+	"math"
+
+	"github.com/linetap/linetap/dsp"
+)
+
+// Byte is one asynchronous character a Demodulator framed.
+type Byte struct {
+	// Value is the eight data bits, LSB first on the line.
+	Value byte
+	// Pos is the sample position of the start bit's leading edge.
+	Pos int64
+	// Framing is set when the stop bit was not a mark.
+	Framing bool
+	// Marks is the number of whole idle mark bits between the previous
+	// byte's stop bit (or the carrier's appearance) and this start bit: 0
+	// for back-to-back bytes, about 180 after a GR-30 mark run.
+	Marks int
+	// MarkHz is the mean frequency of that idle run, or 0 when it was too
+	// short (under about five bits) to measure.
+	MarkHz dsp.Hz
+}
+
+const (
+	firTaps     = 17  // baseband low-pass length (odd, linear phase)
+	postTaps    = 4   // moving average after the discriminator
+	squelchDBm0 = -48 // GR-30: reject −48.2 dBm
+	powerAlpha  = 1.0 / 32
+	markSkip    = 8  // products after the idle start still touched by the stop bit's left neighbour
+	markLag     = 16 // products before an edge that already see it
+	markMin     = 32 // products needed to report MarkHz (≈ 5 bits)
+)
+
+type demodState uint8
+
+const (
+	stNoCarrier demodState = iota // squelched
+	stWaitMark                    // carrier present, no mark seen yet
+	stIdle                        // in a mark run, hunting a start bit
+	stByte                        // inside a character
+)
+
+// Demodulator is a non-coherent FSK receiver with a UART: it turns samples
+// into Bytes. Its zero value is not usable; call NewDemodulator.
+type Demodulator struct {
+	p       Params
+	spb     float64
+	fc      float64 // centre frequency, Hz
+	rot     complex128
+	lo      complex128 // e^{-j·2π·fc·n/Rate}
+	taps    [firTaps]float64
+	buf     [2 * firTaps]complex128
+	bi      int
+	prev    complex128
+	post    [postTaps]float64
+	pi      int
+	psum    float64
+	power   float64
+	on, off float64
+	delay   float64 // input-to-decision delay in samples
+	hzPer   float64 // Hz per radian per sample
+
+	state    demodState
+	last     float64 // previous decision value
+	edge     float64 // start edge, decision time base
+	next     float64 // next bit centre, decision time base
+	k        int     // bit index within the character
+	value    byte
+	idleFrom float64 // where the current mark run began, decision time base
+	idleN    int64   // first product index that may count toward MarkHz
+	prods    [markLag]complex128
+	acc      complex128
+	accN     int
+}
+
+// NewDemodulator returns a receiver for p. Params that do not Validate
+// give a demodulator that frames nothing.
+func NewDemodulator(p Params) *Demodulator {
+	d := &Demodulator{p: p}
+	if p.Validate() != nil {
+		d.state = stNoCarrier
+		d.on = math.Inf(1)
+		d.off = math.Inf(1)
+		return d
+	}
+	d.spb = p.SamplesPerBit()
+	d.fc = float64(p.Mark+p.Space) / 2
+	w := 2 * math.Pi * d.fc / dsp.Rate
+	d.rot = complex(math.Cos(w), -math.Sin(w))
+	d.hzPer = dsp.Rate / (2 * math.Pi)
+	// Low-pass: pass the tones (±|Space−Mark|/2 after mixing) and the first
+	// sidebands of keying (Baud/2), Hamming-windowed sinc.
+	cut := math.Abs(float64(p.Space-p.Mark))/2 + p.Baud/2
+	var sum float64
+	for i := range d.taps {
+		n := float64(i - (firTaps-1)/2)
+		h := 2 * cut / dsp.Rate
+		if n != 0 {
+			h = math.Sin(2*math.Pi*cut/dsp.Rate*n) / (math.Pi * n)
+		}
+		h *= 0.54 - 0.46*math.Cos(2*math.Pi*float64(i)/(firTaps-1))
+		d.taps[i] = h
+		sum += h
+	}
+	for i := range d.taps {
+		d.taps[i] /= sum
+	}
+	// A sine of peak A mixes down to a phasor of magnitude A/2.
+	a := dsp.Peak(squelchDBm0) / 2
+	d.on = a * a
+	d.off = d.on / 2 // 3 dB hysteresis
+	d.delay = float64(firTaps-1)/2 + 0.5 + float64(postTaps-1)/2
+	d.Reset()
+	return d
+}
+
+// Params returns the layer d receives.
+func (d *Demodulator) Params() Params { return d.p }
+
+// Reset forgets all state, as if d were new.
+func (d *Demodulator) Reset() {
+	d.lo = 1
+	d.buf = [2 * firTaps]complex128{}
+	d.bi = 0
+	d.prev = 0
+	d.post = [postTaps]float64{}
+	d.pi = 0
+	d.psum = 0
+	d.power = 0
+	d.state = stNoCarrier
+	d.last = 0
+	d.acc, d.accN = 0, 0
+}
+
+// Process appends the bytes completed within x (which starts at sample
+// pos) to out and returns it. It allocates nothing when out has capacity.
+func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
+	if d.spb == 0 {
+		return out
+	}
+	for i, v := range x {
+		n := pos + int64(i)
+		// Mix down around the centre frequency.
+		z := complex(float64(v), 0) * d.lo
+		d.lo *= d.rot
+		if i&63 == 0 { // keep |lo| = 1 against rounding
+			m := real(d.lo)*real(d.lo) + imag(d.lo)*imag(d.lo)
+			d.lo *= complex((3-m)/2, 0)
+		}
+		d.buf[d.bi] = z
+		d.buf[d.bi+firTaps] = z
+		d.bi++
+		if d.bi == firTaps {
+			d.bi = 0
+		}
+		var y complex128
+		win := d.buf[d.bi : d.bi+firTaps]
+		for j, h := range d.taps {
+			y += complex(h, 0) * win[j]
+		}
+		// Quadrature discriminator: the phase step between samples.
+		prod := y * complex(real(d.prev), -imag(d.prev))
+		d.prev = y
+		f := math.Atan2(imag(prod), real(prod)) * d.hzPer // Hz from centre
+		d.psum += f - d.post[d.pi]
+		d.post[d.pi] = f
+		d.pi++
+		if d.pi == postTaps {
+			d.pi = 0
+		}
+		s := d.psum / postTaps // > 0 space, < 0 mark
+		pw := real(y)*real(y) + imag(y)*imag(y)
+		d.power += (pw - d.power) * powerAlpha
+
+		lagged := d.prods[uint64(n)%markLag]
+		d.prods[uint64(n)%markLag] = prod
+
+		if d.state != stNoCarrier && d.power < d.off {
+			d.state = stNoCarrier
+		}
+		switch d.state {
+		case stNoCarrier:
+			if d.power > d.on {
+				d.state = stWaitMark
+			}
+		case stWaitMark:
+			if s < 0 {
+				d.startIdle(float64(n), n)
+			}
+		case stIdle:
+			if n-markLag >= d.idleN {
+				d.acc += lagged
+				d.accN++
+			}
+			if s > 0 && d.last <= 0 {
+				// Start bit: interpolate the zero crossing.
+				d.edge = float64(n-1) + d.last/(d.last-s)
+				d.next = d.edge + d.spb/2
+				d.k = 0
+				d.value = 0
+				d.state = stByte
+			}
+		case stByte:
+			if float64(n) >= d.next {
+				mark := s < 0
+				switch {
+				case d.k == 0 && mark: // a glitch, not a start bit
+					d.state = stIdle
+				case d.k == 0:
+				case d.k <= 8:
+					if mark {
+						d.value |= 1 << (d.k - 1)
+					}
+				default:
+					out = append(out, d.byteOut(!mark))
+					if mark {
+						d.startIdle(d.next+d.spb/2, n+markSkip)
+					} else {
+						d.state = stWaitMark
+					}
+				}
+				d.k++
+				d.next += d.spb
+			}
+		}
+		d.last = s
+	}
+	return out
+}
+
+// startIdle begins a mark run counted from time from (decision time base);
+// products from index n on may measure its frequency.
+func (d *Demodulator) startIdle(from float64, n int64) {
+	d.state = stIdle
+	d.idleFrom = from
+	d.idleN = n
+	d.acc, d.accN = 0, 0
+}
+
+func (d *Demodulator) byteOut(framing bool) Byte {
+	b := Byte{
+		Value:   d.value,
+		Pos:     int64(math.Round(d.edge - d.delay)),
+		Framing: framing,
+		Marks:   int(math.Round((d.edge - d.idleFrom) / d.spb)),
+	}
+	if b.Marks < 0 {
+		b.Marks = 0
+	}
+	if d.accN >= markMin {
+		b.MarkHz = dsp.Hz(d.fc + math.Atan2(imag(d.acc), real(d.acc))*d.hzPer)
+	}
+	return b
+}
