@@ -28,7 +28,9 @@ type Codec interface {
 // codecs is every codec there is, by name: a literal, not a registry
 // filled by init functions.
 var codecs = map[string]Codec{
-	L16{}.Name(): L16{},
+	L16{}.Name():  L16{},
+	PCMU{}.Name(): PCMU{},
+	PCMA{}.Name(): PCMA{},
 }
 
 // Lookup returns the codec called name.
