@@ -19,7 +19,7 @@ func EncodeUlaw(s int16) byte {
 	seg := bits.Len32(m) - 6 // 33…63 is segment 0, 4096…8191 segment 7
 	mant := byte(m>>(seg+1)) & 0x0F
 	// G.711 §3.1.3: the character is transmitted with all bits inverted.
-	return ^(byte(seg)<<4 | mant) & 0x7F | sign
+	return ^(byte(seg)<<4|mant)&0x7F | sign
 }
 
 // DecodeUlaw returns the 16-bit sample that the µ-law code b stands for:
