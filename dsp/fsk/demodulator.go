@@ -24,13 +24,15 @@ type Byte struct {
 }
 
 const (
-	firTaps     = 17  // baseband low-pass length (odd, linear phase)
-	postTaps    = 4   // moving average after the discriminator
-	squelchDBm0 = -48 // GR-30: reject −48.2 dBm
-	powerAlpha  = 1.0 / 32
-	markSkip    = 8  // products after the idle start still touched by the stop bit's left neighbour
-	markLag     = 16 // products before an edge that already see it
-	markMin     = 32 // products needed to report MarkHz (≈ 5 bits)
+	firTaps     = 17       // baseband low-pass length (odd, linear phase)
+	postTaps    = 4        // moving average after the discriminator
+	squelchDBm0 = -48      // GR-30: reject −48.2 dBm
+	powerAlpha  = 1.0 / 32 // slow power: about 4 ms
+	fastAlpha   = 1.0 / 6  // fast power: about a bit
+	dropRatio   = 1.0 / 20 // fast power 13 dB under slow: the carrier stopped
+	markSkip    = 8        // products after the idle start still touched by the stop bit's left neighbour
+	markLag     = 16       // products before an edge that already see it
+	markMin     = 32       // products needed to report MarkHz (≈ 5 bits)
 )
 
 type demodState uint8
@@ -57,7 +59,8 @@ type Demodulator struct {
 	post    [postTaps]float64
 	pi      int
 	psum    float64
-	power   float64
+	power   float64 // slow
+	fast    float64
 	on, off float64
 	delay   float64 // input-to-decision delay in samples
 	hzPer   float64 // Hz per radian per sample
@@ -129,6 +132,7 @@ func (d *Demodulator) Reset() {
 	d.pi = 0
 	d.psum = 0
 	d.power = 0
+	d.fast = 0
 	d.state = stNoCarrier
 	d.last = 0
 	d.acc, d.accN = 0, 0
@@ -145,7 +149,7 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 		// Mix down around the centre frequency.
 		z := complex(float64(v), 0) * d.lo
 		d.lo *= d.rot
-		if i&63 == 0 { // keep |lo| = 1 against rounding
+		if n&63 == 0 { // keep |lo| = 1 against rounding, on absolute positions so chunking cannot change results
 			m := real(d.lo)*real(d.lo) + imag(d.lo)*imag(d.lo)
 			d.lo *= complex((3-m)/2, 0)
 		}
@@ -173,16 +177,17 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 		s := d.psum / postTaps // > 0 space, < 0 mark
 		pw := real(y)*real(y) + imag(y)*imag(y)
 		d.power += (pw - d.power) * powerAlpha
+		d.fast += (pw - d.fast) * fastAlpha
 
 		lagged := d.prods[uint64(n)%markLag]
 		d.prods[uint64(n)%markLag] = prod
 
-		if d.state != stNoCarrier && d.power < d.off {
+		if d.state != stNoCarrier && (d.fast < d.off || d.fast < d.power*dropRatio) {
 			d.state = stNoCarrier
 		}
 		switch d.state {
 		case stNoCarrier:
-			if d.power > d.on {
+			if d.fast > d.on && d.power > d.on && d.fast > d.power*dropRatio {
 				d.state = stWaitMark
 			}
 		case stWaitMark:
