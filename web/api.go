@@ -1,0 +1,129 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/linetap/linetap"
+)
+
+// errorBody is the JSON body of every API error.
+type errorBody struct {
+	Error string `json:"error"`
+}
+
+// writeJSON sends v as JSON with the given status. The body is encoded
+// before the header is written, so that an encoding failure is a 500 and
+// not a truncated 200.
+func (s *Server) writeJSON(w http.ResponseWriter, status int, v any) {
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		s.log.Error("web: encoding a response", "err", err)
+		status = http.StatusInternalServerError
+		buf.Reset()
+		buf.WriteString(`{"error":"internal error encoding the response"}` + "\n")
+	}
+	h := w.Header()
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		s.log.Debug("web: writing a response", "err", err)
+	}
+}
+
+// writeError sends {"error": msg} with the given status.
+func (s *Server) writeError(w http.ResponseWriter, status int, msg string) {
+	s.writeJSON(w, status, errorBody{Error: msg})
+}
+
+// callFailed answers an error from Calls: 404 for Options.NotFound, 500
+// (with the details in the log only) for anything else.
+func (s *Server) callFailed(w http.ResponseWriter, id uint64, err error) {
+	if errors.Is(err, s.notFound) {
+		s.writeError(w, http.StatusNotFound, fmt.Sprintf("call %d not found", id))
+		return
+	}
+	s.log.Error("web: reading calls", "call", id, "err", err)
+	s.writeError(w, http.StatusInternalServerError, "internal error reading calls (see the log)")
+}
+
+// callID reads the {id} path wildcard, answering 400 itself when it is not
+// a call ID.
+func (s *Server) callID(w http.ResponseWriter, r *http.Request) (uint64, bool) {
+	raw := r.PathValue("id")
+	id, err := strconv.ParseUint(raw, 10, 64)
+	if err != nil || id == 0 {
+		s.writeError(w, http.StatusBadRequest,
+			fmt.Sprintf("id: %q is not a call ID (a whole number from 1)", raw))
+		return 0, false
+	}
+	return id, true
+}
+
+func (s *Server) handleHealth(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if _, err := w.Write([]byte("ok\n")); err != nil {
+		s.log.Debug("web: writing a response", "err", err)
+	}
+}
+
+// Info is the body of GET /api/v1/info.
+type Info struct {
+	// Version is Options.Version.
+	Version string `json:"version"`
+	// API is the API version, the number in the /api/v1 prefix.
+	API int `json:"api"`
+}
+
+func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
+	s.writeJSON(w, http.StatusOK, Info{Version: s.version, API: 1})
+}
+
+func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
+	s.writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
+}
+
+func (s *Server) handleLines(w http.ResponseWriter, r *http.Request) {
+	lines := s.live.Lines()
+	if lines == nil {
+		lines = []linetap.LineStatus{}
+	}
+	s.writeJSON(w, http.StatusOK, lines)
+}
+
+func (s *Server) handleCalls(w http.ResponseWriter, r *http.Request) {
+	q, err := ParseCallQuery(r.URL.Query())
+	if err != nil {
+		s.writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	calls, err := s.calls.Calls(q)
+	if err != nil {
+		s.log.Error("web: listing calls", "err", err)
+		s.writeError(w, http.StatusInternalServerError, "internal error reading calls (see the log)")
+		return
+	}
+	if calls == nil {
+		calls = []linetap.Call{}
+	}
+	s.writeJSON(w, http.StatusOK, calls)
+}
+
+func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
+	id, ok := s.callID(w, r)
+	if !ok {
+		return
+	}
+	c, err := s.calls.Call(id)
+	if err != nil {
+		s.callFailed(w, id, err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, c)
+}
