@@ -34,6 +34,12 @@ type Receiver struct {
 	start   int64
 	lastPos int64
 	markHz  dsp.Hz
+	burst   int // fsk.Byte.Burst of the message's bytes
+	// pending is a complete, good message held until the line has been
+	// quiet for a while: bytes right after its checksum mean the length
+	// byte was damaged, and then it is not good data.
+	pending    Message
+	hasPending bool
 }
 
 // NewReceiver returns a Receiver in its initial state.
@@ -50,6 +56,20 @@ func NewReceiver() *Receiver {
 func (r *Receiver) Reset() {
 	r.demod.Reset()
 	r.hunt()
+	r.pending, r.hasPending = Message{}, false
+}
+
+// Flush appends what Process still holds at the end of a stream: a message
+// waiting out its quiet period, or one cut short (with ErrTruncated).
+func (r *Receiver) Flush(out []Message) []Message {
+	if r.hasPending {
+		out = append(out, r.pending)
+		r.pending, r.hasPending = Message{}, false
+	}
+	if r.inMsg {
+		out = append(out, r.truncated())
+	}
+	return out
 }
 
 func (r *Receiver) hunt() {
@@ -67,17 +87,34 @@ func (r *Receiver) Process(x []int16, pos int64, out []Message) []Message {
 			out = r.byteIn(b, out)
 		}
 		x, pos = x[n:], pos+int64(n)
-		// A message whose next byte is overdue was cut short.
-		if r.inMsg && float64(pos-r.lastPos) > float64(10+maxGap+2)*r.spb {
-			out = append(out, r.truncated())
+		if float64(pos-r.lastPos) > float64(10+maxGap+2)*r.spb {
+			if r.hasPending { // quiet after the checksum: the message stands
+				out = append(out, r.pending)
+				r.pending, r.hasPending = Message{}, false
+			}
+			if r.inMsg { // the next byte is overdue: cut short
+				out = append(out, r.truncated())
+			}
 		}
 	}
 	return out
 }
 
 func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
+	if r.hasPending {
+		m := r.pending
+		r.pending, r.hasPending = Message{}, false
+		if gap := float64(b.Pos-r.lastPos)/r.spb - 10; gap <= maxGap+1 && b.Burst == r.burst {
+			// GR-30: the message ends at its checksum; more bytes on the
+			// same carrier mean the length byte was wrong.
+			start, end := m.Start, m.End
+			m = r.damaged(m.Raw, fmt.Errorf("%w: bytes continue after the %d the length byte announced", ErrLength, len(m.Raw)))
+			m.Start, m.End = start, end
+		}
+		out = append(out, m)
+	}
 	if r.inMsg {
-		if gap := float64(b.Pos-r.lastPos)/r.spb - 10; gap > maxGap+1 {
+		if gap := float64(b.Pos-r.lastPos)/r.spb - 10; gap > maxGap+1 || b.Burst != r.burst {
 			out = append(out, r.truncated())
 		} else {
 			return r.msgByte(b, out)
@@ -94,6 +131,7 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 		r.inMsg = true
 		r.start = b.Pos
 		r.markHz = b.MarkHz
+		r.burst = b.Burst
 		r.n, r.need, r.framing = 0, 0, 0
 		return r.msgByte(b, out)
 	case r.seizure >= minSeizure && b.Marks < 2 && !r.tail:
@@ -125,12 +163,15 @@ func (r *Receiver) msgByte(b fsk.Byte, out []Message) []Message {
 	if err == nil && r.framing > 0 {
 		err = fmt.Errorf("%w: byte %d of the message had no stop bit", ErrFraming, r.framing-1)
 	}
-	if err != nil {
-		m = r.damaged(raw, err)
-	}
 	m.Start, m.End = r.start, r.lastPos
 	r.hunt()
-	return append(out, m)
+	if err != nil {
+		m = r.damaged(raw, err)
+		m.Start, m.End = r.start, r.lastPos
+		return append(out, m)
+	}
+	r.pending, r.hasPending = m, true
+	return out
 }
 
 // phys tells the layer by the mark run before the message.

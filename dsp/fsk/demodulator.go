@@ -21,6 +21,11 @@ type Byte struct {
 	// MarkHz is the mean frequency of that idle run, or 0 when it was too
 	// short (under about five bits) to measure.
 	MarkHz dsp.Hz
+	// Burst numbers the stretch of carrier the byte was framed in: it goes
+	// up by one each time the squelch opens (after silence, or after the
+	// level fell by 13 dB or more), so bytes with equal Burst came from one
+	// uninterrupted signal.
+	Burst int
 }
 
 const (
@@ -65,6 +70,7 @@ type Demodulator struct {
 	delay   float64 // input-to-decision delay in samples
 	hzPer   float64 // Hz per radian per sample
 
+	burst    int
 	state    demodState
 	last     float64 // previous decision value
 	edge     float64 // start edge, decision time base
@@ -134,6 +140,7 @@ func (d *Demodulator) Reset() {
 	d.power = 0
 	d.fast = 0
 	d.state = stNoCarrier
+	d.burst = 0
 	d.last = 0
 	d.acc, d.accN = 0, 0
 }
@@ -189,6 +196,7 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 		case stNoCarrier:
 			if d.fast > d.on && d.power > d.on && d.fast > d.power*dropRatio {
 				d.state = stWaitMark
+				d.burst++
 			}
 		case stWaitMark:
 			if s < 0 {
@@ -250,6 +258,7 @@ func (d *Demodulator) byteOut(framing bool) Byte {
 		Pos:     int64(math.Round(d.edge - d.delay)),
 		Framing: framing,
 		Marks:   int(math.Round((d.edge - d.idleFrom) / d.spb)),
+		Burst:   d.burst,
 	}
 	if b.Marks < 0 {
 		b.Marks = 0

@@ -203,6 +203,28 @@ func TestDemodulatorSquelch(t *testing.T) {
 	}
 }
 
+func TestDemodulatorBursts(t *testing.T) {
+	a, _ := transmit(fsk.Bell202, -10, 30, []byte("ab"), nil)
+	b, _ := transmit(fsk.Bell202, -10, 30, []byte("cd"), nil)
+	// c drops by 20 dB mid-stream without silence: a new burst.
+	m := fsk.NewModulator(fsk.Bell202, -10)
+	c := m.AppendBits(nil, 1, 30)
+	c = m.AppendBytes(c, []byte("e"), 1)
+	m2 := fsk.NewModulator(fsk.Bell202, -30)
+	c = m2.AppendBits(c, 1, 30)
+	c = m2.AppendBytes(c, []byte("f"), 1)
+	c = m2.AppendBits(c, 1, 5)
+	x := append(append(a, b...), c...)
+	got := fsk.NewDemodulator(fsk.Bell202).Process(x, 0, nil)
+	var s string
+	for _, g := range got {
+		s += fmt.Sprintf("%c%d ", g.Value, g.Burst)
+	}
+	if want := "a1 b1 c2 d2 e3 f4 "; s != want {
+		t.Errorf("bytes and bursts %q, want %q", s, want)
+	}
+}
+
 func TestDemodulatorChunking(t *testing.T) {
 	x, _ := transmit(fsk.Bell202, -15, 50, allBytes(), nil)
 	addNoise(x, -15, 15, 9)
