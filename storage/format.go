@@ -263,6 +263,8 @@ const (
 // boltMeta is the part of a bbolt meta page the pre-check reads.
 type boltMeta struct {
 	pageSize uint32
+	root     uint64 // root bucket's page
+	freelist uint64
 	pgid     uint64 // high-water mark: the file must hold this many pages
 	txid     uint64
 }
@@ -285,7 +287,7 @@ func parseBoltMeta(p []byte) (boltMeta, error) {
 	if f.Sum64() != le.Uint64(m[boltMetaSum:]) {
 		return boltMeta{}, fmt.Errorf("meta page checksum mismatch")
 	}
-	bm := boltMeta{pageSize: le.Uint32(m[8:]), pgid: le.Uint64(m[40:]), txid: le.Uint64(m[48:])}
+	bm := boltMeta{pageSize: le.Uint32(m[8:]), root: le.Uint64(m[16:]), freelist: le.Uint64(m[32:]), pgid: le.Uint64(m[40:]), txid: le.Uint64(m[48:])}
 	if bm.pageSize < boltMinPage || bm.pageSize > boltMaxPage || bm.pageSize&(bm.pageSize-1) != 0 {
 		return boltMeta{}, fmt.Errorf("page size %d", bm.pageSize)
 	}

@@ -47,11 +47,17 @@ func (s *Store) recover(segs []uint32) error {
 		if n < s.scanFrom {
 			continue
 		}
+		// This segment will be written: walk its pages before bbolt does.
+		if err := checkBoltTree(s.path(segmentName(n))); err != nil {
+			return err
+		}
 		db, err := s.openBolt(segmentName(n), false)
 		if err != nil {
 			return err
 		}
-		err = db.Update(func(tx *bolt.Tx) error { return s.sweep(tx, n, load, changed) })
+		err = guard(s.path(segmentName(n)), func() error {
+			return db.Update(func(tx *bolt.Tx) error { return s.sweep(tx, n, load, changed) })
+		})
 		if n == segs[len(segs)-1] {
 			s.cur, s.curNum = db, n
 		} else if cerr := db.Close(); err == nil {
@@ -62,6 +68,9 @@ func (s *Store) recover(segs []uint32) error {
 		}
 	}
 	if s.cur == nil && newest != 0 {
+		if err := checkBoltTree(s.path(segmentName(newest))); err != nil {
+			return err
+		}
 		if err := s.useSegment(newest); err != nil {
 			return err
 		}

@@ -217,6 +217,12 @@ func (s *Store) checkFile(name string, n uint32) error {
 	if err := checkBoltFile(p); err != nil {
 		return err
 	}
+	if n == 0 {
+		// The index is small: walk every page of it.
+		if err := checkBoltTree(p); err != nil {
+			return err
+		}
+	}
 	db, err := s.openBolt(name, true)
 	if err != nil {
 		return err
@@ -232,14 +238,7 @@ func (s *Store) checkFile(name string, n uint32) error {
 						return fmt.Errorf("%w: %s: no %q bucket", ErrCorrupt, p, b)
 					}
 				}
-				// The index is small: let bbolt check every page of it.
-				var first error
-				for err := range tx.Check() {
-					if first == nil {
-						first = fmt.Errorf("%w: %s: %v", ErrCorrupt, p, err)
-					}
-				}
-				return first
+				return nil
 			}
 			if err := checkMeta(tx, p, audioMagic); err != nil {
 				return err
@@ -451,7 +450,7 @@ func (s *Store) readSegment(n uint32, f func(tx *bolt.Tx) error) error {
 	}
 	if s.cur != nil && n == s.curNum {
 		defer s.mu.Unlock()
-		return s.cur.View(f)
+		return guard(s.path(segmentName(n)), func() error { return s.cur.View(f) })
 	}
 	s.mu.Unlock()
 	if _, err := os.Stat(s.path(segmentName(n))); err != nil {
@@ -461,7 +460,7 @@ func (s *Store) readSegment(n uint32, f func(tx *bolt.Tx) error) error {
 	if err != nil {
 		return err
 	}
-	err = db.View(f)
+	err = guard(s.path(segmentName(n)), func() error { return db.View(f) })
 	return errors.Join(err, db.Close())
 }
 

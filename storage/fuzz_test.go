@@ -1,0 +1,130 @@
+package storage_test
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/storage"
+)
+
+// FuzzOpenIndex: Open of a directory whose index.db is arbitrary bytes
+// never panics, fails, and leaves the file as it was.
+func FuzzOpenIndex(f *testing.F) {
+	good, err := os.ReadFile(filepath.Join(goodDir(f), "index.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(good)
+	f.Add([]byte("hello"))
+	f.Add(good[:8192])
+	f.Add(bytes.Repeat([]byte{0xed, 0xda, 0x0c, 0xed}, 2048))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if bytes.Equal(b, good) {
+			return
+		}
+		dir := t.TempDir()
+		p := filepath.Join(dir, "index.db")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := storage.Open(dir, storage.Options{})
+		if err == nil {
+			// Only a real linetap index can open: check it is sound.
+			if cerr := s.Check(); cerr != nil {
+				t.Errorf("opened an index that fails Check: %v", cerr)
+			}
+			s.Close()
+			return
+		}
+		if after, _ := os.ReadFile(p); !bytes.Equal(after, b) {
+			t.Errorf("refused index.db was modified (%v)", err)
+		}
+	})
+}
+
+// FuzzOpenSegment: the same for an audio segment beside a good index.
+func FuzzOpenSegment(f *testing.F) {
+	src := goodDir(f)
+	idx, err := os.ReadFile(filepath.Join(src, "index.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	seg, err := os.ReadFile(filepath.Join(src, "audio-000002.db"))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(seg)
+	f.Add(seg[:4096*3])
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "index.db"), idx, 0o600)
+		one, _ := os.ReadFile(filepath.Join(src, "audio-000001.db"))
+		os.WriteFile(filepath.Join(dir, "audio-000001.db"), one, 0o600)
+		p := filepath.Join(dir, "audio-000002.db")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		s, err := storage.Open(dir, storage.Options{})
+		if err == nil {
+			s.Close()
+			return
+		}
+		if !errors.Is(err, storage.ErrCorrupt) && !errors.Is(err, storage.ErrForeign) && !errors.Is(err, storage.ErrVersion) {
+			t.Errorf("error %v is none of ErrCorrupt, ErrForeign, ErrVersion", err)
+		}
+		if after, _ := os.ReadFile(p); !bytes.Equal(after, b) {
+			t.Errorf("refused segment was modified (%v)", err)
+		}
+	})
+}
+
+// FuzzRecord: any stored call record either fails to decode or
+// re-encodes to a fixed point.
+func FuzzRecord(f *testing.F) {
+	f.Add(uint64(1), []byte("\x01{}"))
+	f.Add(uint64(1), []byte("\x01"+`{"call":{"id":1,"rate":8000,"sha256":"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},"chunks":0,"hash":null}`))
+	f.Add(uint64(7), []byte("\x01{\"call\":{\"id\":7},\"chunks\":1,\"spans\":[{\"seg\":1,\"from\":0,\"to\":1}]}"))
+	f.Fuzz(func(t *testing.T, id uint64, v []byte) {
+		key := binary.BigEndian.AppendUint64(nil, id)
+		once, err := storage.ReencodeRecord(key, v)
+		if err != nil {
+			return
+		}
+		twice, err := storage.ReencodeRecord(key, once)
+		if err != nil {
+			t.Fatalf("re-encoded record does not decode: %v", err)
+		}
+		if !bytes.Equal(once, twice) {
+			t.Fatalf("re-encoding is not stable:\n%s\n%s", once, twice)
+		}
+	})
+}
+
+// FuzzChunk: chunk keys and values round-trip, and arbitrary values
+// decode or fail without panic.
+func FuzzChunk(f *testing.F) {
+	f.Add(uint64(3), uint32(4), int64(800), []byte{1, 2, 3, 4}, []byte{})
+	f.Fuzz(func(t *testing.T, call uint64, seq uint32, off int64, data, raw []byte) {
+		storage.ParseChunkValue(raw)
+		storage.ParseChunkKey(raw)
+		k := storage.ChunkKey(call, seq)
+		gc, gs, err := storage.ParseChunkKey(k)
+		if err != nil || gc != call || gs != seq {
+			t.Fatalf("key round trip: %d %d %v", gc, gs, err)
+		}
+		if off < 0 || len(data) == 0 {
+			return
+		}
+		c := linetap.Chunk{Call: call, Seq: seq, Offset: off, Samples: len(data), Data: data}
+		o, n, d, err := storage.ParseChunkValue(storage.ChunkValue(&c))
+		if err != nil || o != off || n != len(data) || !bytes.Equal(d, data) {
+			t.Fatalf("value round trip: %d %d %v", o, n, err)
+		}
+	})
+}
