@@ -21,9 +21,10 @@
 //     in plan.go; modulated tones (JP ringback, AU dial and ringback) are
 //     synthesised unmodulated.
 //   - Cadences that are the same in two plans cannot be told apart: FR, JP
-//     and AU congestion are their busy tone and are reported as busy, and SE
-//     busy (425 Hz 0.25/0.25) is reported as reorder, which it matches in
-//     DE.
+//     and AU congestion are their busy tone and are reported as busy. Where
+//     two plans differ slightly (SE busy 425 Hz 0.25/0.25, DE congestion
+//     0.24/0.24) the closer fit wins, which noise or a drifting tone plant
+//     can tip either way.
 //   - A 425 Hz or 440 Hz steady tone is recognised as dial only once it has
 //     outlasted the longest ringback burst of those frequencies (about 1.2 s
 //     and 1.8 s), so that a ringback burst is not taken for dial tone.
