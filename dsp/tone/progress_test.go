@@ -171,7 +171,7 @@ func voice(d time.Duration, seed uint64) []int16 {
 			var s, norm float64
 			for h := 1; float64(h)*f < 3400; h++ {
 				fh := float64(h) * f
-				g := 1 / (1 + math.Pow((fh-f1)/80, 2)) + 0.7/(1+math.Pow((fh-f2)/100, 2)) + 0.02
+				g := 1/(1+math.Pow((fh-f1)/80, 2)) + 0.7/(1+math.Pow((fh-f2)/100, 2)) + 0.02
 				s += g * math.Sin(float64(h)*ph)
 				norm += g * g / 2
 			}
