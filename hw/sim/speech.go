@@ -29,13 +29,15 @@ var vowels = [...][3]float64{
 var nasal = [3]float64{250, 1100, 2300}
 
 const (
-	fs         = float64(dsp.Rate)
-	minF0      = 90.0  // Hz: the lowest pitch the voices use
-	maxF0      = 250.0 // Hz: the highest
-	coefEvery  = 32    // samples between formant coefficient updates (4 ms)
-	glideCoef  = 0.12  // per update: formant glide, about 30 ms time constant
-	envCoef    = 0.012 // per sample: envelope slew, about 10 ms
-	quietLevel = 1e-4  // envelope below which a silent voice is skipped
+	fs          = float64(dsp.Rate)
+	minF0       = 90.0                 // Hz: the lowest pitch the voices use
+	maxF0       = 250.0                // Hz: the highest
+	coefEvery   = 32                   // samples between formant coefficient updates (4 ms)
+	glideCoef   = 0.12                 // per update: formant glide, about 30 ms time constant
+	envCoef     = 0.012                // per sample: envelope slew, about 10 ms
+	quietLevel  = 1e-4                 // envelope below which a silent voice is skipped
+	calibration = 2 * dsp.Rate         // samples of speech a voice measures itself on
+	agcCoef     = 1.0 / (4 * dsp.Rate) // AGC: a 4 s mean of the active power
 )
 
 // resonator is a two-pole section with unity gain at DC (Klatt 1980):
@@ -54,6 +56,43 @@ func (r *resonator) set(f, bw float64) {
 func (r *resonator) step(x float64) float64 {
 	y := r.a*x + r.b*r.y1 + r.c*r.y2
 	r.y2, r.y1 = r.y1, y
+	return y
+}
+
+// biquad is a second-order section in direct form I.
+type biquad struct {
+	b0, b1, b2, a1, a2 float64
+	x1, x2, y1, y2     float64
+}
+
+// highPass is a Butterworth high-pass biquad at f (RBJ audio-EQ cookbook).
+func highPass(f, q float64) biquad {
+	w := 2 * math.Pi * f / fs
+	alpha := math.Sin(w) / (2 * q)
+	cw := math.Cos(w)
+	a0 := 1 + alpha
+	return biquad{
+		b0: (1 + cw) / 2 / a0, b1: -(1 + cw) / a0, b2: (1 + cw) / 2 / a0,
+		a1: -2 * cw / a0, a2: (1 - alpha) / a0,
+	}
+}
+
+// lowPass is a Butterworth low-pass biquad at f (RBJ audio-EQ cookbook).
+func lowPass(f, q float64) biquad {
+	w := 2 * math.Pi * f / fs
+	alpha := math.Sin(w) / (2 * q)
+	cw := math.Cos(w)
+	a0 := 1 + alpha
+	return biquad{
+		b0: (1 - cw) / 2 / a0, b1: (1 - cw) / a0, b2: (1 - cw) / 2 / a0,
+		a1: -2 * cw / a0, a2: (1 - alpha) / a0,
+	}
+}
+
+func (q *biquad) step(x float64) float64 {
+	y := q.b0*x + q.b1*q.x1 + q.b2*q.x2 - q.a1*q.y1 - q.a2*q.y2
+	q.x2, q.x1 = q.x1, x
+	q.y2, q.y1 = q.y1, y
 	return y
 }
 
@@ -111,6 +150,8 @@ const (
 type Voice struct {
 	rng    rng
 	gain   float64
+	target float64 // RMS of active speech, LSB
+	power  float64 // running mean square of active raw output (AGC)
 	f0Base float64 // Hz
 	fScale float64 // vocal-tract scaling of the formants
 	rate   float64 // speaking-rate factor (>1 is slower)
@@ -122,13 +163,13 @@ type Voice struct {
 	f0, accent float64
 
 	// Vocal tract.
-	res      [4]resonator
-	fcur     [3]float64
-	ftgt     [3]float64
-	bw       [3]float64
-	fric     resonator
-	hpX, hpY float64 // telephone-band high-pass state
-	ctr      int
+	res  [4]resonator
+	fcur [3]float64
+	ftgt [3]float64
+	bw   [3]float64
+	fric resonator
+	band [4]biquad // telephone band-pass
+	ctr  int
 
 	// Articulation.
 	ph          phase
@@ -169,18 +210,26 @@ func (v *Voice) init(seed uint64, levelDBm0 float64) {
 	}
 	v.ftgt = v.fcur
 	v.res[3].set(3500, 250)
+	// Fourth-order Butterworth high-pass at 300 Hz and low-pass at
+	// 3400 Hz: two sections each, with Q 0.541 and 1.307.
+	v.band = [4]biquad{
+		highPass(300, 0.5412), highPass(300, 1.3066),
+		lowPass(3400, 0.5412), lowPass(3400, 1.3066),
+	}
 	v.f0, v.accent = v.f0Base, 1
 	v.period = fs / v.f0
 	v.gain = 1
 	v.left = 1
-	// Calibrate on a copy: one second of this voice's own speech, with the
-	// power measured where the syllable envelope is up (the active speech
-	// of ITU-T P.56, roughly).
+	v.target = dsp.Peak(levelDBm0) / math.Sqrt2
+	// Calibrate on a copy: two seconds of this voice's own speech, with
+	// the power measured where the syllable envelope is up (the active
+	// speech of ITU-T P.56, roughly). A slow AGC in next keeps the level
+	// there as the vowels change.
 	cal := *v
-	cal.speak(int(fs))
+	cal.speak(calibration)
 	var sum float64
 	n := 0
-	for range int(fs) {
+	for range calibration {
 		y := cal.next()
 		if cal.env > 0.5 {
 			sum += y * y
@@ -188,7 +237,8 @@ func (v *Voice) init(seed uint64, levelDBm0 float64) {
 		}
 	}
 	if n > 0 && sum > 0 {
-		v.gain = dsp.Peak(levelDBm0) / math.Sqrt2 / math.Sqrt(sum/float64(n))
+		v.power = sum / float64(n)
+		v.gain = v.target / math.Sqrt(v.power)
 	}
 }
 
@@ -322,11 +372,18 @@ func (v *Voice) next() float64 {
 	if v.noise > 0 {
 		y += v.fric.step(r.gauss()*v.noise) * 0.08
 	}
-	// First-order high-pass at about 200 Hz: the telephone band's low edge.
-	const hp = 0.855
-	out := hp * (v.hpY + y - v.hpX)
-	v.hpX, v.hpY = y, out
-	return out * v.env * v.gain
+	// The telephone band (ITU-T G.712: 300–3400 Hz).
+	for i := range v.band {
+		y = v.band[i].step(y)
+	}
+	out := y * v.env
+	if v.env > 0.5 && v.power > 0 {
+		v.power += (out*out - v.power) * agcCoef
+		if v.ctr == 0 {
+			v.gain = v.target / math.Sqrt(v.power)
+		}
+	}
+	return out * v.gain
 }
 
 // Append appends d of monologue: talk-spurts of one to five seconds with
