@@ -22,6 +22,11 @@
 // length, framing, cut short) comes out with Err set and its fields empty:
 // never as good data.
 //
+// A good message is held until about 40 bit times (35 ms) after its last
+// byte: bytes that follow on the same carrier at the same level mean its
+// length byte was damaged, and then it comes out with Err. Call Flush at the
+// end of a stream for what is still held.
+//
 // # Caveats
 //
 // Bell 202 MDMF and ETSI messages share type bytes; only the physical

@@ -13,6 +13,10 @@ const (
 	maxGap     = 30   // mark bits between message bytes; GR-30 allows ≤ 20 extra
 	v23Above   = 1250 // Hz: a mark run above this is V.23 (1300 Hz), below Bell 202 (1200 Hz)
 	chunk      = 4096 // samples per demodulator call, so at most 62 bytes come out
+	// levelDrop is how much weaker than the message's mean, in dB, a byte
+	// right after it may be and still count as the same signal. A
+	// transmission's bytes agree within a fraction of a dB.
+	levelDrop = 3
 )
 
 // Receiver listens to one line for on-hook caller ID. It demodulates FSK
@@ -34,7 +38,8 @@ type Receiver struct {
 	start   int64
 	lastPos int64
 	markHz  dsp.Hz
-	burst   int // fsk.Byte.Burst of the message's bytes
+	burst   int     // fsk.Byte.Burst of the message's bytes
+	level   float64 // sum of their fsk.Byte.LevelDBm0
 	// pending is a complete, good message held until the line has been
 	// quiet for a while: bytes right after its checksum mean the length
 	// byte was damaged, and then it is not good data.
@@ -104,9 +109,13 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 	if r.hasPending {
 		m := r.pending
 		r.pending, r.hasPending = Message{}, false
-		if gap := float64(b.Pos-r.lastPos)/r.spb - 10; gap <= maxGap+1 && b.Burst == r.burst {
+		gap := float64(b.Pos-r.lastPos)/r.spb - 10
+		same := !b.Framing && b.LevelDBm0 >= r.level/float64(len(m.Raw))-levelDrop
+		if gap <= maxGap+1 && b.Burst == r.burst && same {
 			// GR-30: the message ends at its checksum; more bytes on the
-			// same carrier mean the length byte was wrong.
+			// same carrier at the same level mean the length byte was
+			// wrong. (Noise after the carrier frames bytes too, but
+			// weaker by the signal-to-noise ratio.)
 			start, end := m.Start, m.End
 			m = r.damaged(m.Raw, fmt.Errorf("%w: bytes continue after the %d the length byte announced", ErrLength, len(m.Raw)))
 			m.Start, m.End = start, end
@@ -132,6 +141,7 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 		r.start = b.Pos
 		r.markHz = b.MarkHz
 		r.burst = b.Burst
+		r.level = 0
 		r.n, r.need, r.framing = 0, 0, 0
 		return r.msgByte(b, out)
 	case r.seizure >= minSeizure && b.Marks < 2 && !r.tail:
@@ -147,6 +157,7 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 func (r *Receiver) msgByte(b fsk.Byte, out []Message) []Message {
 	r.raw[r.n] = b.Value
 	r.n++
+	r.level += b.LevelDBm0
 	r.lastPos = b.Pos
 	if b.Framing && r.framing == 0 {
 		r.framing = r.n

@@ -26,11 +26,16 @@ type Byte struct {
 	// level fell by 13 dB or more), so bytes with equal Burst came from one
 	// uninterrupted signal.
 	Burst int
+	// LevelDBm0 is the level of the signal in the demodulator's band
+	// during the byte, as the level of a sine of that power. Bytes of one
+	// transmission have nearly equal levels; noise framed after it is
+	// weaker by the signal-to-noise ratio.
+	LevelDBm0 float64
 }
 
 const (
 	firTaps     = 17       // baseband low-pass length (odd, linear phase)
-	postTaps    = 4        // moving average after the discriminator
+	maxWin      = 32       // longest bit correlator, samples (baud ≥ 250)
 	squelchDBm0 = -48      // GR-30: reject −48.2 dBm
 	powerAlpha  = 1.0 / 32 // slow power: about 4 ms
 	fastAlpha   = 1.0 / 6  // fast power: about a bit
@@ -61,9 +66,11 @@ type Demodulator struct {
 	buf     [2 * firTaps]complex128
 	bi      int
 	prev    complex128
-	post    [postTaps]float64
-	pi      int
-	psum    float64
+	win     int        // correlator length: one bit, rounded
+	rm, rs  complex128 // per-sample rotation to bring mark, space to DC
+	pm, ps  complex128 // their running phasors
+	cm, cs  [maxWin]complex128
+	ci      int
 	power   float64 // slow
 	fast    float64
 	on, off float64
@@ -77,6 +84,8 @@ type Demodulator struct {
 	next     float64 // next bit centre, decision time base
 	k        int     // bit index within the character
 	value    byte
+	pwsum    float64
+	pwn      int
 	idleFrom float64 // where the current mark run began, decision time base
 	idleN    int64   // first product index that may count toward MarkHz
 	prods    [markLag]complex128
@@ -120,7 +129,13 @@ func NewDemodulator(p Params) *Demodulator {
 	a := dsp.Peak(squelchDBm0) / 2
 	d.on = a * a
 	d.off = d.on / 2 // 3 dB hysteresis
-	d.delay = float64(firTaps-1)/2 + 0.5 + float64(postTaps-1)/2
+	// Bit correlators: one bit long, on the baseband mark and space tones.
+	d.win = min(maxWin, max(2, int(math.Round(d.spb))))
+	wm := 2 * math.Pi * (float64(p.Mark) - d.fc) / dsp.Rate
+	ws := 2 * math.Pi * (float64(p.Space) - d.fc) / dsp.Rate
+	d.rm = complex(math.Cos(wm), -math.Sin(wm))
+	d.rs = complex(math.Cos(ws), -math.Sin(ws))
+	d.delay = float64(firTaps-1)/2 + float64(d.win-1)/2
 	d.Reset()
 	return d
 }
@@ -134,9 +149,9 @@ func (d *Demodulator) Reset() {
 	d.buf = [2 * firTaps]complex128{}
 	d.bi = 0
 	d.prev = 0
-	d.post = [postTaps]float64{}
-	d.pi = 0
-	d.psum = 0
+	d.pm, d.ps = 1, 1
+	d.cm, d.cs = [maxWin]complex128{}, [maxWin]complex128{}
+	d.ci = 0
 	d.power = 0
 	d.fast = 0
 	d.state = stNoCarrier
@@ -156,9 +171,10 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 		// Mix down around the centre frequency.
 		z := complex(float64(v), 0) * d.lo
 		d.lo *= d.rot
-		if n&63 == 0 { // keep |lo| = 1 against rounding, on absolute positions so chunking cannot change results
-			m := real(d.lo)*real(d.lo) + imag(d.lo)*imag(d.lo)
-			d.lo *= complex((3-m)/2, 0)
+		if n&63 == 0 { // keep the phasors on the unit circle, at absolute positions so chunking cannot change results
+			d.lo = unit(d.lo)
+			d.pm = unit(d.pm)
+			d.ps = unit(d.ps)
 		}
 		d.buf[d.bi] = z
 		d.buf[d.bi+firTaps] = z
@@ -171,17 +187,29 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 		for j, h := range d.taps {
 			y += complex(h, 0) * win[j]
 		}
-		// Quadrature discriminator: the phase step between samples.
+		// The phase step between samples measures the mark frequency.
 		prod := y * complex(real(d.prev), -imag(d.prev))
 		d.prev = y
-		f := math.Atan2(imag(prod), real(prod)) * d.hzPer // Hz from centre
-		d.psum += f - d.post[d.pi]
-		d.post[d.pi] = f
-		d.pi++
-		if d.pi == postTaps {
-			d.pi = 0
+		// Non-coherent matched filters: the energy of each tone over the
+		// last bit. s > 0 is space, s < 0 mark.
+		d.cm[d.ci] = y * d.pm
+		d.cs[d.ci] = y * d.ps
+		d.pm *= d.rm
+		d.ps *= d.rs
+		if d.ci++; d.ci == d.win {
+			d.ci = 0
 		}
-		s := d.psum / postTaps // > 0 space, < 0 mark
+		var sm, ss complex128
+		for j := range d.win {
+			sm += d.cm[j]
+			ss += d.cs[j]
+		}
+		em := real(sm)*real(sm) + imag(sm)*imag(sm)
+		es := real(ss)*real(ss) + imag(ss)*imag(ss)
+		var s float64
+		if em+es > 0 {
+			s = (es - em) / (es + em)
+		}
 		pw := real(y)*real(y) + imag(y)*imag(y)
 		d.power += (pw - d.power) * powerAlpha
 		d.fast += (pw - d.fast) * fastAlpha
@@ -213,9 +241,12 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 				d.next = d.edge + d.spb/2
 				d.k = 0
 				d.value = 0
+				d.pwsum, d.pwn = 0, 0
 				d.state = stByte
 			}
 		case stByte:
+			d.pwsum += pw
+			d.pwn++
 			if float64(n) >= d.next {
 				mark := s < 0
 				switch {
@@ -252,6 +283,11 @@ func (d *Demodulator) startIdle(from float64, n int64) {
 	d.acc, d.accN = 0, 0
 }
 
+func unit(z complex128) complex128 {
+	m := real(z)*real(z) + imag(z)*imag(z)
+	return z * complex((3-m)/2, 0)
+}
+
 func (d *Demodulator) byteOut(framing bool) Byte {
 	b := Byte{
 		Value:   d.value,
@@ -259,6 +295,10 @@ func (d *Demodulator) byteOut(framing bool) Byte {
 		Framing: framing,
 		Marks:   int(math.Round((d.edge - d.idleFrom) / d.spb)),
 		Burst:   d.burst,
+	}
+	if d.pwn > 0 {
+		// A sine of peak A mixes down to a phasor of magnitude A/2: RMS A/√2.
+		b.LevelDBm0 = dsp.DBm0(2 * math.Sqrt(d.pwsum/float64(d.pwn)) / math.Sqrt2)
 	}
 	if b.Marks < 0 {
 		b.Marks = 0

@@ -101,6 +101,12 @@ func TestDemodulatorRoundTrip(t *testing.T) {
 					}
 					got := demod.Process(x, 0, nil)
 					checkBytes(t, p, got, want)
+					for i, g := range got {
+						if math.Abs(g.LevelDBm0-level) > 1 { // keying transients dip the envelope by about 0.5 dB
+							t.Errorf("byte %d: level %.2f dBm0, sent %g", i, g.LevelDBm0, level)
+							break
+						}
+					}
 				})
 			}
 		}

@@ -15,14 +15,17 @@
 //
 // A Demodulator turns samples back into asynchronous bytes (one start bit,
 // eight data bits LSB first, one or more stop bits). It mixes the signal
-// down around the centre frequency (Mark+Space)/2, low-pass filters it,
-// measures the instantaneous frequency with a quadrature discriminator and
-// slices at the centre; a UART state machine resynchronises on every start
-// bit's leading edge and samples each bit at its middle. Each Byte carries
-// the sample position of its start bit, whether the stop bit was missing,
-// how many idle mark bits came before it and the mean frequency of that
-// idle run, from which a caller can tell Bell 202 (mark 1200 Hz) from V.23
-// (mark 1300 Hz).
+// down around the centre frequency (Mark+Space)/2 and low-pass filters it,
+// then runs two non-coherent matched filters, one bit long, on the mark and
+// space tones; the sign of their energy difference is the bit. A UART state
+// machine resynchronises on every start bit's leading edge (interpolated
+// between samples) and decides each bit at its middle. Each Byte carries the
+// sample position of its start bit, whether the stop bit was missing, how
+// many idle mark bits came before it, the mean frequency of that idle run
+// (measured by a phase-step discriminator over the whole run, from which a
+// caller tells Bell 202's 1200 Hz mark from V.23's 1300 Hz), which carrier
+// burst it belongs to and its level. Receiving 256 bytes, it makes no error
+// at 20 dB SNR; a caller-ID message survives 10 dB.
 //
 // # Caveats
 //
@@ -36,6 +39,9 @@
 // The Demodulator frames any signal it is given, noise included; deciding
 // whether bytes are data is the job of the protocol above (dsp/callerid
 // looks for the channel-seizure and mark preamble and checks a checksum).
+//
+// MarkHz is pulled towards the centre frequency by in-band noise (by about
+// 25 Hz at 10 dB SNR), which still leaves Bell 202 and V.23 apart.
 //
 // NTT J-CLIP (7 data bits plus parity) is not framed here yet.
 package fsk
