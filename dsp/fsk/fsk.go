@@ -1,9 +1,17 @@
 package fsk
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/linetap/linetap/dsp"
+)
+
+// Errors of this package.
+var (
+	// ErrParams: a Params that cannot be modulated or demodulated at
+	// dsp.Rate.
+	ErrParams = errors.New("fsk: invalid parameters")
 )
 
 // Params is an FSK physical layer: the tone for each binary value and the
@@ -34,13 +42,13 @@ func (p Params) Validate() error {
 	nyq := dsp.Hz(dsp.Rate) / 2
 	switch {
 	case p.Mark <= 0 || p.Mark >= nyq:
-		return fmt.Errorf("fsk: %s: mark %g Hz outside (0, %g)", p.Name, float64(p.Mark), float64(nyq))
+		return fmt.Errorf("%w: %s: mark %g Hz outside (0, %g)", ErrParams, p.Name, float64(p.Mark), float64(nyq))
 	case p.Space <= 0 || p.Space >= nyq:
-		return fmt.Errorf("fsk: %s: space %g Hz outside (0, %g)", p.Name, float64(p.Space), float64(nyq))
+		return fmt.Errorf("%w: %s: space %g Hz outside (0, %g)", ErrParams, p.Name, float64(p.Space), float64(nyq))
 	case p.Mark == p.Space:
-		return fmt.Errorf("fsk: %s: mark and space are both %g Hz", p.Name, float64(p.Mark))
+		return fmt.Errorf("%w: %s: mark and space are both %g Hz", ErrParams, p.Name, float64(p.Mark))
 	case !(p.Baud > 0) || p.Baud > dsp.Rate/2:
-		return fmt.Errorf("fsk: %s: baud %g outside (0, %d]", p.Name, p.Baud, dsp.Rate/2)
+		return fmt.Errorf("%w: %s: baud %g outside (0, %d]", ErrParams, p.Name, p.Baud, dsp.Rate/2)
 	}
 	return nil
 }

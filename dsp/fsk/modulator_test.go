@@ -1,6 +1,7 @@
 package fsk_test
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"testing"
@@ -127,8 +128,8 @@ func TestModulatorInvalidParams(t *testing.T) {
 		{Name: "fast", Mark: 1200, Space: 2200, Baud: 5000},
 	} {
 		t.Run(p.Name, func(t *testing.T) {
-			if p.Validate() == nil {
-				t.Fatal("Validate accepted it")
+			if err := p.Validate(); !errors.Is(err, fsk.ErrParams) {
+				t.Fatalf("Validate = %v, want ErrParams", err)
 			}
 			if x := fsk.NewModulator(p, -10).AppendBits(nil, 1, 10); len(x) != 0 {
 				t.Errorf("emitted %d samples", len(x))
