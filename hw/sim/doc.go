@@ -47,7 +47,8 @@
 //
 // # Scenario files
 //
-// A scenario is text, one statement per line; '#' starts a comment, and a
+// A scenario is text, one statement per line; a '#' that begins a word
+// starts a comment (inside a word it is a DTMF digit: digits=*12#), and a
 // value may be double-quoted to hold blanks. Durations are Go durations
 // (250ms, 20s, 1m30s); levels are dBm0. Statements:
 //

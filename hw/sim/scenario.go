@@ -409,7 +409,8 @@ func (p *parser) outbound(c *Call, f *fieldReader) {
 
 // splitFields splits a scenario line into blank-separated fields, where
 // a value may be double-quoted to hold blanks (name="ACME CORP"); the quotes
-// are removed. '#' outside quotes starts a comment.
+// are removed. A '#' that begins a word starts a comment; inside a word it
+// is a character (digits=*12#).
 func splitFields(text string) ([]string, error) {
 	var out []string
 	var cur strings.Builder
@@ -420,13 +421,13 @@ func splitFields(text string) ([]string, error) {
 		case in:
 			if c == '"' {
 				in = false
-				if i+1 < len(text) && text[i+1] != ' ' && text[i+1] != '\t' && text[i+1] != '#' {
+				if i+1 < len(text) && text[i+1] != ' ' && text[i+1] != '\t' && text[i+1] != '\r' {
 					return nil, fmt.Errorf("text after a closing quote at column %d", i+2)
 				}
 				continue
 			}
 			cur.WriteByte(c)
-		case c == '#':
+		case c == '#' && !inField: // within a word it is a DTMF digit
 			i = len(text)
 		case c == ' ' || c == '\t' || c == '\r':
 			if inField {
