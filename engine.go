@@ -1,11 +1,13 @@
 package linetap
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -89,6 +91,8 @@ type placedEvent struct {
 	cid    CallerID
 	cidErr error
 }
+
+func byPos(a, b placedEvent) int { return cmp.Compare(a.pos, b.pos) }
 
 type eventKind uint8
 
@@ -281,7 +285,7 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 	}
 	e.placed = append(e.placed, e.pending[:k]...)
 	e.pending = append(e.pending[:0], e.pending[k:]...)
-	sort.SliceStable(e.placed, func(i, j int) bool { return e.placed[i].pos < e.placed[j].pos })
+	slices.SortStableFunc(e.placed, byPos)
 
 	// 4. The state machines, in sample order.
 	changed := false

@@ -126,8 +126,9 @@ func TestUnansweredCall(t *testing.T) {
 	if c.EndReason != linetap.EndUnanswered || !c.Answer.IsZero() || !c.End.Equal(epoch.Add(9*time.Second)) {
 		t.Errorf("record %+v", c)
 	}
-	// Pre-roll is cut at the start of the stream.
-	checkAudio(t, r, c, 0, 0, 10*rate)
+	// Pre-roll is cut at the start of the stream; the audio runs on until
+	// the ringing was known to have stopped (6.5 s after the last ring).
+	checkAudio(t, r, c, 0, 0, 15.5*rate)
 }
 
 func TestOutboundAnsweredByPolarityReversal(t *testing.T) {
@@ -199,7 +200,8 @@ func TestVOXRecordsVoiceWithHangover(t *testing.T) {
 		t.Errorf("record %+v", c)
 	}
 	// The call starts within a block of the voice and ends within a block
-	// of its end; the audio covers it with pre- and post-roll.
+	// of its end; the audio runs from the pre-roll to the end of the
+	// hangover, when the end became known.
 	start := c.Start.Sub(epoch)
 	end := c.End.Sub(epoch)
 	if start < 5*time.Second-20*time.Millisecond || start > 5*time.Second+40*time.Millisecond {
@@ -209,7 +211,7 @@ func TestVOXRecordsVoiceWithHangover(t *testing.T) {
 		t.Errorf("VOX end at %v, want ≈ 10s", end)
 	}
 	from := c.AudioStart.Sub(epoch).Seconds()
-	checkAudio(t, r, c, 0, from, int64((end.Seconds()+1-from)*rate+0.5))
+	checkAudio(t, r, c, 0, from, int64((end.Seconds()+4-from)*rate+0.5))
 }
 
 func TestAlwaysSplitsIntoContiguousCalls(t *testing.T) {

@@ -88,6 +88,7 @@ type activeCall struct {
 	seq     uint32
 	stored  int64
 	hash    hash.Hash
+	sum     [sha256.Size]byte
 	dirty   bool // the record changed since the last flush
 	done    bool // all audio is in pcm; the record is final
 	farHang bool
@@ -162,8 +163,7 @@ func (l *line) detect(start int64, out []placedEvent) []placedEvent {
 			m := &l.msgs[i]
 			ev := placedEvent{pos: m.End, line: l.idx, kind: evCallerID, cidErr: m.Err}
 			if m.Err == nil {
-				ev.cid = CallerID{Number: m.Number, Name: m.Name, DateTime: m.DateTime,
-					NumberAbsence: m.NumberAbsence, NameAbsence: m.NameAbsence, Standard: string(m.Standard)}
+				ev.cid = callerIDOf(m)
 			}
 			out = append(out, ev)
 		}
@@ -398,6 +398,16 @@ func (l *line) start(pos int64, dir Direction, state LineState) {
 }
 
 func (l *line) answer(pos int64) {
+	if l.state == LineRinging {
+		// The caller-ID receiver holds a message briefly after its last
+		// byte; take it before the receiver stops at the answer.
+		l.msgs = l.cid.Flush(l.msgs[:0])
+		for i := range l.msgs {
+			if m := &l.msgs[i]; m.Err == nil {
+				l.cur.rec.CallerID = callerIDOf(m)
+			}
+		}
+	}
 	l.cur.rec.Answer = l.e.wallAt(pos)
 	l.cur.dirty = true
 	l.state, l.since = LineConnected, pos
@@ -419,6 +429,9 @@ func (l *line) end(pos int64, reason EndReason) {
 	if reason != EndSplit && l.cfg.Trigger != TriggerAlways {
 		c.to += l.e.samples(time.Duration(l.e.cfg.PostRoll))
 	}
+	// An end known only later (an unanswered call, VOX) keeps the audio
+	// up to the moment it became known: what is stored is never cut.
+	c.to = max(c.to, c.cursor)
 	l.cur = nil
 	l.state, l.since = LineIdle, pos
 	l.ringOn = false
@@ -463,7 +476,7 @@ func (l *line) flush(b *Batch) {
 			c.stored += int64(len(c.pcm))
 			c.pcm = c.pcm[:0]
 			c.rec.Samples = c.stored
-			c.rec.SHA256 = hex.EncodeToString(c.hash.Sum(nil))
+			c.rec.SHA256 = hex.EncodeToString(c.hash.Sum(c.sum[:0]))
 			c.dirty = true
 		}
 		if c.dirty {
@@ -499,4 +512,9 @@ func (l *line) shutdown(pos int64) {
 		}
 	}
 	l.record(pos)
+}
+
+func callerIDOf(m *callerid.Message) CallerID {
+	return CallerID{Number: m.Number, Name: m.Name, DateTime: m.DateTime,
+		NumberAbsence: m.NumberAbsence, NameAbsence: m.NameAbsence, Standard: string(m.Standard)}
 }

@@ -246,7 +246,7 @@ func cmdCalls(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 				}
 			} else {
 				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Start.Local().Format("2006-01-02 15:04:05"),
-					c.LineName, c.Direction, number(c), c.CallerID.Name, c.Duration.Round(time.Second), state(c))
+					c.LineName, c.Direction, numberOf(c), c.CallerID.Name, c.Duration.Round(time.Second), state(c))
 			}
 		}
 		n += len(page)
@@ -261,7 +261,7 @@ func cmdCalls(ctx context.Context, args []string, stdout, stderr io.Writer) (err
 	return nil
 }
 
-func number(c *linetap.Call) string {
+func numberOf(c *linetap.Call) string {
 	switch {
 	case c.Direction == linetap.Outbound:
 		return c.Dialled
