@@ -20,7 +20,7 @@ const simOrigin = 1000 * time.Hour
 
 // simTruth replays a bank built like the recorder's and returns every
 // channel's audio and every line event: what the lines really carried.
-func simTruth(t *testing.T, sc *sim.Scenario, opt sim.Options) ([][]int16, []hw.LineEvent) {
+func simTruth(t testing.TB, sc *sim.Scenario, opt sim.Options) ([][]int16, []hw.LineEvent) {
 	t.Helper()
 	b, err := sim.New(sc, opt)
 	if err != nil {
