@@ -339,7 +339,9 @@ func (e *Engine) drainSensor() {
 				continue
 			}
 			pos := e.blockAtPos + e.samples(ev.Time-e.blockAt)
-			if oldest := e.pos - int64(len(e.lines[ev.Line].ring)) + e.samples(time.Duration(e.cfg.PreRoll)); pos < oldest {
+			// The oldest trigger whose pre-roll is still in the ring once
+			// the coming block is in it.
+			if oldest := e.pos + BlockFrames - int64(len(e.lines[ev.Line].ring)) + e.samples(time.Duration(e.cfg.PreRoll)); pos < oldest {
 				e.statsMu.Lock()
 				e.stats.LateEvents++
 				e.statsMu.Unlock()
