@@ -116,6 +116,13 @@ func (f *fakeCalls) PCM(id uint64) ([]int16, error) {
 	return slices.Clone(p), nil
 }
 
+// audio returns a call's samples without counting a read.
+func (f *fakeCalls) audio(id uint64) []int16 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.pcm[id])
+}
+
 func (f *fakeCalls) reads(id uint64) int {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -144,9 +151,10 @@ type fakeLive struct {
 	onSubscribe []linetap.LineStatus
 	// subscribed receives a value on each Subscribe call.
 	subscribed chan struct{}
-	// endStreams closes each subscription right after onSubscribe, as an
-	// engine that stops: the server ends the stream and browsers reconnect.
-	endStreams bool
+	// endStreams is how many of the first subscriptions are closed right
+	// after onSubscribe, as by an engine that stops: the server ends those
+	// streams and browsers reconnect.
+	endStreams int
 	// subscriptions counts Subscribe calls.
 	subscriptions int
 }
@@ -171,7 +179,7 @@ func (f *fakeLive) Subscribe() (<-chan []linetap.LineStatus, func()) {
 		ch <- slices.Clone(f.onSubscribe)
 	}
 	f.subscriptions++
-	if f.endStreams {
+	if f.subscriptions <= f.endStreams {
 		close(ch)
 		return ch, func() {
 			f.mu.Lock()
@@ -249,7 +257,7 @@ func sampleCalls() *fakeCalls {
 		ID: 1, Line: 0, LineName: "Front desk", Direction: linetap.Inbound, State: linetap.StateComplete,
 		EndReason: linetap.EndNearHangUp, Trigger: linetap.TriggerHook,
 		Start: t0, End: t0.Add(2 * time.Second), Duration: 2 * time.Second,
-		CallerID: linetap.CallerID{Number: "6095551212", Name: "ACME CORP", Standard: "bell202-mdmf"},
+		CallerID:   linetap.CallerID{Number: "6095551212", Name: "ACME CORP", Standard: "bell202-mdmf"},
 		AudioStart: t0,
 	}, tone(1000, -10, 2*time.Second))
 	f.add(linetap.Call{

@@ -5,7 +5,12 @@ import { callRow } from './calls.js';
 
 const pageSize = 50;
 const flags = new URLSearchParams(location.search);
+// ?preload=1 is for tests in a headless browser: every player loads at
+// once, and once all have reported their duration the page closes its event
+// stream, after ?events=N line snapshots (default 1), so that a browser
+// waiting for the network to go quiet can finish.
 const preload = flags.get('preload') === '1';
+const settleAfter = Math.max(1, Number.parseInt(flags.get('events') || '1', 10) || 1);
 
 const $ = (id) => document.getElementById(id);
 
@@ -34,25 +39,55 @@ async function loadCalls({ older = false } = {}) {
     const q = new URLSearchParams({ limit: String(pageSize) });
     if (older && calls.oldest) q.set('before', String(calls.oldest));
     const list = await getJSON(`api/v1/calls?${q}`);
-    const rows = list.map((c) => callRow(c, { preload }));
+    // Keep the row (and its player, which may be playing) of every call
+    // that has not changed.
+    const existing = new Map();
+    for (const tr of calls.body.children) existing.set(tr.dataset.sig, tr);
+    const rows = list.map((c) => {
+      const sig = `${c.id}:${c.state}:${c.sha256}:${c.duration}`;
+      const kept = existing.get(sig);
+      if (kept) return kept;
+      const tr = callRow(c, { preload });
+      tr.dataset.sig = sig;
+      return tr;
+    });
     if (older) calls.body.append(...rows);
-    else calls.body.replaceChildren(...rows);
+    else if (rows.length !== calls.body.children.length || rows.some((r, i) => calls.body.children[i] !== r)) {
+      calls.body.replaceChildren(...rows);
+    }
     if (list.length) calls.oldest = list[list.length - 1].id;
     else if (!older) calls.oldest = 0;
     calls.more.hidden = list.length < pageSize;
     const n = calls.body.children.length;
     calls.status.textContent = n ? '' : 'No calls recorded yet.';
     document.body.dataset.calls = String(n);
+    calls.loaded = true;
   } catch (err) {
     calls.status.textContent = `Could not load calls: ${err.message}`;
   } finally {
     calls.loading = false;
-    if (calls.again) { calls.again = false; loadCalls(); }
+    if (calls.again) { calls.again = false; loadCalls(); } else maybeSettle();
   }
 }
 
 $('refresh').addEventListener('click', () => loadCalls());
 calls.more.addEventListener('click', () => loadCalls({ older: true }));
+
+// maybeSettle ends the live view in preload mode once every player has
+// loaded its metadata (or failed).
+function maybeSettle() {
+  if (!preload || settled || !calls.loaded || calls.loading || events < settleAfter) return;
+  const players = [...calls.body.querySelectorAll('audio')];
+  // readyState 1 is HAVE_METADATA (WHATWG HTML, media elements).
+  if (!players.every((a) => a.readyState >= 1 || a.error)) return;
+  settled = true;
+  clearTimeout(retryTimer);
+  if (source) source.close();
+  document.body.dataset.settled = '1';
+}
+
+calls.body.addEventListener('loadedmetadata', maybeSettle, true);
+calls.body.addEventListener('error', maybeSettle, true);
 
 // ---- live lines ----
 
@@ -63,6 +98,7 @@ let retry = 1000;
 let retryTimer = 0;
 let events = 0;
 let wasDown = false;
+let settled = false;
 
 function setConn(state, text) {
   conn.dataset.state = state;
@@ -71,6 +107,7 @@ function setConn(state, text) {
 
 function connect() {
   clearTimeout(retryTimer);
+  if (settled) return;
   if (source) source.close();
   source = new EventSource('api/v1/events');
   source.addEventListener('open', () => {
@@ -86,6 +123,7 @@ function connect() {
     document.body.dataset.lineEvents = String(events);
     const ended = lines.update(snap);
     if (ended.length) loadCalls();
+    maybeSettle();
   });
   source.addEventListener('error', () => {
     wasDown = true;
