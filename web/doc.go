@@ -6,6 +6,7 @@
 // APIHandler serves the API alone, for the unix socket the CLI talks to.
 // The endpoints are described in docs/api.md:
 //
+//	GET /api/v1/info              version
 //	GET /api/v1/lines             every line's LineStatus
 //	GET /api/v1/calls             recorded calls, newest first (ParseCallQuery)
 //	GET /api/v1/calls/{id}        one call
