@@ -159,7 +159,7 @@ type LineStatus struct {
 	Line      int       `json:"line"`
 	Name      string    `json:"name"`
 	State     LineState `json:"state"`
-	Since     time.Time `json:"since"`
+	Since     time.Time `json:"since,omitzero"`
 	CallID    uint64    `json:"call_id,omitempty"`
 	Direction Direction `json:"direction,omitempty"`
 	CallerID  CallerID  `json:"caller_id,omitzero"`

@@ -177,9 +177,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 
 	// Phase one: recording stops and every call in progress is committed.
 	runErr := eng.Run(ctx)
-	// Phase two: the servers finish their requests.
+	// Phase two: the servers finish their requests; event streams are
+	// ended first, or Shutdown would wait for them forever.
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
+	if err := srv.Close(sctx); err != nil {
+		log.Warn("closing event streams", "err", err)
+	}
 	for _, s := range []*http.Server{httpSrv, sockSrv} {
 		if err := s.Shutdown(sctx); err != nil {
 			log.Warn("server shutdown", "err", err)
