@@ -55,14 +55,14 @@ type Engine struct {
 	pending []placedEvent // sensor events not yet applied, by position
 	placed  []placedEvent // scratch: this block's events, by position
 
-	// Commit pipeline: the engine fills cur; the writer commits the other.
-	cur        *Batch
-	spare      *Batch
+	// Commit pipeline: the engine fills cur while the writer commits
+	// flight; a batch that failed comes back and is carried into the next.
+	cur        *batch
+	free       *batch
+	flight     *batch
 	nextCommit int64
-	writes     chan *Batch
-	written    chan *Batch
-	writerErr  error
-	commitErr  chan error
+	writes     chan *batch
+	written    chan *batch
 
 	live     liveHub
 	lastLive int64
@@ -76,7 +76,8 @@ type Stats struct {
 	Frames     int64 // frames processed
 	Calls      int64 // calls started
 	Commits    int64 // batches committed
-	CommitErrs int64 // batches that failed to commit
+	CommitErrs int64 // commits that failed (their audio is kept and retried)
+	Backlog    int64 // bytes of audio waiting after a commit that failed
 	LateEvents int64 // sensor events older than the pre-roll buffer
 }
 
@@ -121,19 +122,18 @@ func New(opt Options) (*Engine, error) {
 		return nil, fmt.Errorf("%w: source runs at %d Hz; the engine needs %d Hz", ErrFormat, f.Rate, dsp.Rate)
 	}
 	e := &Engine{
-		cfg:       opt.Config,
-		src:       opt.Source,
-		sensor:    opt.Sensor,
-		store:     opt.Store,
-		now:       opt.Now,
-		log:       opt.Logger,
-		rate:      f.Rate,
-		buf:       make([]int16, BlockFrames*f.Channels),
-		cur:       newBatch(len(opt.Config.Lines)),
-		spare:     newBatch(len(opt.Config.Lines)),
-		writes:    make(chan *Batch),
-		written:   make(chan *Batch, 1),
-		commitErr: make(chan error, 1),
+		cfg:     opt.Config,
+		src:     opt.Source,
+		sensor:  opt.Sensor,
+		store:   opt.Store,
+		now:     opt.Now,
+		log:     opt.Logger,
+		rate:    f.Rate,
+		buf:     make([]int16, BlockFrames*f.Channels),
+		cur:     newBatch(len(opt.Config.Lines)),
+		free:    newBatch(len(opt.Config.Lines)),
+		writes:  make(chan *batch),
+		written: make(chan *batch, 1),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -163,8 +163,47 @@ func New(opt Options) (*Engine, error) {
 	return e, nil
 }
 
-func newBatch(lines int) *Batch {
-	return &Batch{Chunks: make([]Chunk, 0, 2*lines), Calls: make([]Call, 0, 2*lines)}
+// batch is a Batch with the storage its chunks' data lives in, and the
+// result of committing it.
+type batch struct {
+	Batch
+	data []byte
+	err  error
+}
+
+func newBatch(lines int) *batch {
+	return &batch{Batch: Batch{Chunks: make([]Chunk, 0, 2*lines), Calls: make([]Call, 0, 2*lines)}}
+}
+
+func (b *batch) reset() {
+	b.Batch.Reset()
+	b.data = b.data[:0]
+	b.err = nil
+}
+
+func (b *batch) empty() bool { return len(b.Chunks) == 0 && len(b.Calls) == 0 }
+
+// carry appends the content of a newer batch to b, whose commit failed,
+// so that both go to the store together, in order. A record in next
+// replaces b's record of the same call: only the newest describes all
+// the chunks.
+func (b *batch) carry(next *batch) {
+	for _, c := range next.Chunks {
+		start := len(b.data)
+		b.data = append(b.data, c.Data...)
+		c.Data = b.data[start:len(b.data):len(b.data)]
+		b.Chunks = append(b.Chunks, c)
+	}
+	// Chunks appended before a reallocation still point at the old array,
+	// which holds the same bytes: nothing to fix up.
+	for _, r := range next.Calls {
+		i := slices.IndexFunc(b.Calls, func(o Call) bool { return o.ID == r.ID })
+		if i >= 0 {
+			b.Calls[i] = r
+		} else {
+			b.Calls = append(b.Calls, r)
+		}
+	}
 }
 
 // samples converts a duration to a sample count at the engine's rate.
@@ -197,19 +236,19 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 	go func() {
 		defer wg.Done()
 		for b := range e.writes {
-			if err := e.store.Commit(b); err != nil {
-				e.log.Error("commit failed", "err", err, "chunks", len(b.Chunks), "calls", len(b.Calls))
-				e.statsMu.Lock()
+			b.err = e.store.Commit(&b.Batch)
+			e.statsMu.Lock()
+			if b.err != nil {
 				e.stats.CommitErrs++
-				e.statsMu.Unlock()
-				select {
-				case e.commitErr <- err:
-				default:
-				}
+				e.stats.Backlog = int64(len(b.data))
 			} else {
-				e.statsMu.Lock()
 				e.stats.Commits++
-				e.statsMu.Unlock()
+				e.stats.Backlog = 0
+			}
+			e.statsMu.Unlock()
+			if b.err != nil {
+				e.log.Error("commit failed; the audio is kept in memory and retried",
+					"err", b.err, "chunks", len(b.Chunks), "bytes", len(b.data))
 			}
 			e.written <- b
 		}
@@ -360,26 +399,49 @@ func (e *Engine) drainSensor() {
 	}
 }
 
-// commit hands the current batch to the writer. With wait, it also waits
-// for every batch to be durable.
+// commit hands the current batch to the writer, after taking back the
+// one in flight. With wait, it also waits for the store to have it, and
+// retries a failed batch a few times (the recorder is stopping).
 func (e *Engine) commit(wait bool) {
 	for _, l := range e.lines {
 		l.flush(e.cur)
 	}
-	if len(e.cur.Chunks) > 0 || len(e.cur.Calls) > 0 {
-		// At most one batch is in flight: wait for the spare to come back.
-		if e.spare == nil {
-			e.spare = <-e.written
+	tries := 1
+	if wait {
+		tries = 5
+	}
+	for try := 0; ; try++ {
+		if e.flight != nil {
+			done := <-e.written
+			e.flight = nil
+			if done.err != nil {
+				// Nothing of it is stored: send it again with what came after.
+				done.carry(e.cur)
+				e.cur.reset()
+				e.cur, done = done, e.cur
+			}
+			e.free = done
+			e.free.reset()
 		}
-		e.writes <- e.cur
-		e.cur, e.spare = e.spare, nil
-		e.cur.Reset()
-		for _, l := range e.lines {
-			l.recycle()
+		if !e.cur.empty() {
+			e.writes <- e.cur
+			e.flight, e.cur, e.free = e.cur, e.free, nil
+		}
+		if !wait || e.flight == nil || try+1 >= tries {
+			break
+		}
+		if try > 0 {
+			time.Sleep(time.Duration(try) * 200 * time.Millisecond)
 		}
 	}
-	if wait && e.spare == nil {
-		e.spare = <-e.written
+	if wait && e.flight != nil {
+		done := <-e.written
+		e.flight = nil
+		if done.err != nil {
+			e.log.Error("audio lost: the store refused the last batch at shutdown",
+				"err", done.err, "chunks", len(done.Chunks), "calls", len(done.Calls))
+		}
+		e.free = done
 	}
 }
 

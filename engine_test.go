@@ -2,6 +2,8 @@ package linetap_test
 
 import (
 	"context"
+	"errors"
+	"sync"
 	"testing"
 	"time"
 
@@ -270,5 +272,90 @@ func TestNewRefusesAMismatchedSource(t *testing.T) {
 	r.cfg.Lines[1].Channel = 1
 	if _, err := linetap.New(linetap.Options{Config: r.cfg, Source: r.src, Sensor: r.src, Store: r.store}); err == nil {
 		t.Fatal("16 kHz source accepted")
+	}
+}
+
+// flakyStore fails commits and ID requests while down is set, like a
+// full disk, and counts what it refused.
+type flakyStore struct {
+	*memStore
+	mu      sync.Mutex
+	commits int
+	failAt  func(commit int) bool
+	refused int
+}
+
+var errDiskFull = errors.New("disk full")
+
+// down reports whether the disk is full now, that is, whether the next
+// commit will fail.
+func (f *flakyStore) down() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.failAt(f.commits + 1)
+}
+
+func (f *flakyStore) NewCallID() (uint64, error) {
+	if f.down() {
+		return 0, errDiskFull
+	}
+	return f.memStore.NewCallID()
+}
+
+func (f *flakyStore) Commit(b *linetap.Batch) error {
+	f.mu.Lock()
+	f.commits++
+	fail := f.failAt(f.commits)
+	if fail {
+		f.refused++
+	}
+	f.mu.Unlock()
+	if fail {
+		return errDiskFull
+	}
+	return f.memStore.Commit(b)
+}
+
+func TestFailedCommitsLoseNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		failAt func(int) bool
+	}{
+		{"one failure", func(n int) bool { return n == 4 }},
+		{"a full disk for 10 s, across a call start", func(n int) bool { return n >= 2 && n < 12 }},
+		{"every other commit", func(n int) bool { return n%2 == 0 && n < 30 }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRun(t, 2, 40*rate, []hw.LineEvent{
+				ev(0, hw.OffHook, 1), ev(1, hw.RingOn, 5), ev(1, hw.OffHook, 7), ev(0, hw.OnHook, 20), ev(1, hw.OnHook, 30),
+			}, nil)
+			fs := &flakyStore{memStore: r.store, failAt: tc.failAt}
+			e, err := linetap.New(linetap.Options{Config: r.cfg, Source: r.src, Sensor: r.src, Store: fs,
+				Now: func() time.Time { return epoch }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := e.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if fs.refused == 0 {
+				t.Fatal("no commit failed: the test tests nothing")
+			}
+			if st := e.Stats(); st.CommitErrs != int64(fs.refused) || st.Backlog != 0 {
+				t.Errorf("stats %+v, %d refused", st, fs.refused)
+			}
+			calls := r.store.all()
+			if len(calls) != 2 {
+				t.Fatalf("%d calls, want 2: %+v", len(calls), calls)
+			}
+			for _, c := range calls {
+				if c.State != linetap.StateComplete {
+					t.Errorf("call %d state %s", c.ID, c.State)
+				}
+			}
+			byLine := map[int]linetap.Call{calls[0].Line: calls[0], calls[1].Line: calls[1]}
+			checkAudio(t, r, byLine[0], 0, 0, 21*rate)
+			checkAudio(t, r, byLine[1], 1, 3, 28*rate)
+		})
 	}
 }

@@ -83,8 +83,6 @@ type activeCall struct {
 	to      int64 // first sample not stored, or −1 while open
 	cursor  int64 // next sample to store
 	pcm     []int16
-	enc     [2][]byte
-	encIdx  int
 	seq     uint32
 	stored  int64
 	hash    hash.Hash
@@ -352,7 +350,9 @@ func (l *line) start(pos int64, dir Direction, state LineState) {
 	e := l.e
 	id, err := e.store.NewCallID()
 	if err != nil {
-		e.log.Error("no call ID; recording under ID 0", "line", l.idx, "err", err)
+		// The call records on; it gets its ID at a later commit.
+		e.log.Error("no call ID yet", "line", l.idx, "err", err)
+		id = 0
 	}
 	from := pos
 	if l.cfg.Trigger != TriggerAlways {
@@ -463,13 +463,23 @@ func (l *line) record(end int64) {
 }
 
 // flush encodes every call's new audio into b, with the records that
-// changed, and forgets calls that are complete.
-func (l *line) flush(b *Batch) {
+// changed, and forgets calls that are complete. A call still without an
+// ID (the store could not give one) keeps its audio until it gets one.
+func (l *line) flush(b *batch) {
 	keep := l.calls[:0]
 	for _, c := range l.calls {
+		if c.rec.ID == 0 {
+			id, err := l.e.store.NewCallID()
+			if err != nil {
+				keep = append(keep, c)
+				continue
+			}
+			c.rec.ID = id
+		}
 		if len(c.pcm) > 0 {
-			data := l.codec.Encode(c.enc[c.encIdx][:0], c.pcm)
-			c.enc[c.encIdx] = data
+			start := len(b.data)
+			b.data = l.codec.Encode(b.data, c.pcm)
+			data := b.data[start:len(b.data):len(b.data)]
 			c.hash.Write(data)
 			b.Chunks = append(b.Chunks, Chunk{Call: c.rec.ID, Seq: c.seq, Offset: c.stored, Samples: len(c.pcm), Data: data})
 			c.seq++
@@ -491,14 +501,6 @@ func (l *line) flush(b *Batch) {
 		l.calls[i] = nil
 	}
 	l.calls = keep
-}
-
-// recycle switches every call to its other encode buffer after a batch
-// has been handed to the writer.
-func (l *line) recycle() {
-	for _, c := range l.calls {
-		c.encIdx ^= 1
-	}
 }
 
 // shutdown ends whatever is recording at pos, without post-roll.
