@@ -20,6 +20,10 @@ const (
 	// ETSI is ETSI EN 300 659-3 parameter messages over V.23
 	// (EN 300 659-1).
 	ETSI Standard = "etsi-v23"
+	// BT is BT SIN227 (UK): EN 300 659-3-style messages over V.23 with a
+	// shorter preamble (96–315 seizure bits, at least 55 marks) and up to
+	// 10 stop bits.
+	BT Standard = "bt"
 )
 
 // Message types (first byte).
@@ -95,6 +99,11 @@ type Message struct {
 	Params []Param
 	// Raw is the message bytes from type to checksum.
 	Raw []byte
+	// SeizureBits and MarkBits describe the preamble the Receiver heard
+	// before the message: about how many bits of channel seizure (a
+	// multiple of ten; zero for off-hook Type 2 and NTT, which send none)
+	// and how many mark bits came right before the first byte.
+	SeizureBits, MarkBits int
 	// Start and End are the sample positions of the first and last byte's
 	// start bits (set by the Receiver).
 	Start, End int64
@@ -109,7 +118,7 @@ func (s Standard) Phys() string {
 	switch s {
 	case Bell202SDMF, Bell202MDMF:
 		return "bell202"
-	case ETSI:
+	case ETSI, BT:
 		return "v23"
 	}
 	return ""
@@ -140,7 +149,7 @@ func Encode(m Message) ([]byte, error) {
 		if body, err = sdmfBody(m, typ); err != nil {
 			return nil, err
 		}
-	case Bell202MDMF, ETSI:
+	case Bell202MDMF, ETSI, BT:
 		if typ == 0 {
 			typ = TypeCallSetup
 		}
@@ -183,7 +192,7 @@ func knownType(s Standard, t byte) bool {
 		return t == TypeSDMFCallerID || t == TypeSDMFWaiting
 	case Bell202MDMF:
 		return t == TypeCallSetup || t == TypeMessageWaiting
-	case ETSI:
+	case ETSI, BT:
 		return t == TypeCallSetup || t == TypeMessageWaiting || t == TypeAdviceOfCharge || t == TypeShortMessage
 	}
 	return false

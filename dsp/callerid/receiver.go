@@ -8,28 +8,56 @@ import (
 )
 
 const (
-	minSeizure = 8    // 0x55 bytes (80 bits) before a message counts; GR-30 sends 30
-	minMarks   = 40   // mark bits before the type byte; GR-30 sends 180, BT ≥ 55
-	maxGap     = 30   // mark bits between message bytes; GR-30 allows ≤ 20 extra
+	minSeizure = 5    // 0x55 bytes (50 bits) before a message counts; GR-30 sends 30, BT SIN227 at least 9.6
+	minMarks   = 40   // mark bits before the type byte; GR-30 sends 180, BT SIN227 ≥ 55
+	maxGap     = 30   // mark bits between message bytes; GR-30 allows ≤ 20 extra, BT up to 9
 	v23Above   = 1250 // Hz: a mark run above this is V.23 (1300 Hz), below Bell 202 (1200 Hz)
-	chunk      = 4096 // samples per demodulator call, so at most 62 bytes come out
+	// btMarks and btSeizure tell BT SIN227 from ETSI on V.23: ETSI sends
+	// 300 seizure bits and 180 ± 25 marks (EN 300 659-1 §6.1.2–6.1.3); a
+	// V.23 preamble with fewer than btMarks marks or btSeizure seizure
+	// bytes is BT's shorter one (SIN227: 96–315 seizure bits, ≥ 55 marks).
+	btMarks   = 130
+	btSeizure = 20
 	// levelDrop is how much weaker than the message's mean, in dB, a byte
 	// right after it may be and still count as the same signal. A
 	// transmission's bytes agree within a fraction of a dB.
 	levelDrop = 3
 )
 
+// The energy gate: most of the time a line carries nothing the Receiver
+// looks for, so the demodulators only run while there is signal.
+const (
+	gateBlock = 64  // samples per gate decision (8 ms)
+	gateDBm0  = -50 // a block below the power of a sine at this level is quiet (FSK squelch −48, GR-30)
+	gateHold  = 32  // quiet blocks (256 ms) before the demodulators stop
+)
+
+// gatePower is the block energy, in LSB², of a sine at gateDBm0.
+var gatePower = func() int64 { p := dsp.Peak(gateDBm0); return int64(p * p / 2 * gateBlock) }()
+
 // Receiver listens to one line for on-hook caller ID. It demodulates FSK
 // once for both layers (Bell 202 and V.23 share the centre frequency
 // 1700 Hz), finds the channel seizure and mark preamble, frames a message by
-// its length byte, recognises the standard by the mark frequency and the
-// message type, and appends one Message per transmission; a damaged one
-// comes out with Err set (never as good data).
+// its length byte, recognises the standard by the mark frequency, the
+// preamble and the message type, and appends one Message per transmission;
+// a damaged one comes out with Err set (never as good data).
 type Receiver struct {
+	// Energy gate.
+	blk     [gateBlock]int16 // the block being filled
+	bn      int
+	blkPos  int64
+	prev    [gateBlock]int16 // the block before it
+	prevPos int64
+	hasPrev bool
+	open    bool
+	quiet   int
+	now     int64 // position after the last sample seen
+
 	demod   *fsk.Demodulator
 	spb     float64
 	bytes   []fsk.Byte
 	seizure int  // consecutive seizure bytes
+	runs    int  // seizure bytes of the preamble the message follows
 	tail    bool // the byte straddling seizure and marks was seen
 	inMsg   bool
 	raw     [maxBody + 3]byte
@@ -38,6 +66,7 @@ type Receiver struct {
 	start   int64
 	lastPos int64
 	markHz  dsp.Hz
+	marks   int
 	burst   int     // fsk.Byte.Burst of the message's bytes
 	level   float64 // sum of their fsk.Byte.LevelDBm0
 	// pending is a complete, good message held until the line has been
@@ -49,16 +78,19 @@ type Receiver struct {
 
 // NewReceiver returns a Receiver in its initial state.
 func NewReceiver() *Receiver {
-	return &Receiver{
+	r := &Receiver{
 		demod: fsk.NewDemodulator(fsk.Bell202),
 		spb:   fsk.Bell202.SamplesPerBit(),
-		bytes: make([]fsk.Byte, 0, chunk/60+2),
+		bytes: make([]fsk.Byte, 0, 2*gateBlock/6+2),
 	}
+	r.Reset()
+	return r
 }
 
 // Reset forgets all state, as if r were new; a message in progress is
 // dropped without being reported.
 func (r *Receiver) Reset() {
+	r.bn, r.hasPrev, r.open, r.quiet = 0, false, false, 0
 	r.demod.Reset()
 	r.hunt()
 	r.pending, r.hasPending = Message{}, false
@@ -67,6 +99,10 @@ func (r *Receiver) Reset() {
 // Flush appends what Process still holds at the end of a stream: a message
 // waiting out its quiet period, or one cut short (with ErrTruncated).
 func (r *Receiver) Flush(out []Message) []Message {
+	if r.bn > 0 && r.open {
+		out = r.run(r.blk[:r.bn], r.blkPos, out)
+	}
+	r.bn = 0
 	if r.hasPending {
 		out = append(out, r.pending)
 		r.pending, r.hasPending = Message{}, false
@@ -83,23 +119,72 @@ func (r *Receiver) hunt() {
 }
 
 // Process appends the messages completed within x (which starts at sample
-// pos) to out and returns it. Between messages it allocates nothing.
+// pos and continues the stream) to out and returns it. Between messages it
+// allocates nothing.
 func (r *Receiver) Process(x []int16, pos int64, out []Message) []Message {
 	for len(x) > 0 {
-		n := min(len(x), chunk)
-		r.bytes = r.demod.Process(x[:n], pos, r.bytes[:0])
-		for _, b := range r.bytes {
-			out = r.byteIn(b, out)
+		if r.bn == 0 {
+			r.blkPos = pos
 		}
+		n := copy(r.blk[r.bn:], x)
+		r.bn += n
 		x, pos = x[n:], pos+int64(n)
-		if float64(pos-r.lastPos) > float64(10+maxGap+2)*r.spb {
-			if r.hasPending { // quiet after the checksum: the message stands
-				out = append(out, r.pending)
-				r.pending, r.hasPending = Message{}, false
-			}
-			if r.inMsg { // the next byte is overdue: cut short
-				out = append(out, r.truncated())
-			}
+		if r.bn == gateBlock {
+			out = r.block(out)
+			r.bn = 0
+		}
+	}
+	return out
+}
+
+// block decides whether the full block r.blk carries signal and runs the
+// demodulators over it (and the block before, when the gate opens, so the
+// onset is not lost).
+func (r *Receiver) block(out []Message) []Message {
+	var e int64
+	for _, v := range r.blk {
+		e += int64(v) * int64(v)
+	}
+	loud := e > gatePower
+	if loud && !r.open {
+		r.open, r.quiet = true, 0
+		r.demod.Reset()
+		if r.hasPrev {
+			out = r.run(r.prev[:], r.prevPos, out)
+		}
+	}
+	if r.open {
+		out = r.run(r.blk[:], r.blkPos, out)
+		if loud {
+			r.quiet = 0
+		} else if r.quiet++; r.quiet > gateHold {
+			r.open = false
+		}
+	}
+	r.prev, r.prevPos, r.hasPrev = r.blk, r.blkPos, true
+	r.now = r.blkPos + gateBlock
+	return r.timeouts(out)
+}
+
+// run feeds samples starting at pos to the demodulators.
+func (r *Receiver) run(x []int16, pos int64, out []Message) []Message {
+	r.bytes = r.demod.Process(x, pos, r.bytes[:0])
+	for _, b := range r.bytes {
+		out = r.byteIn(b, out)
+	}
+	return out
+}
+
+// timeouts releases a held message once the line has been quiet after it,
+// and cuts short a message whose next byte is overdue.
+func (r *Receiver) timeouts(out []Message) []Message {
+	if float64(r.now-r.lastPos) > float64(10+maxGap+2)*r.spb {
+		if r.hasPending { // quiet after the checksum: the message stands
+			out = append(out, r.pending)
+			r.pending, r.hasPending = Message{}, false
+		}
+		if r.inMsg {
+			out = append(out, r.truncated())
 		}
 	}
 	return out
@@ -137,12 +222,7 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 	case b.Value == 0x55 && b.Marks < minMarks: // a seizure begins
 		r.seizure, r.tail = 1, false
 	case r.seizure >= minSeizure && b.Marks >= minMarks: // GR-30: marks, then the message type
-		r.inMsg = true
-		r.start = b.Pos
-		r.markHz = b.MarkHz
-		r.burst = b.Burst
-		r.level = 0
-		r.n, r.need, r.framing = 0, 0, 0
+		r.begin(b, r.seizure)
 		return r.msgByte(b, out)
 	case r.seizure >= minSeizure && b.Marks < 2 && !r.tail:
 		// The last character framed across the end of the seizure and the
@@ -152,6 +232,19 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 		r.seizure, r.tail = 0, false
 	}
 	return out
+}
+
+// begin starts a message at its first byte b, after seizure bytes of
+// channel seizure.
+func (r *Receiver) begin(b fsk.Byte, seizure int) {
+	r.inMsg = true
+	r.start = b.Pos
+	r.markHz = b.MarkHz
+	r.marks = b.Marks
+	r.runs = seizure
+	r.burst = b.Burst
+	r.level = 0
+	r.n, r.need, r.framing = 0, 0, 0
 }
 
 func (r *Receiver) msgByte(b fsk.Byte, out []Message) []Message {
@@ -174,13 +267,16 @@ func (r *Receiver) msgByte(b fsk.Byte, out []Message) []Message {
 	if err == nil && r.framing > 0 {
 		err = fmt.Errorf("%w: byte %d of the message had no stop bit", ErrFraming, r.framing-1)
 	}
-	m.Start, m.End = r.start, r.lastPos
-	r.hunt()
 	if err != nil {
 		m = r.damaged(raw, err)
 		m.Start, m.End = r.start, r.lastPos
+		r.hunt()
 		return append(out, m)
 	}
+	m.Standard = r.standard(m.Type)
+	r.preamble(&m)
+	m.Start, m.End = r.start, r.lastPos
+	r.hunt()
 	r.pending, r.hasPending = m, true
 	return out
 }
@@ -193,17 +289,33 @@ func (r *Receiver) phys() string {
 	return "bell202"
 }
 
+// standard names the standard of a message of type typ by the layer and
+// the preamble it came with.
+func (r *Receiver) standard(typ byte) Standard {
+	switch {
+	case r.phys() == "v23" && (r.marks < btMarks || r.runs < btSeizure):
+		return BT // SIN227's shorter preamble
+	case r.phys() == "v23":
+		return ETSI
+	case typ < 0x80:
+		return Bell202SDMF
+	}
+	return Bell202MDMF
+}
+
+// preamble records what was heard before the message.
+func (r *Receiver) preamble(m *Message) {
+	m.SeizureBits = 10 * r.runs
+	m.MarkBits = r.marks
+}
+
 func (r *Receiver) damaged(raw []byte, err error) Message {
 	m := Message{Raw: append([]byte(nil), raw...), Err: err}
-	m.Type = raw[0]
-	switch {
-	case r.phys() == "v23":
-		m.Standard = ETSI
-	case m.Type < 0x80:
-		m.Standard = Bell202SDMF
-	default:
-		m.Standard = Bell202MDMF
+	if len(raw) > 0 {
+		m.Type = raw[0]
 	}
+	m.Standard = r.standard(m.Type)
+	r.preamble(&m)
 	return m
 }
 

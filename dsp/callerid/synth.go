@@ -42,11 +42,25 @@ func DefaultOptions(levelDBm0 float64) Options {
 	}
 }
 
-// Synth returns the complete on-hook transmission of m: channel seizure
-// (0x55 ×30 = 300 bits), 180 mark bits, the message bytes (Bell 202 for
-// bell202-*, V.23 for etsi-v23), a few trailing marks.
+// DefaultOptionsFor returns the nominal preamble and framing of standard s
+// at levelDBm0: DefaultOptions for GR-30 and ETSI; for BT SIN227 its
+// shortest preamble, 96 seizure bits and 55 marks.
+func DefaultOptionsFor(s Standard, levelDBm0 float64) Options {
+	o := DefaultOptions(levelDBm0)
+	switch s {
+	case BT:
+		o.SeizureBits = 96 // SIN227: 96–315 bits of channel seizure
+		o.MarkBits = 55    // SIN227: at least 55 mark bits
+	}
+	return o
+}
+
+// Synth returns the complete on-hook transmission of m with the nominal
+// preamble of its standard (DefaultOptionsFor): for GR-30 and ETSI channel
+// seizure (0x55 ×30 = 300 bits), 180 mark bits, the message bytes (Bell 202
+// for bell202-*, V.23 for etsi-v23 and bt), a few trailing marks.
 func Synth(m Message, levelDBm0 float64) ([]int16, error) {
-	return SynthOptions(m, DefaultOptions(levelDBm0))
+	return SynthOptions(m, DefaultOptionsFor(m.Standard, levelDBm0))
 }
 
 // SynthOptions is Synth with the preamble, framing and physical layer of o.
