@@ -2,6 +2,7 @@ package dtmf
 
 import (
 	"math"
+	"time"
 
 	"github.com/linetap/linetap/dsp"
 )
@@ -27,6 +28,26 @@ const (
 	minLevelDBm0           = -40.0     // Q.24: accept to −36 dBm0, reject ≤ −50 dBm0
 )
 
+// Pending (the early suspicion a masker acts on) looks at the newest
+// pendLen samples, every sub-block.
+const (
+	pendSubs    = 2                       // sub-blocks in the pending window: 10 ms
+	pendLen     = pendSubs * subLen       // samples in it
+	pendFrac    = 0.5                     // share of its energy the strongest row and column carry
+	pendLevel   = 0.5                     // each at least this share of minPower (−3 dB: leakage of an off-nominal tone)
+	pendTwistDB = 12.0                    // |twist| allowed
+	pendHold    = 2                       // sub-blocks Pending stays set after the last suspicion
+	pendEarly   = pendLen + subLen        // how far before a suspicion Start is placed
+	phasePeriod = dsp.Rate / subLen       // sub-blocks after which every nominal frequency's phasor repeats (all are whole Hz multiples of 1 Hz; 200 sub-blocks = 1 s)
+	pendMinE    = pendLen * 2 * pendLevel // in units of minPower
+)
+
+// MaxPendingLatency is the longest time from the first sample of a DTMF
+// tone to the end of the sub-block after which Pending reports it: measured
+// by TestPendingLatency over every digit, levels −4…−36 dBm0, twists
+// −8…+4 dB and frequency errors of ±1.5 %.
+const MaxPendingLatency = 12 * time.Millisecond
+
 // Harmonic check: voiced speech is a comb of harmonics of its pitch, so
 // two DTMF-like harmonics come with neighbours; a real key press has none.
 const (
@@ -48,31 +69,60 @@ var hann = func() (w [spanLen]float64) {
 // minPower is the mean power, in LSB², of a sine at minLevelDBm0.
 var minPower = func() float64 { p := dsp.Peak(minLevelDBm0); return p * p / 2 }()
 
-// filter is one frequency's sub-block DFT, by Goertzel recursion.
-type filter struct {
-	coef   float64    // 2cos ω
-	a, b   complex128 // e^{−jω(subLen−1)}, e^{−jω}: turn the recursion into Σx[n]e^{−jωn}
-	rot    complex128 // e^{−jω·subLen}: one sub-block of time
-	hz     float64
-	s1, s2 float64
+// bank is what every Detector shares: the eight frequencies' Goertzel
+// coefficients and the phasors that put each sub-block's DFT on one time
+// origin.
+type bank struct {
+	hz   [8]float64
+	coef [8]float64 // 2cos ω
+	b    [8]complex128
+	// rot[i][k] = e^{−jω(subLen·i + subLen−1)}: with y = s1 − e^{−jω}s2
+	// after subLen Goertzel steps, rot·y is Σx[n]e^{−jωn} over sub-block i
+	// (mod phasePeriod) with n counted from the stream's time origin.
+	rot [phasePeriod][8]complex128
+	// g2min[k] is the window's power gain for a tone maxOff from
+	// frequency k: the least the gates may assume.
+	g2min [8]float64
 }
+
+var tab = func() (t bank) {
+	freqs := append(rowHz[:], colHz[:]...)
+	for k, f := range freqs {
+		w := 2 * math.Pi * float64(f) / dsp.Rate
+		t.hz[k] = float64(f)
+		t.coef[k] = 2 * math.Cos(w)
+		t.b[k] = cmplxExp(-w)
+		for i := range phasePeriod {
+			// ω·subLen·i mod 2π computed exactly from whole numbers.
+			cyc := (int64(f) * int64(subLen*i+subLen-1)) % dsp.Rate
+			t.rot[i][k] = cmplxExp(-2 * math.Pi * float64(cyc) / dsp.Rate)
+		}
+		g := gain(maxOff * float64(f))
+		t.g2min[k] = g * g
+	}
+	return t
+}()
+
+func cmplxExp(phi float64) complex128 { return complex(math.Cos(phi), math.Sin(phi)) }
 
 // Detector finds DTMF key presses in a stream of 8 kHz samples. Its zero
 // value is not ready; use NewDetector.
 type Detector struct {
-	f  [8]filter
-	ph [8]complex128 // e^{−jω n0} for the current sub-block's first sample
+	buf [subLen]int16 // the sub-block being filled
+	n   int           // samples in buf
 
-	raw  [spanLen]float64 // the last spanLen samples, a ring
-	rawN int              // next slot of raw
-
-	n      int     // samples in the current sub-block
-	energy float64 // Σx² of the current sub-block
-	// Ring of the last history sub-blocks: DFT per frequency and energy.
-	sub  [history][8]complex128
-	subE [history]float64
-	head int // next slot of the ring
-	seen int // sub-blocks since Reset, up to history
+	// Ring of the last history sub-blocks: samples, DFT per frequency and
+	// energy; head is the next slot.
+	raw   [history][subLen]float64
+	sub   [history][8]complex128 // valid where done
+	done  [history]bool
+	subPh [history]int     // phase index of the sub-block
+	subE  [history]float64 // Σx²
+	subD  [history]float64 // Σ(x[n]−x[n−1])²
+	prev  float64          // the sample before buf
+	head  int
+	seen  int // sub-blocks since Reset, up to history
+	phase int // sub-blocks since Reset, mod phasePeriod
 
 	origin  int64 // first sample position fed since Reset
 	started bool
@@ -87,42 +137,31 @@ type Detector struct {
 	lastEnd  int64
 	misses   int
 	lastSeen int64 // one past the last sample fed
+
+	pendOn    bool
+	pendStart int64
+	pendLeft  int
 }
 
 // NewDetector returns a Detector ready for a stream.
 func NewDetector() *Detector {
 	d := &Detector{}
-	freqs := append(rowHz[:], colHz[:]...)
-	for k, f := range freqs {
-		w := 2 * math.Pi * float64(f) / dsp.Rate
-		d.f[k] = filter{
-			coef: 2 * math.Cos(w),
-			a:    cmplxExp(-w * (subLen - 1)),
-			b:    cmplxExp(-w),
-			rot:  cmplxExp(-w * subLen),
-			hz:   float64(f),
-		}
-	}
 	d.Reset()
 	return d
 }
 
-func cmplxExp(phi float64) complex128 { return complex(math.Cos(phi), math.Sin(phi)) }
-
 // Reset forgets the stream: any key press in progress is dropped.
 func (d *Detector) Reset() {
-	for k := range d.f {
-		d.f[k].s1, d.f[k].s2 = 0, 0
-		d.ph[k] = 1
-	}
-	d.n, d.energy, d.head, d.seen = 0, 0, 0, 0
-	d.raw, d.rawN = [spanLen]float64{}, 0
-	d.sub = [history][8]complex128{}
-	d.subE = [history]float64{}
-	d.started = false
-	d.cand, d.candN = 0, 0
-	d.active = false
-	d.misses = 0
+	*d = Detector{}
+}
+
+// Pending reports whether a DTMF tone is suspected or being received now,
+// before it is validated as a key press: from at most MaxPendingLatency
+// after the tone's first sample until it has been gone for about 10 ms.
+// start is an estimate of the tone's first sample that errs early. Speech
+// sometimes sets it; it is meant for masking audio, not for digits.
+func (d *Detector) Pending() (start int64, ok bool) {
+	return d.pendStart, d.pendOn
 }
 
 // Process consumes x, whose first sample is at position pos, and appends
@@ -132,24 +171,17 @@ func (d *Detector) Process(x []int16, pos int64, out []Event) []Event {
 	if !d.started {
 		d.origin, d.started = pos, true
 	}
-	for i, s := range x {
-		v := float64(s)
-		d.energy += v * v
-		d.raw[d.rawN] = v
-		if d.rawN++; d.rawN == spanLen {
-			d.rawN = 0
-		}
-		for k := range d.f {
-			f := &d.f[k]
-			s0 := v + f.coef*f.s1 - f.s2
-			f.s2, f.s1 = f.s1, s0
-		}
-		d.n++
+	d.lastSeen = pos + int64(len(x))
+	for len(x) > 0 {
+		k := copy(d.buf[d.n:], x)
+		d.n += k
+		x = x[k:]
+		pos += int64(k)
 		if d.n == subLen {
-			out = d.endSub(pos+int64(i)+1, out)
+			d.n = 0
+			out = d.endSub(pos, out)
 		}
 	}
-	d.lastSeen = pos + int64(len(x))
 	return out
 }
 
@@ -160,31 +192,159 @@ func (d *Detector) Flush(out []Event) []Event {
 		out = d.emit(out, d.lastSeen)
 	}
 	d.cand, d.candN = 0, 0
+	d.pendOn, d.pendLeft = false, 0
 	return out
 }
 
-// endSub closes a sub-block ending just before sample t and makes a
-// decision when a full history is available.
-func (d *Detector) endSub(t int64, out []Event) []Event {
-	slot := &d.sub[d.head]
-	for k := range d.f {
-		f := &d.f[k]
-		y := complex(f.s1, 0) - f.b*complex(f.s2, 0)
-		slot[k] = d.ph[k] * f.a * y
-		ph := d.ph[k] * f.rot
-		// Keep the phasor on the unit circle.
-		d.ph[k] = ph / complex(math.Hypot(real(ph), imag(ph)), 0)
-		f.s1, f.s2 = 0, 0
+// goertzel4 runs the Goertzel recursions s = x + c·s1 − s2 of the four
+// frequencies from k over x, two samples a step, in registers.
+func goertzel4(x *[subLen]float64, c *[8]float64, k int) (a1, a2, b1, b2, c1, c2, e1, e2 float64) {
+	ca, cb, cc, ce := c[k], c[k+1], c[k+2], c[k+3]
+	for i := 0; i < subLen; i += 2 {
+		v, w := x[i], x[i+1]
+		a2 = (v - a2) + ca*a1
+		b2 = (v - b2) + cb*b1
+		c2 = (v - c2) + cc*c1
+		e2 = (v - e2) + ce*e1
+		a1 = (w - a1) + ca*a2
+		b1 = (w - b1) + cb*b2
+		c1 = (w - c1) + cc*c2
+		e1 = (w - e1) + ce*e2
 	}
-	d.subE[d.head] = d.energy
-	d.energy, d.n = 0, 0
-	d.head = (d.head + 1) % history
+	return
+}
+
+// endSub closes the sub-block ending just before sample t and makes a
+// decision when a full history is available. The sub-block's DFT is only
+// computed when a decision needs it (see dft).
+func (d *Detector) endSub(t int64, out []Event) []Event {
+	h := d.head
+	raw := &d.raw[h]
+	var e, e1 float64
+	prev := d.prev
+	for i, s := range d.buf {
+		v := float64(s)
+		raw[i] = v
+		e += v * v
+		dv := v - prev
+		e1 += dv * dv
+		prev = v
+	}
+	d.prev = prev
+	d.subE[h], d.subD[h] = e, e1
+	d.subPh[h], d.done[h] = d.phase, false
+	d.head = (h + 1) % history
+	if d.phase++; d.phase == phasePeriod {
+		d.phase = 0
+	}
 	if d.seen < history {
 		d.seen++
-		if d.seen < history {
-			return out
+	}
+	suspect := d.seen >= pendSubs && d.suspect()
+	if d.seen >= history {
+		out = d.step(t, out)
+	}
+	d.updatePending(t, suspect)
+	return out
+}
+
+// dft returns the DFT of ring slot i at the eight frequencies, computing
+// it on first use.
+func (d *Detector) dft(i int) *[8]complex128 {
+	slot := &d.sub[i]
+	if d.done[i] {
+		return slot
+	}
+	d.done[i] = true
+	raw := &d.raw[i]
+	var s1, s2 [8]float64
+	s1[0], s2[0], s1[1], s2[1], s1[2], s2[2], s1[3], s2[3] = goertzel4(raw, &tab.coef, 0)
+	s1[4], s2[4], s1[5], s2[5], s1[6], s2[6], s1[7], s2[7] = goertzel4(raw, &tab.coef, 4)
+	rot := &tab.rot[d.subPh[i]]
+	for k := range slot {
+		b := tab.b[k]
+		y := complex(s1[k]-real(b)*s2[k], -imag(b)*s2[k])
+		slot[k] = rot[k] * y
+	}
+	return slot
+}
+
+// Spectral gate: Σ(x[n]−x[n−1])² / Σx² is the power-weighted mean of
+// 2 − 2cos ω over the signal's spectrum. When a share f of the energy lies
+// in the DTMF band (697·(1−maxOff) … 1633·(1+maxOff) Hz) the ratio is at
+// least f·bandLo and at most f·bandHi + (1−f)·4; speech, hum and hiss
+// mostly fall outside and skip the filter bank. gateSlack allows for the
+// edges of a short block.
+var bandLo, bandHi = func() (lo, hi float64) {
+	lo = 2 - 2*math.Cos(2*math.Pi*float64(rowHz[0])*(1-maxOff)/dsp.Rate)
+	hi = 2 - 2*math.Cos(2*math.Pi*float64(colHz[3])*(1+maxOff)/dsp.Rate)
+	return lo, hi
+}()
+
+const gateSlack = 0.85
+
+// inBand reports whether a block of energy e and difference energy e1
+// could carry share f of its energy in the DTMF band.
+func inBand(e, e1, f float64) bool {
+	return e1 >= gateSlack*f*bandLo*e && gateSlack*e1 <= (f*bandHi+(1-f)*4)*e
+}
+
+// updatePending sets Pending from this sub-block's suspicion and the
+// validated key press, if any.
+func (d *Detector) updatePending(t int64, suspect bool) {
+	if suspect || (d.active && d.misses == 0) {
+		if !d.pendOn {
+			d.pendOn = true
+			d.pendStart = max(t-pendEarly, d.origin)
+		}
+		if d.active {
+			d.pendStart = min(d.pendStart, d.start)
+		}
+		d.pendLeft = pendHold
+		return
+	}
+	if d.pendOn {
+		if d.pendLeft--; d.pendLeft <= 0 {
+			d.pendOn = false
 		}
 	}
+}
+
+// suspect reports whether the newest pendLen samples look like a DTMF
+// tone pair: the strongest row and column each near the minimum level,
+// within pendTwistDB of each other, carrying pendFrac of the energy.
+func (d *Detector) suspect() bool {
+	i0 := (d.head - 1 + history) % history
+	i1 := (d.head - 2 + history) % history
+	e := d.subE[i0] + d.subE[i1]
+	if e < pendMinE*minPower || !inBand(e, d.subD[i0]+d.subD[i1], pendFrac) {
+		return false
+	}
+	a, b := d.dft(i0), d.dft(i1)
+	var p [8]float64
+	for k := range p {
+		p[k] = abs2(a[k] + b[k])
+	}
+	pr := max(p[0], p[1], p[2], p[3])
+	pc := max(p[4], p[5], p[6], p[7])
+	// A sine of amplitude A gives |W| = A·pendLen/2: power A²/2.
+	const scale = 2.0 / (pendLen * pendLen)
+	lim := pendLevel * minPower / scale
+	if pr < lim || pc < lim {
+		return false
+	}
+	if (pr+pc)*scale*pendLen < pendFrac*e {
+		return false
+	}
+	r := pc / pr
+	return r < pendTwistRatio && r > 1/pendTwistRatio
+}
+
+// pendTwistRatio is pendTwistDB as a power ratio.
+var pendTwistRatio = math.Pow(10, pendTwistDB/10)
+
+// step makes the decision for the window ending before t.
+func (d *Detector) step(t int64, out []Event) []Event {
 	digit, frac0, frac1 := d.decide()
 	if digit == 0 {
 		d.cand, d.candN = 0, 0
@@ -230,34 +390,68 @@ func (d *Detector) emit(out []Event, limit int64) []Event {
 	return out
 }
 
-// window sums the nSub sub-blocks ending back sub-blocks before the newest.
-func (d *Detector) window(back int) (w [8]complex128, e float64) {
+// slotIdx returns the ring slot j sub-blocks before the newest.
+func (d *Detector) slotIdx(j int) int { return (d.head - 1 - j + 2*history) % history }
+
+// windowAt sums frequency k over the nSub sub-blocks ending back
+// sub-blocks before the newest.
+func (d *Detector) windowAt(back, k int) (w complex128) {
 	for j := range nSub {
-		idx := (d.head - 1 - back - j + 2*history) % history
-		for k := range w {
-			w[k] += d.sub[idx][k]
-		}
-		e += d.subE[idx]
+		w += d.sub[d.slotIdx(back+j)][k]
 	}
-	return w, e
+	return w
+}
+
+// energyAt sums the energy of the nSub sub-blocks ending back sub-blocks
+// before the newest.
+func (d *Detector) energyAt(back int) (e float64) {
+	for j := range nSub {
+		e += d.subE[d.slotIdx(back+j)]
+	}
+	return e
+}
+
+// diffAt sums the difference energy of the nSub sub-blocks ending back
+// sub-blocks before the newest.
+func (d *Detector) diffAt(back int) (e float64) {
+	for j := range nSub {
+		e += d.subD[d.slotIdx(back+j)]
+	}
+	return e
 }
 
 // decide returns the digit the last windows hold (0 for none) and the
-// share of each window's energy its tones carry, capped at 1.
+// share of each window's energy its tones carry, capped at 1. Cheap
+// bounds reject most windows before any frequency is measured.
 func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
-	w1, e1 := d.window(0)
-	wm, _ := d.window(1)
-	w0, e0 := d.window(2)
-	if e1 <= 0 || e0 <= 0 {
+	e1, e0 := d.energyAt(0), d.energyAt(2)
+	if e1 < minFrac*2*minPower*winLen || e0 <= 0 {
 		return 0, 0, 0
 	}
-	r := strongest(w1[:4])
-	c := 4 + strongest(w1[4:])
-	pr1, pr0, fr, ok := d.tonePower(r, w1, wm, w0)
+	if !inBand(e1, d.diffAt(0), minFrac) || !inBand(e0, d.diffAt(2), minFrac) {
+		return 0, 0, 0
+	}
+	for j := range history {
+		d.dft(j)
+	}
+	i0, i1, i2, i3 := d.slotIdx(0), d.slotIdx(1), d.slotIdx(2), d.slotIdx(3)
+	var p [8]float64
+	for k := range p {
+		p[k] = abs2(d.sub[i0][k] + d.sub[i1][k] + d.sub[i2][k] + d.sub[i3][k])
+	}
+	r := strongest(p[:4])
+	c := 4 + strongest(p[4:])
+	// Upper bounds of each tone's power (LSB²) after the offset correction.
+	const scale = 2.0 / (winLen * winLen)
+	ur, uc := p[r]*scale/tab.g2min[r], p[c]*scale/tab.g2min[c]
+	if ur < minPower || uc < minPower || (ur+uc)*winLen < minFrac*e1 {
+		return 0, 0, 0
+	}
+	pr1, pr0, fr, ok := d.tonePower(r)
 	if !ok {
 		return 0, 0, 0
 	}
-	pc1, pc0, fc, ok := d.tonePower(c, w1, wm, w0)
+	pc1, pc0, fc, ok := d.tonePower(c)
 	if !ok {
 		return 0, 0, 0
 	}
@@ -273,10 +467,12 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 	if frac1 < minFrac || frac0 < minFrac {
 		return 0, 0, 0
 	}
-	if d.voiced(fr, fc) {
+	digit = keypad[r][c-4]
+	// A key press already under way is not re-examined for speech.
+	if !(d.active && digit == d.digit) && d.voiced(fr, fc) {
 		return 0, 0, 0
 	}
-	return keypad[r][c-4], min(frac0, 1), min(frac1, 1)
+	return digit, min(frac0, 1), min(frac1, 1)
 }
 
 // voiced reports whether the tones at fr and fc (measured, Hz) look like
@@ -314,23 +510,23 @@ func (d *Detector) spanPower(f float64) float64 {
 	}
 	coef := 2 * math.Cos(2*math.Pi*f/dsp.Rate)
 	var s1, s2 float64
-	for i := range spanLen {
-		j := d.rawN + i
-		if j >= spanLen {
-			j -= spanLen
+	i := 0
+	for j := history - 1; j >= 0; j-- {
+		for _, v := range &d.raw[d.slotIdx(j)] {
+			s0 := v*hann[i] + coef*s1 - s2
+			s2, s1 = s1, s0
+			i++
 		}
-		s0 := d.raw[j]*hann[i] + coef*s1 - s2
-		s2, s1 = s1, s0
 	}
 	return s1*s1 + s2*s2 - coef*s1*s2
 }
 
-// strongest returns the index of the largest magnitude in w.
-func strongest(w []complex128) int {
+// strongest returns the index of the largest value in p.
+func strongest(p []float64) int {
 	best, bi := -1.0, 0
-	for i, v := range w {
-		if m := real(v)*real(v) + imag(v)*imag(v); m > best {
-			best, bi = m, i
+	for i, v := range p {
+		if v > best {
+			best, bi = v, i
 		}
 	}
 	return bi
@@ -340,21 +536,22 @@ func strongest(w []complex128) int {
 // windows and returns its mean power (LSB²) in the newest and oldest,
 // corrected for the window's loss at that offset; ok is false when the
 // offset is out of tolerance.
-func (d *Detector) tonePower(k int, w1, wm, w0 [8]complex128) (p1, p0, hz float64, ok bool) {
+func (d *Detector) tonePower(k int) (p1, p0, hz float64, ok bool) {
+	w1, wm, w0 := d.windowAt(0, k), d.windowAt(1, k), d.windowAt(2, k)
 	// Phase advance over 5 ms (unambiguous to ±100 Hz), then over 10 ms
 	// for precision, unwrapped with the first.
-	coarse := phase(w1[k], wm[k])
-	fine := phase(w1[k], w0[k])
+	coarse := phase(w1, wm)
+	fine := phase(w1, w0)
 	want := 2 * coarse
 	fine += 2 * math.Pi * math.Round((want-fine)/(2*math.Pi))
 	off := fine * dsp.Rate / (2 * math.Pi * 2 * subLen)
-	if math.Abs(off) > maxOff*d.f[k].hz {
+	if math.Abs(off) > maxOff*tab.hz[k] {
 		return 0, 0, 0, false
 	}
 	g := gain(off)
 	// A sine of amplitude A gives |W| = A·winLen/2·g: power A²/2.
 	scale := 2 / (winLen * winLen * g * g)
-	return abs2(w1[k]) * scale, abs2(w0[k]) * scale, d.f[k].hz + off, true
+	return abs2(w1) * scale, abs2(w0) * scale, tab.hz[k] + off, true
 }
 
 // phase returns the angle of a·conj(b).

@@ -18,6 +18,23 @@
 //     harmonics present (voiced speech), measured over the last 30 ms with
 //     a Hann window.
 //
+// Before any of that, two cheap bounds skip the filter bank: the window's
+// energy must reach that of two tones at the minimum level, and the ratio
+// Σ(x[n]−x[n−1])²/Σx², the power-weighted mean of 2−2cos ω, must be what
+// a signal with 80 % of its energy in the DTMF band can have. Voiced
+// speech (energy below 700 Hz), hiss and silence fail it, and each 5 ms
+// sub-block's eight DFTs are only computed when a window that passed
+// needs them.
+//
+// # Pending
+//
+// Pending is the early warning a PCI DSS masker acts on: every 5 ms the
+// newest 10 ms are checked for a strong row and column tone carrying half
+// the energy, and Pending holds from that suspicion (at most
+// MaxPendingLatency after the tone's first sample) until 10 ms after the
+// last suspicion or validated decision. Its start is placed 15 ms before
+// the suspicion, which is never after the tone's first sample.
+//
 // A key press starts after two agreeing 5 ms decisions and ends after
 // 45 ms without one, so a 10 ms dropout is bridged and a 40 ms pause is
 // not. Start and End are estimated from how much of the window the tone
