@@ -29,4 +29,6 @@ var (
 	// ErrTruncated: the transmission stopped before the length byte's
 	// count of bytes had arrived.
 	ErrTruncated = errors.New("callerid: transmission truncated")
+	// ErrSyntax: DTMF caller-ID digits that no national variant reads.
+	ErrSyntax = errors.New("callerid: bad DTMF caller ID")
 )

@@ -24,6 +24,9 @@ const (
 	// shorter preamble (96–315 seizure bits, at least 55 marks) and up to
 	// 10 stop bits.
 	BT Standard = "bt"
+	// DTMFCLIP is caller ID sent as DTMF digits (DTMFFormat lists the
+	// national variants).
+	DTMFCLIP Standard = "dtmf-clip"
 )
 
 // Message types (first byte).
@@ -52,6 +55,7 @@ const (
 	ParamName          byte = 0x07
 	ParamNameAbsence   byte = 0x08
 	ParamIndicator     byte = 0x0B // visual indicator: FF on, 00 off
+	ParamRedirecting   byte = 0x1A // EN 300 659-3: redirecting number
 )
 
 // Waiting is the state of a message-waiting indicator a message sets.
@@ -88,6 +92,9 @@ type Message struct {
 	// NumberAbsence is "O" or "P" (or other ETSI codes), "" when a number
 	// is present.
 	NumberAbsence string
+	// Redirecting is the redirecting number: DTMF CLIP's D field,
+	// EN 300 659-3 parameter 0x1A.
+	Redirecting string
 	// NameAbsence is the reason the name is missing, like NumberAbsence.
 	NameAbsence string
 	// Waiting is what the message does to the message-waiting indicator
@@ -137,7 +144,17 @@ func Checksum(b []byte) byte {
 // Encode lays out m per its Standard (SDMF `04 len MMDDHHMM number ck`,
 // `06 03 42 42 42 ck`; MDMF and EN 300 659-3 parameter lists) with the
 // checksum.
+//
+// A DTMFCLIP message is encoded as its digits in DTMFFormatAC (EncodeDTMF
+// chooses the variant).
 func Encode(m Message) ([]byte, error) {
+	if m.Standard == DTMFCLIP {
+		s, err := EncodeDTMF(m, DTMFFormatAC)
+		if err != nil {
+			return nil, err
+		}
+		return []byte(s), nil
+	}
 	var body []byte
 	typ := m.Type
 	switch m.Standard {
@@ -201,6 +218,9 @@ func knownType(s Standard, t byte) bool {
 func sdmfBody(m Message, typ byte) ([]byte, error) {
 	if len(m.Params) > 0 {
 		return nil, fmt.Errorf("%w: SDMF has no parameters, got %d", ErrConflict, len(m.Params))
+	}
+	if m.Redirecting != "" {
+		return nil, fmt.Errorf("%w: SDMF carries no redirecting number", ErrField)
 	}
 	if m.Name != "" || m.NameAbsence != "" {
 		return nil, fmt.Errorf("%w: SDMF carries no name (use %s)", ErrField, Bell202MDMF)
@@ -283,6 +303,12 @@ func fieldParams(m Message) ([]Param, error) {
 	if m.NumberAbsence != "" {
 		ps = append(ps, Param{ParamNumberAbsence, []byte(m.NumberAbsence)})
 	}
+	if m.Redirecting != "" {
+		if m.Standard == Bell202MDMF {
+			return nil, fmt.Errorf("%w: GR-30 MDMF has no redirecting number", ErrField)
+		}
+		ps = append(ps, Param{ParamRedirecting, []byte(m.Redirecting)})
+	}
 	if m.Name != "" && m.NameAbsence != "" {
 		return nil, fmt.Errorf("%w: name %q and name absence %q both set", ErrConflict, m.Name, m.NameAbsence)
 	}
@@ -328,6 +354,8 @@ func fields(m *Message) {
 			m.Name = string(p.Value)
 		case ParamNameAbsence:
 			m.NameAbsence = string(p.Value)
+		case ParamRedirecting:
+			m.Redirecting = string(p.Value)
 		case ParamIndicator:
 			if len(p.Value) == 1 && p.Value[0] == 0xFF {
 				m.Waiting = WaitingOn
@@ -351,6 +379,7 @@ func agree(m Message, params []Param) error {
 		{"NumberAbsence", m.NumberAbsence, d.NumberAbsence},
 		{"Name", m.Name, d.Name},
 		{"NameAbsence", m.NameAbsence, d.NameAbsence},
+		{"Redirecting", m.Redirecting, d.Redirecting},
 	}
 	for _, c := range check {
 		if c.got != "" && c.got != c.want {

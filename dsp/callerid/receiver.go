@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/dtmf"
 	"github.com/linetap/linetap/dsp/fsk"
 )
 
@@ -30,6 +31,13 @@ const (
 	gateBlock = 64  // samples per gate decision (8 ms)
 	gateDBm0  = -50 // a block below the power of a sine at this level is quiet (FSK squelch −48, GR-30)
 	gateHold  = 32  // quiet blocks (256 ms) before the demodulators stop
+)
+
+// DTMF CLIP: digits 70 ms apart (DOMAIN.md §3); a longer pause than
+// clipGap ends a transmission that has not seen its end digit.
+const (
+	clipGap     = 2400 // samples: 300 ms between one digit's end and the next one's start
+	clipLatency = 480  // samples: the DTMF detector reports a digit 45 ms after it ends
 )
 
 // gatePower is the block energy, in LSB², of a sine at gateDBm0.
@@ -74,6 +82,15 @@ type Receiver struct {
 	// byte was damaged, and then it is not good data.
 	pending    Message
 	hasPending bool
+
+	// DTMF CLIP.
+	det       *dtmf.Detector
+	evs       []dtmf.Event
+	clip      [clipMaxDigits]byte
+	cn        int
+	clipStart int64 // first digit's start
+	clipLast  int64 // last digit's start
+	clipEnd   int64 // last digit's end
 }
 
 // NewReceiver returns a Receiver in its initial state.
@@ -82,6 +99,8 @@ func NewReceiver() *Receiver {
 		demod: fsk.NewDemodulator(fsk.Bell202),
 		spb:   fsk.Bell202.SamplesPerBit(),
 		bytes: make([]fsk.Byte, 0, 2*gateBlock/6+2),
+		det:   dtmf.NewDetector(),
+		evs:   make([]dtmf.Event, 0, 4),
 	}
 	r.Reset()
 	return r
@@ -92,6 +111,8 @@ func NewReceiver() *Receiver {
 func (r *Receiver) Reset() {
 	r.bn, r.hasPrev, r.open, r.quiet = 0, false, false, 0
 	r.demod.Reset()
+	r.det.Reset()
+	r.cn = 0
 	r.hunt()
 	r.pending, r.hasPending = Message{}, false
 }
@@ -103,6 +124,11 @@ func (r *Receiver) Flush(out []Message) []Message {
 		out = r.run(r.blk[:r.bn], r.blkPos, out)
 	}
 	r.bn = 0
+	r.evs = r.det.Flush(r.evs[:0])
+	for _, e := range r.evs {
+		out = r.digit(e, out)
+	}
+	out = r.clipCut(out)
 	if r.hasPending {
 		out = append(out, r.pending)
 		r.pending, r.hasPending = Message{}, false
@@ -149,6 +175,7 @@ func (r *Receiver) block(out []Message) []Message {
 	if loud && !r.open {
 		r.open, r.quiet = true, 0
 		r.demod.Reset()
+		r.det.Reset()
 		if r.hasPrev {
 			out = r.run(r.prev[:], r.prevPos, out)
 		}
@@ -172,12 +199,57 @@ func (r *Receiver) run(x []int16, pos int64, out []Message) []Message {
 	for _, b := range r.bytes {
 		out = r.byteIn(b, out)
 	}
+	r.evs = r.det.Process(x, pos, r.evs[:0])
+	for _, e := range r.evs {
+		out = r.digit(e, out)
+	}
+	return out
+}
+
+// digit takes one DTMF key press towards a DTMF CLIP transmission: from a
+// start digit (A, B, D) to an end digit (C, #).
+func (r *Receiver) digit(e dtmf.Event, out []Message) []Message {
+	if r.cn > 0 && e.Start-r.clipEnd > clipGap {
+		out = r.clipCut(out)
+	}
+	if r.cn == 0 {
+		if e.Digit != 'A' && e.Digit != 'B' && e.Digit != 'D' {
+			return out // dialled digits, not caller ID
+		}
+		r.clipStart = e.Start
+	}
+	r.clip[r.cn] = e.Digit
+	r.cn++
+	r.clipLast, r.clipEnd = e.Start, e.End
+	if (e.Digit == 'C' || e.Digit == '#') && r.cn > 1 || r.cn == len(r.clip) {
+		m, err := DecodeDTMF(string(r.clip[:r.cn]))
+		if err != nil {
+			m = Message{Standard: DTMFCLIP, Raw: []byte(string(r.clip[:r.cn])), Err: err}
+		}
+		m.Start, m.End = r.clipStart, r.clipLast
+		r.cn = 0
+		out = append(out, m)
+	}
+	return out
+}
+
+// clipCut ends a DTMF CLIP transmission that stopped before its end digit:
+// an error when more than the start digit came.
+func (r *Receiver) clipCut(out []Message) []Message {
+	if r.cn > 1 {
+		out = append(out, Message{Standard: DTMFCLIP, Raw: []byte(string(r.clip[:r.cn])), Start: r.clipStart, End: r.clipLast,
+			Err: fmt.Errorf("%w: %q has no end digit (C or #)", ErrTruncated, r.clip[:r.cn])})
+	}
+	r.cn = 0
 	return out
 }
 
 // timeouts releases a held message once the line has been quiet after it,
 // and cuts short a message whose next byte is overdue.
 func (r *Receiver) timeouts(out []Message) []Message {
+	if r.cn > 0 && r.now-r.clipEnd > clipGap+clipLatency {
+		out = r.clipCut(out)
+	}
 	if float64(r.now-r.lastPos) > float64(10+maxGap+2)*r.spb {
 		if r.hasPending { // quiet after the checksum: the message stands
 			out = append(out, r.pending)

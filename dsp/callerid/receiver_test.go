@@ -269,14 +269,16 @@ func TestReceiverStream(t *testing.T) {
 	}
 }
 
-// Signals that are not FSK: the Receiver must say nothing about them.
+// Signals that are not caller ID: the Receiver must say nothing about them.
+// dtmf is dialled digits: the 12 keys of a phone, without the A–D that
+// start and end DTMF caller ID.
 func dtmf(level float64) []int16 {
 	rows := []float64{697, 770, 852, 941}
-	cols := []float64{1209, 1336, 1477, 1633}
+	cols := []float64{1209, 1336, 1477}
 	var x []int16
 	a := dsp.Peak(level)
-	for d := 0; d < 16*4; d++ {
-		r, c := rows[d%4], cols[d/4%4]
+	for d := 0; d < 12*4; d++ {
+		r, c := rows[d%4], cols[d/4%3]
 		for n := range 560 { // 70 ms tone
 			t := float64(n) / dsp.Rate
 			x = append(x, sat(a*math.Sin(2*math.Pi*r*t)+a*math.Sin(2*math.Pi*c*t)))
@@ -384,7 +386,7 @@ func FuzzReceiver(f *testing.F) {
 			out = r.Process(x[i:min(len(x), i+step)], int64(i), out)
 		}
 		for _, m := range r.Flush(out) {
-			if m.Err == nil && m.Standard.Phys() == "" {
+			if m.Err == nil && m.Standard == "" {
 				t.Fatalf("good message without a standard: %+v", m)
 			}
 			if m.Err != nil && (m.Number != "" || m.Params != nil) {

@@ -2,7 +2,9 @@ package callerid
 
 import (
 	"fmt"
+	"time"
 
+	"github.com/linetap/linetap/dsp/dtmf"
 	"github.com/linetap/linetap/dsp/fsk"
 )
 
@@ -28,7 +30,16 @@ type Options struct {
 	StopBits int
 	// TrailingMarks is the mark run after the last byte.
 	TrailingMarks int
+	// DTMF is the national variant a DTMFCLIP message is keyed in.
+	DTMF DTMFFormat
+	// ToneOn and ToneOff are each DTMF digit's tone and the pause after
+	// it (zero means 70 ms, the usual figure); LevelDBm0 is each tone's
+	// level.
+	ToneOn, ToneOff time.Duration
 }
+
+// clipTone is the DTMF CLIP tone and pause when Options leave them zero.
+const clipTone = 70 * time.Millisecond
 
 // DefaultOptions returns the nominal preamble and framing for levelDBm0:
 // 300 seizure bits, 180 marks, one stop bit, 8 trailing marks.
@@ -65,6 +76,13 @@ func Synth(m Message, levelDBm0 float64) ([]int16, error) {
 
 // SynthOptions is Synth with the preamble, framing and physical layer of o.
 func SynthOptions(m Message, o Options) ([]int16, error) {
+	if m.Standard == DTMFCLIP {
+		digits, err := EncodeDTMF(m, o.DTMF)
+		if err != nil {
+			return nil, err
+		}
+		return SynthRaw([]byte(digits), DTMFCLIP, o)
+	}
 	raw, err := Encode(m)
 	if err != nil {
 		return nil, err
@@ -74,8 +92,23 @@ func SynthOptions(m Message, o Options) ([]int16, error) {
 
 // SynthRaw modulates message bytes as they are, checksum included, so that
 // a damaged message can be transmitted on purpose; s chooses the physical
-// layer unless o.Phys is set.
+// layer unless o.Phys is set. For DTMFCLIP, raw is the digits, keyed with
+// o.ToneOn, o.ToneOff at o.LevelDBm0 per tone.
 func SynthRaw(raw []byte, s Standard, o Options) ([]int16, error) {
+	if s == DTMFCLIP {
+		on, off := o.ToneOn, o.ToneOff
+		if on == 0 {
+			on = clipTone
+		}
+		if off == 0 {
+			off = clipTone
+		}
+		x, err := dtmf.AppendDigits(nil, string(raw), on, off, o.LevelDBm0)
+		if err != nil {
+			return nil, fmt.Errorf("callerid: synth %s: %w", s, err)
+		}
+		return x, nil
+	}
 	p := o.Phys
 	if p == (fsk.Params{}) {
 		switch s.Phys() {
