@@ -1,0 +1,77 @@
+################################################################################
+#
+# linetap
+#
+################################################################################
+
+# The source is this repository (the BR2_EXTERNAL tree lives in its
+# buildroot/ directory). Buildroot manual, "generic-package reference":
+# LINETAP_SITE_METHOD = local copies LINETAP_SITE with rsync instead of
+# downloading it. `make image` stages a clean copy with vendored modules
+# and points LINETAP_OVERRIDE_SRCDIR at it (manual, "Using Buildroot during
+# development": <pkg>_OVERRIDE_SRCDIR in local.mk).
+LINETAP_VERSION = local
+LINETAP_SITE = $(BR2_EXTERNAL_LINETAP_PATH)/..
+LINETAP_SITE_METHOD = local
+# The repository has no LICENSE file yet; say so rather than guess.
+LINETAP_LICENSE = unknown
+
+# Buildroot manual, "golang-package reference": LINETAP_GOMOD is the module
+# path, LINETAP_BUILD_TARGETS each give one binary named after the last path
+# element, LINETAP_INSTALL_BINS go to /usr/bin.
+LINETAP_GOMOD = github.com/linetap/linetap
+LINETAP_BUILD_TARGETS = cmd/linetapd cmd/linetap
+LINETAP_INSTALL_BINS = linetapd linetap
+
+# The version linetapd reports (and post-build.sh writes to
+# /etc/linetap-release): git describe of the repository holding this tree.
+LINETAP_APP_VERSION := $(shell git -C $(BR2_EXTERNAL_LINETAP_PATH)/.. describe --always --dirty 2>/dev/null || echo unknown)
+LINETAP_LDFLAGS = -X main.version=$(LINETAP_APP_VERSION)
+
+LINETAP_TAGS =
+LINETAP_CGO = 0
+
+ifeq ($(BR2_PACKAGE_LINETAP_PORTAUDIO),y)
+LINETAP_TAGS += portaudio
+LINETAP_DEPENDENCIES += alsa-lib portaudio
+LINETAP_CGO = 1
+endif
+
+ifeq ($(BR2_PACKAGE_LINETAP_OPUS),y)
+LINETAP_TAGS += opus
+LINETAP_DEPENDENCIES += opus
+LINETAP_CGO = 1
+endif
+
+# Without cgo backends the binaries are static and need nothing from libc.
+LINETAP_GO_ENV = CGO_ENABLED=$(LINETAP_CGO)
+
+# Buildroot's Go build runs with GOFLAGS=-mod=vendor and GOPROXY=off. A
+# download step would vendor the modules; a local source has no download
+# step, so the vendor tree must already be there (make image puts it there).
+define LINETAP_CHECK_VENDOR
+	@test -f $(@D)/vendor/modules.txt || { \
+		echo "linetap: $(@D)/vendor/modules.txt is missing: build through 'make image'," >&2; \
+		echo "linetap: which stages the source and runs 'go mod vendor' before Buildroot runs." >&2; \
+		exit 1; }
+endef
+LINETAP_PRE_BUILD_HOOKS += LINETAP_CHECK_VENDOR
+
+LINETAP_CONFIG_FILE = $(call qstrip,$(BR2_PACKAGE_LINETAP_CONFIG))
+
+define LINETAP_INSTALL_APPLIANCE_FILES
+	$(INSTALL) -D -m 0644 $(LINETAP_CONFIG_FILE) \
+		$(TARGET_DIR)/etc/linetap/linetap.json
+	$(INSTALL) -D -m 0755 $(LINETAP_PKGDIR)/supervise \
+		$(TARGET_DIR)/usr/libexec/linetap/supervise
+endef
+LINETAP_POST_INSTALL_TARGET_HOOKS += LINETAP_INSTALL_APPLIANCE_FILES
+
+# Buildroot manual, "generic-package reference": <PKG>_INSTALL_INIT_SYSV
+# installs the BusyBox/SysV init script.
+define LINETAP_INSTALL_INIT_SYSV
+	$(INSTALL) -D -m 0755 $(LINETAP_PKGDIR)/S99linetapd \
+		$(TARGET_DIR)/etc/init.d/S99linetapd
+endef
+
+$(eval $(golang-package))
