@@ -58,7 +58,8 @@ type callPlan struct {
 	hash    hash.Hash
 	nextSeq uint32
 	nextOff int64
-	chunks  int // chunks of this call in the batch
+	chunks  int  // chunks of this call in the batch
+	skip    bool // a finished call committed again unchanged
 }
 
 // Commit makes b durable: every chunk in one transaction of the current
@@ -86,22 +87,29 @@ func (s *Store) Commit(b *linetap.Batch) error {
 	if err != nil {
 		return err
 	}
+	size := int64(0)
+	for i := range b.Chunks {
+		size += int64(chunkKeyLen + chunkHeaderLen + len(b.Chunks[i].Data) + s.sealOverhead())
+	}
+	if err := s.ensureSpace(size + int64(len(b.Calls))*1024); err != nil {
+		return err
+	}
 	if len(b.Chunks) > 0 {
 		if s.cur == nil || s.curSize >= s.opt.SegmentSize {
 			if err := s.rotate(); err != nil {
-				return err
+				return s.writeFault(err)
 			}
 		}
 		if err := s.writeChunks(b.Chunks); err != nil {
 			s.dirty = true
-			return err
+			return s.writeFault(err)
 		}
 	}
 	if err := s.writeRecords(plans, order, len(b.Chunks) > 0); err != nil {
 		// The chunks are durable but no record mentions them: the next
 		// Open must look for them in this segment.
 		s.dirty = true
-		return err
+		return s.writeFault(err)
 	}
 	return nil
 }
@@ -166,8 +174,17 @@ func (s *Store) plan(b *linetap.Batch) (map[uint64]*callPlan, []uint64, error) {
 			if err != nil {
 				return err
 			}
-			if p.rec != nil {
+			if p.rec != nil || p.skip {
 				return fmt.Errorf("%w: calls[%d]: call %d appears twice", ErrBatch, i, c.ID)
+			}
+			if p.old != nil && p.old.Chain != "" {
+				// Finished and chained: only the same record again (a
+				// retried batch) is accepted, and changes nothing.
+				if !sameCall(&p.old.Call, c) {
+					return fmt.Errorf("%w: calls[%d]: call %d is finished and chained; its record cannot change", ErrBatch, i, c.ID)
+				}
+				p.skip = true
+				continue
 			}
 			if p.old != nil && p.old.Chunks > 0 && p.old.Call.Codec != c.Codec {
 				return fmt.Errorf("%w: calls[%d]: call %d: codec %q, its stored audio is %q", ErrBatch, i, c.ID, c.Codec, p.old.Call.Codec)
@@ -180,6 +197,9 @@ func (s *Store) plan(b *linetap.Batch) (map[uint64]*callPlan, []uint64, error) {
 		for i := range b.Chunks {
 			c := &b.Chunks[i]
 			p := plans[c.Call]
+			if p != nil && p.skip {
+				return fmt.Errorf("%w: chunks[%d]: call %d seq %d: the call is finished", ErrBatch, i, c.Call, c.Seq)
+			}
 			if p == nil || p.rec == nil {
 				return fmt.Errorf("%w: chunks[%d]: call %d seq %d: the batch has no record of call %d", ErrBatch, i, c.Call, c.Seq, c.Call)
 			}
@@ -207,6 +227,9 @@ func (s *Store) plan(b *linetap.Batch) (map[uint64]*callPlan, []uint64, error) {
 		}
 		for _, id := range order {
 			p := plans[id]
+			if p.skip {
+				continue
+			}
 			r := &p.rec.Call
 			want := hex.EncodeToString(p.hash.Sum(nil))
 			if r.Samples != p.nextOff {
@@ -222,6 +245,7 @@ func (s *Store) plan(b *linetap.Batch) (map[uint64]*callPlan, []uint64, error) {
 			p.rec.Hash = saveHash(p.hash)
 			if p.old != nil {
 				p.rec.Spans = append([]span(nil), p.old.Spans...)
+				p.rec.Keep, p.rec.Tags, p.rec.Notes = p.old.Keep, p.old.Tags, p.old.Notes
 			}
 		}
 		return nil
@@ -251,10 +275,13 @@ func checkCall(c *linetap.Call) error {
 func (s *Store) writeChunks(chunks []linetap.Chunk) error {
 	size := 0
 	for i := range chunks {
-		size += chunkKeyLen + chunkHeaderLen + len(chunks[i].Data)
+		size += chunkKeyLen + chunkHeaderLen + len(chunks[i].Data) + s.sealOverhead()
 	}
 	// bbolt keeps keys and values until commit: one buffer, never reused.
 	buf := make([]byte, 0, size)
+	if err := s.hook(segmentName(s.curNum)); err != nil {
+		return fmt.Errorf("storage: write %d chunks to %s: %w", len(chunks), s.path(segmentName(s.curNum)), err)
+	}
 	err := s.cur.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketChunks)
 		bk.FillPercent = 1.0 // append-only: keys only grow within a call
@@ -262,7 +289,10 @@ func (s *Store) writeChunks(chunks []linetap.Chunk) error {
 			c := &chunks[i]
 			start := len(buf)
 			buf = append(buf, chunkKey(c.Call, c.Seq)...)
-			buf = appendChunkValue(buf, c)
+			var err error
+			if buf, err = s.appendChunk(buf, c); err != nil {
+				return err
+			}
 			kv := buf[start:]
 			if err := bk.Put(kv[:chunkKeyLen], kv[chunkKeyLen:]); err != nil {
 				return err
@@ -282,6 +312,9 @@ func (s *Store) writeChunks(chunks []linetap.Chunk) error {
 // writeRecords stores the planned records and the segment bookkeeping in
 // one index transaction.
 func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteChunks bool) error {
+	if err := s.hook(indexName); err != nil {
+		return fmt.Errorf("storage: write %d call records to %s: %w", len(order), s.path(indexName), err)
+	}
 	err := s.index.Update(func(tx *bolt.Tx) error {
 		calls, rec, segs := tx.Bucket(bucketCalls), tx.Bucket(bucketRecording), tx.Bucket(bucketSegments)
 		var info segInfo
@@ -294,14 +327,20 @@ func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteCh
 		}
 		for _, id := range order {
 			p := plans[id]
+			if p.skip {
+				continue
+			}
 			if p.chunks > 0 {
 				p.rec.extend(s.curNum, p.nextSeq-uint32(p.chunks), p.nextSeq)
 				if info.FirstCall == 0 || id < info.FirstCall {
 					info.FirstCall = id
 				}
 				info.LastCall = max(info.LastCall, id)
+				if err := tx.Bucket(bucketSegCalls).Put(segCallKey(s.curNum, id), []byte{}); err != nil {
+					return err
+				}
 			}
-			if err := putRecord(calls, rec, p.rec); err != nil {
+			if err := putRecord(tx, calls, rec, p.rec); err != nil {
 				return err
 			}
 		}
@@ -320,11 +359,20 @@ func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteCh
 	if err != nil {
 		return fmt.Errorf("storage: write %d call records to %s: %w", len(order), s.path(indexName), err)
 	}
+	for _, id := range order {
+		if p := plans[id]; !p.skip {
+			s.indexed(p.rec)
+		}
+	}
 	return nil
 }
 
-// putRecord stores r and keeps the recording bucket in step.
-func putRecord(calls, recording *bolt.Bucket, r *record) error {
+// putRecord stores r, chaining it if it is finished, and keeps the
+// recording bucket in step.
+func putRecord(tx *bolt.Tx, calls, recording *bolt.Bucket, r *record) error {
+	if err := chain(tx, r); err != nil {
+		return err
+	}
 	v, err := encodeRecord(r)
 	if err != nil {
 		return err

@@ -27,4 +27,15 @@ var (
 	// ErrBatch means Commit refused a batch that breaks the store's rules;
 	// nothing of it was written.
 	ErrBatch = errors.New("storage: invalid batch")
+	// ErrFull means the disk has too little free space for the batch even
+	// after retention freed what it could; nothing of the batch was
+	// written, and the same batch can be committed again once space
+	// returns.
+	ErrFull = errors.New("storage: disk full")
+	// ErrKey means the encryption key is missing, wrong, unreadable or in
+	// a key file others may read.
+	ErrKey = errors.New("storage: encryption key")
+	// ErrInvalid means an argument was refused: a negative limit, an
+	// audit entry without who or action, an inverted range.
+	ErrInvalid = errors.New("storage: invalid argument")
 )

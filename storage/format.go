@@ -36,12 +36,17 @@ var (
 	bucketRecording = []byte("recording") // index: ids of calls in state recording
 	bucketSegments  = []byte("segments")  // index: segment number → segment info
 	bucketChunks    = []byte("chunks")    // segment: (call, seq) → chunk
+	bucketChain     = []byte("chain")     // index: chain seq → call id and chain hash
+	bucketAudit     = []byte("audit")     // index: audit seq → audit entry
+	bucketSegCalls  = []byte("segcalls")  // index: (segment, call) → nothing: which calls have chunks where
+	bucketPurge     = []byte("purge")     // index: (segment, call) → nothing: chunks of deleted calls still to remove
 
 	keyMagic   = []byte("magic")
 	keyFormat  = []byte("format")
-	keySegment = []byte("segment") // segment: its own number
-	keyCurrent = []byte("current") // index: the segment being written
-	keyScan    = []byte("scan")    // index: first segment that may hold chunks no record mentions
+	keySegment = []byte("segment")  // segment: its own number
+	keyCurrent = []byte("current")  // index: the segment being written
+	keyScan    = []byte("scan")     // index: first segment that may hold chunks no record mentions
+	keyKey     = []byte("keycheck") // index: check value of the encryption key (encrypted stores only)
 )
 
 var segmentRE = regexp.MustCompile(`^audio-([0-9]{6,9})\.db$`)
@@ -134,6 +139,18 @@ type record struct {
 	Chunks uint32       `json:"chunks"`
 	Spans  []span       `json:"spans,omitempty"`
 	Hash   []byte       `json:"hash"` // sha256 state, encoding.BinaryMarshaler form
+
+	// Annotations: changed after the call by people, audited, outside
+	// the chain.
+	Keep  bool     `json:"keep,omitempty"` // legal hold: retention never deletes it
+	Tags  []string `json:"tags,omitempty"`
+	Notes string   `json:"notes,omitempty"`
+
+	// The chain, set once when the call is finished (see integrity.go).
+	ChainSeq uint64 `json:"chain_seq,omitempty"`
+	Meta     string `json:"meta,omitempty"`  // hex SHA-256 of the call's metadata
+	Prev     string `json:"prev,omitempty"`  // chain hash of the record before
+	Chain    string `json:"chain,omitempty"` // this record's chain hash
 }
 
 // span says that segment Seg holds the call's chunks From ≤ seq < To.

@@ -3,6 +3,7 @@ package storage
 import (
 	"encoding/hex"
 	"fmt"
+	"os"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -15,6 +16,30 @@ import (
 // that continue a call still recording), finishes every call left in state
 // recording as interrupted, and opens the newest segment for writing.
 func (s *Store) recover(segs []uint32) error {
+	// Buckets a store made by an older build lacks.
+	missing := false
+	err := s.index.View(func(tx *bolt.Tx) error {
+		for _, b := range indexBuckets {
+			missing = missing || tx.Bucket(b) == nil
+		}
+		return nil
+	})
+	if err == nil && missing {
+		err = s.index.Update(func(tx *bolt.Tx) error {
+			for _, b := range indexBuckets {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("storage: recover %s: %w", s.path(indexName), err)
+	}
+	if segs, err = s.dropReclaimed(segs); err != nil {
+		return err
+	}
 	if err := s.loadIndexMeta(); err != nil {
 		return err
 	}
@@ -82,7 +107,7 @@ func (s *Store) recover(segs []uint32) error {
 
 	// Calls a dead recorder left in state recording.
 	var open []uint64
-	err := s.index.View(func(tx *bolt.Tx) error {
+	err = s.index.View(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRecording).ForEach(func(k, _ []byte) error {
 			if len(k) != 8 {
 				return fmt.Errorf("%w: %s: recording key %x", ErrCorrupt, idxPath, k)
@@ -122,8 +147,13 @@ func (s *Store) recover(segs []uint32) error {
 				}
 				continue
 			}
-			if err := putRecord(calls, rec, r); err != nil {
+			if err := putRecord(tx, calls, rec, r); err != nil {
 				return err
+			}
+			for _, sp := range r.Spans {
+				if err := tx.Bucket(bucketSegCalls).Put(segCallKey(sp.Seg, id), []byte{}); err != nil {
+					return err
+				}
 			}
 		}
 		for _, n := range segs {
@@ -144,7 +174,44 @@ func (s *Store) recover(segs []uint32) error {
 	if err != nil {
 		return fmt.Errorf("storage: recover %s: %w", idxPath, err)
 	}
-	return nil
+	// Chunks of deleted calls a crash left behind.
+	_, err = s.purge()
+	return err
+}
+
+// dropReclaimed removes the segment files that retention had already
+// taken out of the index when a crash stopped it (older than the current
+// segment and no longer listed), and returns the others.
+func (s *Store) dropReclaimed(segs []uint32) ([]uint32, error) {
+	var cur uint32
+	listed := map[uint32]bool{}
+	err := s.index.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get(keyCurrent); len(v) == 4 {
+			cur = beU32(v)
+		}
+		return tx.Bucket(bucketSegments).ForEach(func(k, _ []byte) error {
+			if len(k) == 4 {
+				listed[beU32(k)] = true
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, err
+	}
+	keep := segs[:0]
+	for _, n := range segs {
+		if n < cur && !listed[n] {
+			s.log.Warn("storage: removing a reclaimed segment a crash left behind", "file", s.path(segmentName(n)))
+			if err := os.Remove(s.path(segmentName(n))); err != nil {
+				return nil, fmt.Errorf("storage: remove %s: %w", s.path(segmentName(n)), err)
+			}
+			delete(s.segments, n)
+			continue
+		}
+		keep = append(keep, n)
+	}
+	return keep, syncDir(s.dir)
 }
 
 func u64v(b []byte) uint64 {
@@ -174,7 +241,11 @@ func (s *Store) sweep(tx *bolt.Tx, n uint32, load func(uint64) (*record, error),
 			continue
 		}
 		if r != nil && r.Call.State == linetap.StateRecording && seq == r.Chunks {
-			if cv, err := parseChunkValue(v); err == nil && cv.offset == r.Call.Samples {
+			cv, err := parseChunkValue(v)
+			if err == nil {
+				cv, err = s.openChunk(id, seq, cv)
+			}
+			if err == nil && cv.offset == r.Call.Samples {
 				h, err := restoreHash(r.Hash)
 				if err != nil {
 					return err

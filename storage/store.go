@@ -1,6 +1,8 @@
 package storage
 
 import (
+	"context"
+	"crypto/cipher"
 	"errors"
 	"fmt"
 	"io"
@@ -29,6 +31,21 @@ type Options struct {
 	ReadOnly    bool          // open without the write lock (bbolt shared lock); nothing is modified
 	Timeout     time.Duration // how long to wait for another process's lock (0 = fail at once)
 	Logger      *slog.Logger
+
+	// KeyFile, when set, is the AES-256 key (see ReadKeyFile) that
+	// encrypts every chunk. A new store becomes encrypted; an encrypted
+	// store cannot be opened without it.
+	KeyFile string
+	// Retention says what the store deletes by itself.
+	Retention Retention
+	// Now is the clock of audit entries and retention (nil: time.Now).
+	Now func() time.Time
+	// Statfs reports the free bytes of the filesystem holding dir (nil:
+	// the operating system's statfs). Tests inject a full disk here.
+	Statfs func(dir string) (free int64, err error)
+	// OnAlarm, when set, is called as an alarm is raised or cleared. It
+	// is called with the store locked: it must not call the Store.
+	OnAlarm func(Alarm)
 }
 
 // Store is a linetap data directory: index.db with the call records and
@@ -49,6 +66,14 @@ type Store struct {
 	dirty     bool   // a commit failed after writing chunks: scanFrom must not advance
 	segments  map[uint32]bool
 	recovered []uint64
+
+	aead      cipher.AEAD // nil: not encrypted
+	writeHook func(file string) error
+	space     spaceState
+	search    *searchIndex // built on first use
+
+	cancel context.CancelFunc // stops the retention goroutine
+	wg     sync.WaitGroup
 }
 
 var _ linetap.Store = (*Store)(nil)
@@ -94,6 +119,9 @@ func Open(dir string, opt Options) (*Store, error) {
 	if s.index, err = s.openBolt(indexName, opt.ReadOnly); err != nil {
 		return nil, err
 	}
+	if err := s.setupKey(); err != nil {
+		return nil, errors.Join(err, s.index.Close())
+	}
 	if opt.ReadOnly {
 		if err := s.loadIndexMeta(); err != nil {
 			return nil, errors.Join(err, s.index.Close())
@@ -103,6 +131,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := s.recover(segs); err != nil {
 		return nil, errors.Join(err, s.closeFiles())
 	}
+	s.startRetention()
 	return s, nil
 }
 
@@ -330,7 +359,7 @@ func (s *Store) create() error {
 		if _, err := putMeta(tx, indexMagic); err != nil {
 			return err
 		}
-		for _, b := range [][]byte{bucketCalls, bucketRecording, bucketSegments} {
+		for _, b := range indexBuckets {
 			if _, err := tx.CreateBucket(b); err != nil {
 				return err
 			}
@@ -338,6 +367,9 @@ func (s *Store) create() error {
 		return nil
 	})
 }
+
+// indexBuckets are the buckets of index.db besides meta.
+var indexBuckets = [][]byte{bucketCalls, bucketRecording, bucketSegments, bucketChain, bucketAudit, bucketSegCalls, bucketPurge}
 
 // loadIndexMeta reads the index's segment bookkeeping.
 func (s *Store) loadIndexMeta() error {
@@ -417,6 +449,16 @@ func (s *Store) closeFiles() error {
 
 // Close closes the store. Every committed batch is already durable.
 func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return ErrClosed
+	}
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.mu.Unlock()
+	s.wg.Wait()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
