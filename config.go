@@ -111,6 +111,9 @@ type LineConfig struct {
 	VOXHangover Duration `json:"vox_hangover"`
 	// MaxCall splits an always-on recording into calls of this length.
 	MaxCall Duration `json:"max_call"`
+	// MaskDTMF replaces every key press in the stored audio with comfort
+	// noise and stores in-call digits as "*" (PCI DSS).
+	MaskDTMF bool `json:"mask_dtmf,omitempty"`
 	// Disabled lines are not recorded.
 	Disabled bool `json:"disabled,omitempty"`
 }

@@ -47,6 +47,7 @@ type line struct {
 	blockLoud  bool
 
 	dtmf  *dtmf.Detector
+	mask  *mask // nil unless the line masks DTMF
 	cid   *callerid.Receiver
 	prog  *tone.ProgressDetector
 	meter *level.Meter
@@ -99,7 +100,7 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 	}
 	// The ring holds the pre-roll plus two seconds for late line events.
 	n := e.samples(time.Duration(e.cfg.PreRoll)+2*time.Second) + BlockFrames
-	return &line{
+	l := &line{
 		e:      e,
 		idx:    idx,
 		cfg:    cfg,
@@ -115,7 +116,11 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 		msgs:   make([]callerid.Message, 0, 2),
 		progs:  make([]tone.ProgressEvent, 0, 4),
 		state:  LineIdle,
-	}, nil
+	}
+	if cfg.MaskDTMF {
+		l.mask = newMask(e)
+	}
+	return l, nil
 }
 
 // take deinterleaves the line's channel of a block into x and the ring.
@@ -166,8 +171,13 @@ func (l *line) detect(start int64, out []placedEvent) []placedEvent {
 			out = append(out, ev)
 		}
 	}
-	if l.cur != nil && l.state != LineRinging {
+	// A masked line runs its DTMF detector all the time: a tone keyed
+	// just before a call starts must be masked in the call's pre-roll.
+	if (l.cur != nil && l.state != LineRinging) || l.mask != nil {
 		l.digits = l.dtmf.Process(x, start, l.digits[:0])
+		if l.mask != nil {
+			l.mask.update(l.dtmf, l.digits, start+int64(len(x)))
+		}
 		for _, d := range l.digits {
 			out = append(out, placedEvent{pos: d.Start, line: l.idx, kind: evDigit, digit: d.Digit, end: d.End})
 		}
@@ -286,6 +296,8 @@ func (l *line) applyCommon(ev *placedEvent) bool {
 			c.rec.Dialled += string(ev.digit)
 			l.lastDigit = ev.end
 			l.loudRun = 0
+		} else if l.mask != nil {
+			c.rec.DTMF += "*" // PCI DSS: what was keyed is not kept
 		} else {
 			c.rec.DTMF += string(ev.digit)
 		}
@@ -389,7 +401,9 @@ func (l *line) start(pos int64, dir Direction, state LineState) {
 	l.calls = append(l.calls, c)
 	l.state, l.since = state, pos
 	l.loudRun, l.lastDigit = 0, pos
-	l.dtmf.Reset()
+	if l.mask == nil {
+		l.dtmf.Reset() // a masked line's detector runs on between calls
+	}
 	l.prog.Reset()
 	e.statsMu.Lock()
 	e.stats.Calls++
@@ -443,6 +457,12 @@ func (l *line) end(pos int64, reason EndReason) {
 // record moves audio up to end from the ring into every recording call.
 func (l *line) record(end int64) {
 	r := int64(len(l.ring))
+	if l.mask != nil {
+		// Masked audio is stored a delay behind, so that a tone is known
+		// before its first sample is stored.
+		end -= l.mask.delay
+	}
+	oldest := end - r // what a new call's pre-roll could still take
 	for _, c := range l.calls {
 		stop := end
 		if c.to >= 0 && c.to < stop {
@@ -451,14 +471,22 @@ func (l *line) record(end int64) {
 		for c.cursor < stop {
 			p := c.cursor % r
 			n := min(stop-c.cursor, r-p)
+			at := len(c.pcm)
 			c.pcm = append(c.pcm, l.ring[p:p+n]...)
+			if l.mask != nil {
+				l.mask.apply(c.pcm[at:], c.cursor)
+			}
 			c.cursor += n
 		}
+		oldest = min(oldest, c.cursor)
 		if c.to >= 0 && c.cursor >= c.to && !c.done {
 			c.done = true
 			c.rec.State = StateComplete
 			c.dirty = true
 		}
+	}
+	if l.mask != nil {
+		l.mask.prune(oldest)
 	}
 }
 
@@ -512,6 +540,9 @@ func (l *line) shutdown(pos int64) {
 		if c.to < 0 || c.to > pos {
 			c.to = pos
 		}
+	}
+	if l.mask != nil {
+		l.mask.delay = 0 // no more audio is coming: store the rest, masked
 	}
 	l.record(pos)
 }
