@@ -12,6 +12,7 @@ import (
 	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/tone"
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/internal/pace"
 )
 
 // Errors returned by the package, each wrapped with what exactly is wrong.
@@ -89,7 +90,7 @@ type Bank struct {
 	ch       chan hw.LineEvent
 	overflow []hw.LineEvent
 	dropped  int64
-	pace     pacer
+	pace     pace.Pacer
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -144,7 +145,7 @@ func New(sc *Scenario, opt Options) (*Bank, error) {
 		ch:     make(chan hw.LineEvent, eventBuffer),
 		done:   make(chan struct{}),
 	}
-	b.pace = pacer{sleep: opt.Sleep, done: b.done}
+	b.pace = pace.Pacer{Sleep: opt.Sleep, Done: b.done}
 	for l := range b.lines {
 		b.lines[l] = lineState{pass: -1, bufSeg: -1, convSeg: -1, noise: rng{s: mix(b.seed, 0x401, uint64(l))}}
 	}
@@ -243,7 +244,7 @@ func (b *Bank) Read(buf []int16) (int, time.Duration, error) {
 	}
 	b.deliver(b.pos + n)
 	b.pos += n
-	if b.opt.Realtime && !b.pace.wait(samplesToDuration(b.pos)) {
+	if b.opt.Realtime && !b.pace.Wait(samplesToDuration(b.pos)) {
 		return 0, at, hw.ErrClosed
 	}
 	return int(n), at, nil

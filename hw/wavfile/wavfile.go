@@ -13,6 +13,7 @@ import (
 	"github.com/go-audio/wav"
 
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/internal/pace"
 )
 
 // Errors returned by the package; each is wrapped with the name of the file
@@ -74,7 +75,7 @@ type Source struct {
 	events []hw.LineEvent
 	next   int // index of the first undelivered event
 	ch     chan hw.LineEvent
-	pace   pacer
+	pace   pace.Pacer
 
 	closeOnce sync.Once
 	done      chan struct{}
@@ -166,7 +167,7 @@ func newSource(r io.ReadSeeker, name string, opt Options) (s *Source, err error)
 		ch:     make(chan hw.LineEvent, len(events)+1),
 		done:   make(chan struct{}),
 	}
-	s.pace = pacer{sleep: opt.Sleep, done: s.done}
+	s.pace = pace.Pacer{Sleep: opt.Sleep, Done: s.done}
 	return s, nil
 }
 
@@ -334,7 +335,7 @@ func (s *Source) Read(buf []int16) (int, time.Duration, error) {
 	}
 	s.deliver(end)
 	if s.opt.Realtime {
-		if !s.pace.wait(framesToDuration(s.pos, s.format.Rate)) {
+		if !s.pace.Wait(framesToDuration(s.pos, s.format.Rate)) {
 			return 0, at, hw.ErrClosed
 		}
 	}

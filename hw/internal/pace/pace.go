@@ -1,14 +1,23 @@
-package sim
+// Package pace paces a virtual audio source to the wall clock, the way a
+// sound card delivers frames: one block per block duration.
+//
+// # Caveats
+//
+// With an injected Sleep the clock is virtual: processing time between
+// waits is not counted, so a sped-up source runs slightly slower than asked.
+package pace
 
 import "time"
 
-// pacer holds a reader to the wall clock: wait(pos) returns once pos of
+// Pacer holds a reader to the wall clock: wait(pos) returns once pos of
 // audio is due since the first wait. With an injected sleep the clock is
 // virtual (the sum of what was slept), so a test sees exactly the audio's
 // duration requested, block by block.
-type pacer struct {
-	sleep func(time.Duration) // nil: real time
-	done  <-chan struct{}     // closed by Close
+type Pacer struct {
+	// Sleep, when set, replaces the wall clock (tests, sped-up demos).
+	Sleep func(time.Duration)
+	// Done is closed when the source is closed; Wait then returns false.
+	Done <-chan struct{}
 
 	started bool
 	start   time.Time
@@ -16,10 +25,10 @@ type pacer struct {
 	timer   *time.Timer
 }
 
-// wait blocks until pos of audio is due, or Close. It reports false when
+// Wait blocks until pos of audio is due, or Close. It reports false when
 // the source was closed.
-func (p *pacer) wait(pos time.Duration) bool {
-	if p.sleep != nil {
+func (p *Pacer) Wait(pos time.Duration) bool {
+	if p.Sleep != nil {
 		d := pos - p.slept
 		if d <= 0 {
 			return true
@@ -27,13 +36,13 @@ func (p *pacer) wait(pos time.Duration) bool {
 		p.slept = pos
 		finished := make(chan struct{})
 		go func() { // ends when the injected sleep returns
-			p.sleep(d)
+			p.Sleep(d)
 			close(finished)
 		}()
 		select {
 		case <-finished:
 			return true
-		case <-p.done:
+		case <-p.Done:
 			return false
 		}
 	}
@@ -52,7 +61,7 @@ func (p *pacer) wait(pos time.Duration) bool {
 	select {
 	case <-p.timer.C:
 		return true
-	case <-p.done:
+	case <-p.Done:
 		p.timer.Stop()
 		return false
 	}
