@@ -38,11 +38,7 @@ func BenchmarkEngine(b *testing.B) {
 
 func benchEngine(b *testing.B, lines int, script []hw.LineEvent) {
 	const secs = 60
-	cfg := linetap.DefaultConfig()
-	cfg.Lines = nil
-	for i := 0; i < lines; i++ {
-		cfg.Lines = append(cfg.Lines, linetap.DefaultLine(i))
-	}
+	cfg := configFor(lines)
 	var cpu time.Duration
 	var mallocs uint64
 	var ms runtime.MemStats
@@ -69,4 +65,14 @@ func benchEngine(b *testing.B, lines int, script []hw.LineEvent) {
 	blocks := float64(b.N) * secs * rate / linetap.BlockFrames
 	b.ReportMetric(float64(b.N*lines*secs)/cpu.Seconds(), "ch-s/cpu-s")
 	b.ReportMetric(float64(mallocs)/blocks, "allocs/block")
+}
+
+// configFor is the default configuration with n lines.
+func configFor(n int) linetap.Config {
+	cfg := linetap.DefaultConfig()
+	cfg.Lines = nil
+	for i := 0; i < n; i++ {
+		cfg.Lines = append(cfg.Lines, linetap.DefaultLine(i))
+	}
+	return cfg
 }

@@ -77,11 +77,7 @@ func writeOfficeWAV(b *testing.B, dir string) (wavPath, eventsPath string, secon
 func BenchmarkPipeline(b *testing.B) {
 	dir := b.TempDir()
 	wavPath, eventsPath, secs := writeOfficeWAV(b, dir)
-	cfg := linetap.DefaultConfig()
-	cfg.Lines = nil
-	for i := 0; i < 8; i++ {
-		cfg.Lines = append(cfg.Lines, linetap.DefaultLine(i))
-	}
+	cfg := configFor(8)
 	var ms runtime.MemStats
 	var mallocs uint64
 	var cpu float64
