@@ -15,8 +15,11 @@ var (
 	// ErrLength: the length byte disagrees with the bytes present, or a
 	// message would not fit in one.
 	ErrLength = errors.New("callerid: bad length")
-	// ErrChecksum: the checksum byte does not make the sum zero mod 256.
+	// ErrChecksum: the checksum byte does not make the sum zero mod 256,
+	// or an NTT frame's CRC-16 does not match.
 	ErrChecksum = errors.New("callerid: checksum mismatch")
+	// ErrParity: an NTT character whose parity bit is not even.
+	ErrParity = errors.New("callerid: parity error")
 	// ErrParam: a parameter (MDMF, ETSI) overruns the message.
 	ErrParam = errors.New("callerid: bad parameter")
 	// ErrField: a field cannot be carried: a date that is not MMDDHHMM
@@ -29,6 +32,7 @@ var (
 	// ErrTruncated: the transmission stopped before the length byte's
 	// count of bytes had arrived.
 	ErrTruncated = errors.New("callerid: transmission truncated")
-	// ErrSyntax: DTMF caller-ID digits that no national variant reads.
+	// ErrSyntax: DTMF caller-ID digits that no national variant reads, or
+	// an NTT frame out of its DLE SOH … DLE ETX layout.
 	ErrSyntax = errors.New("callerid: bad DTMF caller ID")
 )

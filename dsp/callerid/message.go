@@ -27,6 +27,9 @@ const (
 	// DTMFCLIP is caller ID sent as DTMF digits (DTMFFormat lists the
 	// national variants).
 	DTMFCLIP Standard = "dtmf-clip"
+	// NTT is NTT J-CLIP (Japanese number display): V.23, 7-bit characters
+	// with even parity in a DLE frame with a CRC-16.
+	NTT Standard = "ntt"
 )
 
 // Message types (first byte).
@@ -125,7 +128,7 @@ func (s Standard) Phys() string {
 	switch s {
 	case Bell202SDMF, Bell202MDMF:
 		return "bell202"
-	case ETSI, BT:
+	case ETSI, BT, NTT:
 		return "v23"
 	}
 	return ""
@@ -146,14 +149,18 @@ func Checksum(b []byte) byte {
 // checksum.
 //
 // A DTMFCLIP message is encoded as its digits in DTMFFormatAC (EncodeDTMF
-// chooses the variant).
+// chooses the variant); an NTT message as its whole frame, DLE SOH to CRC,
+// as the characters appear on the line.
 func Encode(m Message) ([]byte, error) {
-	if m.Standard == DTMFCLIP {
+	switch m.Standard {
+	case DTMFCLIP:
 		s, err := EncodeDTMF(m, DTMFFormatAC)
 		if err != nil {
 			return nil, err
 		}
 		return []byte(s), nil
+	case NTT:
+		return encodeNTT(m)
 	}
 	var body []byte
 	typ := m.Type
@@ -355,8 +362,14 @@ func fields(m *Message) {
 		case ParamNameAbsence:
 			m.NameAbsence = string(p.Value)
 		case ParamRedirecting:
+			if m.Standard == NTT {
+				continue
+			}
 			m.Redirecting = string(p.Value)
 		case ParamIndicator:
+			if m.Standard == NTT { // NTT uses 0x0B for something else
+				continue
+			}
 			if len(p.Value) == 1 && p.Value[0] == 0xFF {
 				m.Waiting = WaitingOn
 			} else if len(p.Value) == 1 && p.Value[0] == 0x00 {
@@ -454,17 +467,29 @@ func Decode(raw []byte, phys string) (Message, error) {
 		}
 		return m, nil
 	}
+	ps, err := params(body)
+	if err != nil {
+		return Message{}, err
+	}
+	m.Params = ps
+	fields(&m)
+	return m, nil
+}
+
+// params splits a message body into {type length value} parameters; the
+// values share body's memory.
+func params(body []byte) ([]Param, error) {
+	var ps []Param
 	for i := 0; i < len(body); {
 		if i+2 > len(body) {
-			return Message{}, fmt.Errorf("%w: parameter at byte %d has no length byte", ErrParam, i+2)
+			return nil, fmt.Errorf("%w: parameter at byte %d has no length byte", ErrParam, i+2)
 		}
 		t, n := body[i], int(body[i+1])
 		if i+2+n > len(body) {
-			return Message{}, fmt.Errorf("%w: parameter 0x%02X at byte %d says %d bytes, %d remain", ErrParam, t, i+2, n, len(body)-i-2)
+			return nil, fmt.Errorf("%w: parameter 0x%02X at byte %d says %d bytes, %d remain", ErrParam, t, i+2, n, len(body)-i-2)
 		}
-		m.Params = append(m.Params, Param{Type: t, Value: body[i+2 : i+2+n : i+2+n]})
+		ps = append(ps, Param{Type: t, Value: body[i+2 : i+2+n : i+2+n]})
 		i += 2 + n
 	}
-	fields(&m)
-	return m, nil
+	return ps, nil
 }

@@ -68,7 +68,10 @@ type Receiver struct {
 	runs    int  // seizure bytes of the preamble the message follows
 	tail    bool // the byte straddling seizure and marks was seen
 	inMsg   bool
-	raw     [maxBody + 3]byte
+	raw     [max(maxBody+3, nttMaxFrame)]byte
+	ntt     bool // the message is an NTT frame (ends at DLE ETX and its CRC)
+	dleOpen bool // NTT: the last character was an unpaired DLE
+	crcLeft int  // NTT: CRC bytes still to come
 	n, need int
 	framing int // index+1 of the first byte with a framing error
 	start   int64
@@ -141,6 +144,7 @@ func (r *Receiver) Flush(out []Message) []Message {
 
 func (r *Receiver) hunt() {
 	r.seizure, r.tail, r.inMsg = 0, false, false
+	r.ntt, r.dleOpen, r.crcLeft = false, false, 0
 	r.n, r.need, r.framing = 0, 0, 0
 }
 
@@ -289,6 +293,10 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 	switch {
 	case b.Framing:
 		r.seizure, r.tail = 0, false
+	case b.Value == withParity(dle) && b.Marks >= minMarks: // NTT: a mark run, then DLE SOH
+		r.begin(b, r.seizure)
+		r.ntt = true
+		return r.msgByte(b, out)
 	case b.Value == 0x55 && b.Marks == 0 && !r.tail: // GR-30 channel seizure 0101…
 		r.seizure++
 	case b.Value == 0x55 && b.Marks < minMarks: // a seizure begins
@@ -327,6 +335,9 @@ func (r *Receiver) msgByte(b fsk.Byte, out []Message) []Message {
 	if b.Framing && r.framing == 0 {
 		r.framing = r.n
 	}
+	if r.ntt {
+		return r.nttByte(b, out)
+	}
 	if r.n == 2 {
 		r.need = int(r.raw[1]) + 3
 	}
@@ -353,6 +364,52 @@ func (r *Receiver) msgByte(b fsk.Byte, out []Message) []Message {
 	return out
 }
 
+// nttByte follows an NTT frame to the CRC after its DLE ETX.
+func (r *Receiver) nttByte(b fsk.Byte, out []Message) []Message {
+	c := b.Value & 0x7F
+	done := false
+	switch {
+	case r.n == 1:
+		return out
+	case r.n == 2 && b.Value != withParity(soh) && r.runs >= minSeizure:
+		// After a channel seizure, a damaged first byte of a GR-30 or
+		// ETSI message (0x80 with a bit flipped is DLE): frame it by its
+		// length byte instead.
+		r.ntt = false
+		r.need = int(r.raw[1]) + 3
+		return out
+	case r.n == 2 && b.Value != withParity(soh):
+		r.hunt() // DLE without SOH: not a frame
+		return out
+	case r.crcLeft > 0:
+		r.crcLeft--
+		done = r.crcLeft == 0
+	case r.dleOpen:
+		r.dleOpen = false
+		if c == etx {
+			r.crcLeft = 2
+		}
+	case c == dle:
+		r.dleOpen = true
+	}
+	if !done && r.n < len(r.raw) {
+		return out
+	}
+	raw := r.raw[:r.n]
+	m, err := DecodeNTT(raw)
+	if err == nil && r.framing > 0 {
+		err = fmt.Errorf("%w: byte %d of the frame had no stop bit", ErrFraming, r.framing-1)
+	}
+	if err != nil {
+		m = r.damaged(raw, err)
+	} else {
+		r.preamble(&m)
+	}
+	m.Start, m.End = r.start, r.lastPos
+	r.hunt()
+	return append(out, m)
+}
+
 // phys tells the layer by the mark run before the message.
 func (r *Receiver) phys() string {
 	if r.markHz > v23Above {
@@ -365,6 +422,8 @@ func (r *Receiver) phys() string {
 // the preamble it came with.
 func (r *Receiver) standard(typ byte) Standard {
 	switch {
+	case r.ntt:
+		return NTT
 	case r.phys() == "v23" && (r.marks < btMarks || r.runs < btSeizure):
 		return BT // SIN227's shorter preamble
 	case r.phys() == "v23":

@@ -55,13 +55,17 @@ func DefaultOptions(levelDBm0 float64) Options {
 
 // DefaultOptionsFor returns the nominal preamble and framing of standard s
 // at levelDBm0: DefaultOptions for GR-30 and ETSI; for BT SIN227 its
-// shortest preamble, 96 seizure bits and 55 marks.
+// shortest preamble, 96 seizure bits and 55 marks; for NTT 80 marks and no
+// seizure.
 func DefaultOptionsFor(s Standard, levelDBm0 float64) Options {
 	o := DefaultOptions(levelDBm0)
 	switch s {
 	case BT:
 		o.SeizureBits = 96 // SIN227: 96–315 bits of channel seizure
 		o.MarkBits = 55    // SIN227: at least 55 mark bits
+	case NTT:
+		o.SeizureBits = 0 // NTT number display: a mark run, no channel seizure
+		o.MarkBits = 80
 	}
 	return o
 }
