@@ -73,6 +73,9 @@ func who(w string) string {
 // has chunks in is deleted as a file, in the others the chunks are
 // deleted. Calls recording or kept are skipped; deleted lists the others.
 func (s *Store) deleteLocked(ids []uint64, actor, why string) (deleted, held []uint64, err error) {
+	if len(ids) == 0 {
+		return nil, nil, nil
+	}
 	if err := s.hook(indexName); err != nil {
 		return nil, nil, err
 	}
