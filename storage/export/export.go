@@ -382,12 +382,11 @@ func manifestCSV(m *Manifest) []byte {
 
 // cell keeps a spreadsheet from running a caller-ID name as a formula
 // (OWASP CSV injection): text starting with = + - @ tab or CR gets a
-// leading apostrophe. manifest.json has the values unchanged.
+// leading apostrophe, "+49…" numbers included (no numeric column is
+// ever negative). manifest.json has the values unchanged.
 func cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "'" + s
-		}
+		return "'" + s
 	}
 	return s
 }
