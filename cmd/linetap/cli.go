@@ -31,8 +31,10 @@ Commands:
         list recorded calls, newest first (--json: one object per line)
   audio --data DIR ID OUT.wav
         write call ID as an 8 kHz 16-bit WAV file
+  analyze [--json] FILE.wav...
+        run every detector on every channel of WAV files and print the events
 
-Both work whether or not linetapd is running on DIR: with the daemon
+calls and audio work whether or not linetapd is running on DIR: with the daemon
 running they ask it over DIR/linetapd.sock.
 `
 
@@ -59,6 +61,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdCalls(ctx, args[1:], stdout, stderr)
 	case "audio":
 		return cmdAudio(ctx, args[1:], stdout, stderr)
+	case "analyze":
+		return cmdAnalyze(args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])

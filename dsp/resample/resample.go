@@ -104,6 +104,18 @@ func (r *Resampler) design() {
 	r.buf = make([]float32, 2*r.taps)
 }
 
+// Clone returns a new Resampler for the same rate, at the start of a
+// stream, sharing r's filter coefficients (which are never written after
+// New), so that the channels of one file cost one filter design.
+func (r *Resampler) Clone() *Resampler {
+	c := *r
+	if r.buf != nil {
+		c.buf = make([]float32, len(r.buf))
+	}
+	c.Reset()
+	return &c
+}
+
 // besselI0 is the zeroth-order modified Bessel function of the first kind,
 // by its power series.
 func besselI0(x float64) float64 {

@@ -173,6 +173,22 @@ func TestReset(t *testing.T) {
 	}
 }
 
+func TestClone(t *testing.T) {
+	x := sine(44100, 900, 12000, 0.2)
+	r, _ := resample.New(44100)
+	r.Process(x[:500], nil) // the clone must not inherit this
+	c := r.Clone()
+	a := c.Flush(c.Process(x, nil))
+	b := convert(t, 44100, x, 64)
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatal("a clone converts differently from a new Resampler")
+	}
+	r.Process(x, nil) // nor share its state
+	if d := c.Flush(c.Process(x, nil)); fmt.Sprint(d) != fmt.Sprint(b) {
+		t.Fatal("a clone shares state with its original")
+	}
+}
+
 func TestNoAllocs(t *testing.T) {
 	for _, rate := range []int{8000, 44100, 48000} {
 		r, _ := resample.New(rate)

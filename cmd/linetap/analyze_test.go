@@ -1,0 +1,390 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// corpus is every file of testdata/analyze; a missing one fails the test.
+var corpus = []string{
+	"dtmf.wav", "callerid-sdmf.wav", "callerid-mdmf.wav", "callerid-etsi.wav", "callerid-error.wav",
+	"rings.wav", "progress.wav", "voice-16k.wav", "stereo-44k.wav",
+}
+
+// Tolerances of the golden comparison, in seconds, between the time (t) and
+// duration (dur) the analyser reports and those the generator sent. Every
+// other field must match exactly, except callerid_error's "error", which
+// must contain the expected text.
+var tolerance = map[string]float64{
+	"dtmf":           0.005, // onset and length estimated to a few samples
+	"callerid":       0.005, // the first start bit
+	"callerid_error": 0.005,
+	"ring":           0.050, // issue 3: cadences within ±50 ms
+	"tone":           0.050, // the first burst of the recognised cadence
+	"voice":          0.030, // 10 ms VAD frames, two to start
+}
+
+// TestGolden runs analyze --json on the whole corpus at once, with a
+// truncated file and a text file among the WAVs, and compares each file's
+// events with the .jsonl the generator wrote from what it sent.
+func TestGolden(t *testing.T) {
+	t.Chdir(filepath.Join("..", "..", "testdata", "analyze"))
+	args := append([]string{"analyze", "--json", "truncated.wav"}, corpus...)
+	args = append(args, "not-a-wav.wav")
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), args, &stdout, &stderr)
+	if err == nil || exitCode(err) != 1 {
+		t.Fatalf("analyze with two bad files: %v (exit %d), want exit 1", err, exitCode(err))
+	}
+	for _, want := range []string{
+		"truncated.wav: truncated WAV file: data chunk declares",
+		"not-a-wav.wav: not a WAV file: does not start with RIFF",
+	} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("stderr %q does not say %q", stderr.String(), want)
+		}
+	}
+	got := map[string][]map[string]any{}
+	for _, l := range strings.Split(strings.TrimSpace(stdout.String()), "\n") {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(l), &e); err != nil {
+			t.Fatalf("output line %q is not JSON: %v", l, err)
+		}
+		f, _ := e["file"].(string)
+		got[f] = append(got[f], e)
+	}
+	for _, name := range corpus {
+		t.Run(name, func(t *testing.T) {
+			raw, err := os.ReadFile(strings.TrimSuffix(name, ".wav") + ".jsonl")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want []map[string]any
+			for _, l := range strings.Split(strings.TrimSpace(string(raw)), "\n") {
+				var e map[string]any
+				if err := json.Unmarshal([]byte(l), &e); err != nil {
+					t.Fatalf("expected line %q: %v", l, err)
+				}
+				want = append(want, e)
+			}
+			compareEvents(t, got[name], want)
+		})
+	}
+}
+
+// compareEvents matches every expected event with one reported event and
+// fails on what is left over on either side.
+func compareEvents(t *testing.T, got, want []map[string]any) {
+	t.Helper()
+	used := make([]bool, len(got))
+	for _, w := range want {
+		found := false
+		for i, g := range got {
+			if !used[i] && sameEvent(g, w) {
+				used[i], found = true, true
+				break
+			}
+		}
+		if !found {
+			t.Errorf("missing %v", w)
+		}
+	}
+	for i, g := range got {
+		if !used[i] {
+			t.Errorf("unexpected %v", g)
+		}
+	}
+}
+
+func sameEvent(g, w map[string]any) bool {
+	typ, _ := w["type"].(string)
+	if len(g) != len(w) {
+		return false
+	}
+	for k, wv := range w {
+		gv, ok := g[k]
+		if !ok {
+			return false
+		}
+		switch k {
+		case "t", "dur":
+			gf, ok1 := gv.(float64)
+			wf, ok2 := wv.(float64)
+			if !ok1 || !ok2 || math.Abs(gf-wf) > tolerance[typ]+1e-9 {
+				return false
+			}
+		case "error":
+			gs, _ := gv.(string)
+			ws, _ := wv.(string)
+			if !strings.Contains(gs, ws) {
+				return false
+			}
+		default:
+			if fmt.Sprint(gv) != fmt.Sprint(wv) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// TestAnalyzeText checks the readable format: one line per event with the
+// file, channel, time and what was found.
+func TestAnalyzeText(t *testing.T) {
+	t.Chdir(filepath.Join("..", "..", "testdata", "analyze"))
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"analyze", "stereo-44k.wav", "callerid-etsi.wav"}, &stdout, &stderr); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	want := []string{
+		"stereo-44k.wav ch0     0.300 s  dtmf           1 (0.07 s)",
+		"stereo-44k.wav ch0     0.440 s  dtmf           5 (0.07 s)",
+		"stereo-44k.wav ch0     0.580 s  dtmf           9 (0.07 s)",
+		"stereo-44k.wav ch1     0.600 s  callerid       bell202-sdmf number - (absent: O), name -, date 12312359",
+		"callerid-etsi.wav ch0     0.700 s  callerid       etsi-v23 number - (absent: P), name ANNA, date 01020304",
+	}
+	if got := strings.Split(strings.TrimSpace(stdout.String()), "\n"); !slices.Equal(got, want) {
+		t.Errorf("got\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+func TestAnalyzeUsage(t *testing.T) {
+	for _, args := range [][]string{{"analyze"}, {"analyze", "--json"}, {"analyze", "--bogus", "x.wav"}} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, &stdout, &stderr)
+		if !errors.Is(err, errUsage) || !strings.Contains(stderr.String(), "linetap analyze [--json] FILE.wav") {
+			t.Errorf("%q: %v, stderr %q; want a usage error", args, err, stderr.String())
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"analyze", filepath.Join(t.TempDir(), "missing.wav")}, &stdout, &stderr)
+	if err == nil || !strings.Contains(stderr.String(), "missing.wav") {
+		t.Errorf("missing file: %v, stderr %q", err, stderr.String())
+	}
+}
+
+// wavSpec describes a WAV built by makeWAV.
+type wavSpec struct {
+	tag        uint16 // 1 PCM, 3 float, 0xFFFE extensible
+	sub        uint16 // the extensible sub-format
+	bits, rate int
+	frames     [][]int16 // per frame, one sample per channel
+}
+
+// makeWAV encodes s; samples are stored from 16-bit values as the format
+// needs (8-bit: top byte, 24/32-bit: shifted up, float: v/32768).
+func makeWAV(s wavSpec) []byte {
+	ch := len(s.frames[0])
+	bps := s.bits / 8
+	var data bytes.Buffer
+	for _, f := range s.frames {
+		for _, v := range f {
+			var b [4]byte
+			switch {
+			case s.tag == 3 || s.sub == 3:
+				binary.LittleEndian.PutUint32(b[:], math.Float32bits(float32(v)/32768))
+			case s.bits == 8:
+				b[0] = byte(v>>8) + 128
+			case s.bits == 16:
+				binary.LittleEndian.PutUint16(b[:], uint16(v))
+			case s.bits == 24:
+				binary.LittleEndian.PutUint32(b[:], uint32(int32(v)<<8))
+			default:
+				binary.LittleEndian.PutUint32(b[:], uint32(int32(v)<<16))
+			}
+			data.Write(b[:bps])
+		}
+	}
+	var fmtc bytes.Buffer
+	le := func(w io.Writer, v any) { _ = binary.Write(w, binary.LittleEndian, v) }
+	le(&fmtc, s.tag)
+	le(&fmtc, uint16(ch))
+	le(&fmtc, uint32(s.rate))
+	le(&fmtc, uint32(s.rate*ch*bps))
+	le(&fmtc, uint16(ch*bps))
+	le(&fmtc, uint16(s.bits))
+	if s.tag == 0xFFFE {
+		le(&fmtc, uint16(22))     // cbSize
+		le(&fmtc, uint16(s.bits)) // valid bits
+		le(&fmtc, uint32(0))      // channel mask
+		le(&fmtc, s.sub)
+		fmtc.Write([]byte{0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x80, 0x00, 0x00, 0xAA, 0x00, 0x38, 0x9B, 0x71})
+	}
+	var w bytes.Buffer
+	w.WriteString("RIFF")
+	le(&w, uint32(4+8+fmtc.Len()+8+data.Len()))
+	w.WriteString("WAVEfmt ")
+	le(&w, uint32(fmtc.Len()))
+	w.Write(fmtc.Bytes())
+	w.WriteString("data")
+	le(&w, uint32(data.Len()))
+	w.Write(data.Bytes())
+	return w.Bytes()
+}
+
+// readAll reads every frame of a WAV with the analyser's reader.
+func readAll(b []byte) (rate int, chans [][]int16, err error) {
+	w, err := newWAVReader(bytes.NewReader(b), "x.wav")
+	if err != nil {
+		return 0, nil, err
+	}
+	blk := make([][]int16, w.channels)
+	for i := range blk {
+		blk[i] = make([]int16, readBlockSize)
+	}
+	chans = make([][]int16, w.channels)
+	for {
+		n, err := w.next(blk)
+		if errors.Is(err, io.EOF) {
+			return w.rate, chans, nil
+		}
+		if err != nil {
+			return 0, nil, err
+		}
+		for i := range chans {
+			chans[i] = append(chans[i], blk[i][:n]...)
+		}
+	}
+}
+
+// TestWAVFormats reads every supported sample format, mono and
+// multichannel, and checks each sample.
+func TestWAVFormats(t *testing.T) {
+	var frames [][]int16
+	for i := range 5000 { // more than one read block
+		v := int16(i*37 - 30000)
+		frames = append(frames, []int16{v, -v, int16(i), 0, 32767, -32768}[:1+i%1])
+	}
+	multi := make([][]int16, 5000)
+	for i := range multi {
+		v := int16(i*13 - 20000)
+		multi[i] = []int16{v, -v, 32767, -32768, int16(i)}
+	}
+	cases := []struct {
+		name string
+		spec wavSpec
+		step int16 // the format's resolution in 16-bit LSB
+	}{
+		{"8-bit mono", wavSpec{tag: 1, bits: 8, rate: 8000}, 256},
+		{"16-bit mono", wavSpec{tag: 1, bits: 16, rate: 8000}, 1},
+		{"24-bit stereo", wavSpec{tag: 1, bits: 24, rate: 48000}, 1},
+		{"32-bit 5 channels", wavSpec{tag: 1, bits: 32, rate: 96000}, 1},
+		{"float 5 channels", wavSpec{tag: 3, bits: 32, rate: 44100}, 1},
+		{"extensible 16-bit", wavSpec{tag: 0xFFFE, sub: 1, bits: 16, rate: 16000}, 1},
+		{"extensible float", wavSpec{tag: 0xFFFE, sub: 3, bits: 32, rate: 22050}, 1},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			c.spec.frames = frames
+			switch {
+			case strings.Contains(c.name, "channels"):
+				c.spec.frames = multi
+			case strings.Contains(c.name, "stereo"):
+				c.spec.frames = make([][]int16, len(multi))
+				for i := range multi {
+					c.spec.frames[i] = multi[i][:2]
+				}
+			}
+			rate, chans, err := readAll(makeWAV(c.spec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rate != c.spec.rate || len(chans) != len(c.spec.frames[0]) {
+				t.Fatalf("%d Hz, %d channels; want %d Hz, %d", rate, len(chans), c.spec.rate, len(c.spec.frames[0]))
+			}
+			for i, f := range c.spec.frames {
+				for ch, v := range f {
+					want := v
+					if c.step > 1 {
+						want = v &^ (c.step - 1)
+					}
+					if chans[ch][i] != want {
+						t.Fatalf("frame %d channel %d: %d, want %d", i, ch, chans[ch][i], want)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestWAVErrors checks that malformed files get an error naming what is
+// wrong, of the right kind.
+func TestWAVErrors(t *testing.T) {
+	good := makeWAV(wavSpec{tag: 1, bits: 16, rate: 8000, frames: [][]int16{{1}, {2}, {3}, {4}}})
+	set := func(b []byte, off int, v uint32) []byte {
+		c := bytes.Clone(b)
+		binary.LittleEndian.PutUint32(c[off:], v)
+		return c
+	}
+	set16 := func(b []byte, off int, v uint16) []byte {
+		c := bytes.Clone(b)
+		binary.LittleEndian.PutUint16(c[off:], v)
+		return c
+	}
+	cases := []struct {
+		name string
+		b    []byte
+		kind error
+		says string
+	}{
+		{"empty", nil, errNotWAV, "shorter than a RIFF header"},
+		{"text", []byte("hello, this is not a WAV at all"), errNotWAV, "does not start with RIFF"},
+		{"AIFF", append([]byte("FORM\x00\x00\x00\x10AIFF"), make([]byte, 20)...), errNotWAV, "does not start with RIFF"},
+		{"no data chunk", good[:36], errNotWAV, "no data chunk"},
+		{"cut in the samples", good[:len(good)-3], errTruncated, "data chunk declares 8 bytes, file holds 5"},
+		{"odd data size", set(good, 40, 7), errTruncated, "not a whole number of 2-byte frames"},
+		{"huge data chunk", set(good, 40, 0xFFFFFFF0), errTruncated, "data chunk declares 4294967280 bytes"},
+		{"huge fmt chunk", set(good, 16, 0x7FFFFFF0), errNotWAV, "fmt chunk of 2147483632 bytes"},
+		{"huge unknown chunk", append(append(bytes.Clone(good[:12]), "LIST\xF0\xFF\xFF\x7F"...), good[12:]...), errTruncated, `"LIST" chunk at byte 12 declares`},
+		{"no channels", set16(good, 22, 0), errWAVFormat, "0 channels (1 to 64)"},
+		{"100 channels", set16(good, 22, 100), errWAVFormat, "100 channels"},
+		{"4 kHz", set(good, 24, 4000), errWAVFormat, "sample rate 4000 Hz"},
+		{"12-bit", set16(good, 34, 12), errWAVFormat, "12-bit samples of format tag 0x0001"},
+		{"µ-law", set16(good, 20, 7), errWAVFormat, "format tag 0x0007"},
+		{"44 057 Hz", set(good, 24, 44057), errWAVFormat, "44057 Hz needs 8000 polyphase branches"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := analyze(bytes.NewReader(c.b), "x.wav")
+			if !errors.Is(err, c.kind) || !strings.Contains(err.Error(), c.says) || !strings.HasPrefix(err.Error(), "x.wav: ") {
+				t.Fatalf("%v; want %v saying %q, starting with the file name", err, c.kind, c.says)
+			}
+		})
+	}
+}
+
+// FuzzWAVReader feeds arbitrary bytes to the WAV reader: it must return an
+// error of its own kinds or read exactly the frames its header declares,
+// and never panic or allocate more than the file justifies.
+func FuzzWAVReader(f *testing.F) {
+	f.Add(makeWAV(wavSpec{tag: 1, bits: 16, rate: 8000, frames: [][]int16{{1, 2}, {3, 4}}}))
+	f.Add(makeWAV(wavSpec{tag: 0xFFFE, sub: 3, bits: 32, rate: 48000, frames: [][]int16{{1}, {-5}}}))
+	f.Add(makeWAV(wavSpec{tag: 1, bits: 8, rate: 11025, frames: [][]int16{{100}}}))
+	f.Add([]byte("RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rate, chans, err := readAll(b)
+		if err != nil {
+			if !errors.Is(err, errNotWAV) && !errors.Is(err, errTruncated) && !errors.Is(err, errWAVFormat) {
+				t.Fatalf("error of no known kind: %v", err)
+			}
+			return
+		}
+		if rate < minWAVRate || len(chans) == 0 || len(chans[0])*len(chans) > len(b) {
+			t.Fatalf("%d Hz, %d channels of %d frames from %d bytes", rate, len(chans), len(chans[0]), len(b))
+		}
+		if _, err := analyze(bytes.NewReader(b), "x.wav"); err != nil && !errors.Is(err, errWAVFormat) {
+			t.Fatalf("reads, but analyze fails: %v", err)
+		}
+	})
+}
