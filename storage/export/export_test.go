@@ -154,10 +154,10 @@ func TestManifestCSV(t *testing.T) {
 
 func TestFilter(t *testing.T) {
 	_, st := newStore(t,
-		spec{line: 0, number: "111", codec: "pcmu", seconds: 0.1}, // 09:00
-		spec{line: 1, number: "222", codec: "pcmu", seconds: 0.1}, // 10:00
+		spec{line: 0, number: "111", codec: "pcmu", seconds: 0.1},  // 09:00
+		spec{line: 1, number: "222", codec: "pcmu", seconds: 0.1},  // 10:00
 		spec{line: 0, number: "1234", codec: "pcmu", seconds: 0.1}, // 11:00
-		spec{line: 1, number: "333", codec: "pcmu", seconds: 0.1}, // 12:00
+		spec{line: 1, number: "333", codec: "pcmu", seconds: 0.1},  // 12:00
 	)
 	one := 1
 	tests := []struct {
@@ -194,9 +194,9 @@ func TestFilter(t *testing.T) {
 
 // fakeSource serves calls from memory, with WAV bytes or an error per call.
 type fakeSource struct {
-	calls  []linetap.Call // newest first
-	wav    map[uint64][]byte
-	err    map[uint64]error
+	calls   []linetap.Call // newest first
+	wav     map[uint64][]byte
+	err     map[uint64]error
 	listErr error
 }
 
