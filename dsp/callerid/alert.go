@@ -73,7 +73,7 @@ type AlertDetector struct {
 	minPow  float64
 	active  bool
 	misses  int
-	first   int64   // end of the first accepted window
+	first   int64      // end of the first accepted window
 	frac0   [2]float64 // each tone's amplitude in it
 	last    int64      // start of the last accepted window
 	lastAmp [2]float64
