@@ -231,11 +231,13 @@ func newFile(name string, rate, bits, channels int) *file {
 }
 
 func main() {
-	// DTMF: every digit, then a repeated digit after a 45 ms pause (Q.24:
-	// a pause ≥ 40 ms separates two equal digits).
+	// DTMF: the digits, then a repeated digit after a 45 ms pause (Q.24:
+	// a pause ≥ 40 ms separates two equal digits). A to D are left out:
+	// they frame DTMF caller ID (A<number>C, B<code>C, D<number>C), which
+	// callerid.Receiver decodes from any digits it hears.
 	f := newFile("dtmf", 8000, 16, 1)
 	f.chans[0] = silence(nil, ms(200))
-	f.digits(0, dtmf.Digits, ms(60), ms(60))
+	f.digits(0, "0123456789*#", ms(60), ms(60))
 	f.chans[0] = silence(f.chans[0], ms(200))
 	f.digits(0, "55", ms(50), ms(45))
 	f.pad(ms(300))
