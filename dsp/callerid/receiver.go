@@ -12,7 +12,14 @@ const (
 	minSeizure = 5    // 0x55 bytes (50 bits) before a message counts; GR-30 sends 30, BT SIN227 at least 9.6
 	minMarks   = 40   // mark bits before the type byte; GR-30 sends 180, BT SIN227 ≥ 55
 	maxGap     = 30   // mark bits between message bytes; GR-30 allows ≤ 20 extra, BT up to 9
-	v23Above   = 1250 // Hz: a mark run above this is V.23 (1300 Hz), below Bell 202 (1200 Hz)
+	// minType2Marks is the mark run before an off-hook (Type 2) message,
+	// which has no channel seizure: GR-30 sends 58–75 ms (70–90 bits).
+	minType2Marks = 50
+	// type2Alert is how long after an alert tone (CAS) a damaged Type 2
+	// message may start and still be reported: the phone acknowledges
+	// within about 165 ms and the FSK follows 0–500 ms later (GR-30).
+	type2Alert = 12000 // samples, 1.5 s
+	v23Above   = 1250  // Hz: a mark run above this is V.23 (1300 Hz), below Bell 202 (1200 Hz)
 	// btMarks and btSeizure tell BT SIN227 from ETSI on V.23: ETSI sends
 	// 300 seizure bits and 180 ± 25 marks (EN 300 659-1 §6.1.2–6.1.3); a
 	// V.23 preamble with fewer than btMarks marks or btSeizure seizure
@@ -86,6 +93,12 @@ type Receiver struct {
 	pending    Message
 	hasPending bool
 
+	// Alert tones, for Type 2.
+	alert     *AlertDetector
+	alerts    []Alert
+	lastAlert Alert
+	alerted   bool
+
 	// DTMF CLIP.
 	det       *dtmf.Detector
 	evs       []dtmf.Event
@@ -102,8 +115,10 @@ func NewReceiver() *Receiver {
 		demod: fsk.NewDemodulator(fsk.Bell202),
 		spb:   fsk.Bell202.SamplesPerBit(),
 		bytes: make([]fsk.Byte, 0, 2*gateBlock/6+2),
-		det:   dtmf.NewDetector(),
-		evs:   make([]dtmf.Event, 0, 4),
+		det:    dtmf.NewDetector(),
+		evs:    make([]dtmf.Event, 0, 4),
+		alert:  NewAlertDetector(),
+		alerts: make([]Alert, 0, 2),
 	}
 	r.Reset()
 	return r
@@ -115,6 +130,8 @@ func (r *Receiver) Reset() {
 	r.bn, r.hasPrev, r.open, r.quiet = 0, false, false, 0
 	r.demod.Reset()
 	r.det.Reset()
+	r.alert.Reset()
+	r.alerted = false
 	r.cn = 0
 	r.hunt()
 	r.pending, r.hasPending = Message{}, false
@@ -133,11 +150,11 @@ func (r *Receiver) Flush(out []Message) []Message {
 	}
 	out = r.clipCut(out)
 	if r.hasPending {
-		out = append(out, r.pending)
+		out = r.emit(r.pending, out)
 		r.pending, r.hasPending = Message{}, false
 	}
 	if r.inMsg {
-		out = append(out, r.truncated())
+		out = r.emit(r.truncated(), out)
 	}
 	return out
 }
@@ -180,6 +197,7 @@ func (r *Receiver) block(out []Message) []Message {
 		r.open, r.quiet = true, 0
 		r.demod.Reset()
 		r.det.Reset()
+		r.alert.Reset()
 		if r.hasPrev {
 			out = r.run(r.prev[:], r.prevPos, out)
 		}
@@ -202,6 +220,10 @@ func (r *Receiver) run(x []int16, pos int64, out []Message) []Message {
 	r.bytes = r.demod.Process(x, pos, r.bytes[:0])
 	for _, b := range r.bytes {
 		out = r.byteIn(b, out)
+	}
+	r.alerts = r.alert.Process(x, pos, r.alerts[:0])
+	if n := len(r.alerts); n > 0 {
+		r.lastAlert, r.alerted = r.alerts[n-1], true
 	}
 	r.evs = r.det.Process(x, pos, r.evs[:0])
 	for _, e := range r.evs {
@@ -256,11 +278,11 @@ func (r *Receiver) timeouts(out []Message) []Message {
 	}
 	if float64(r.now-r.lastPos) > float64(10+maxGap+2)*r.spb {
 		if r.hasPending { // quiet after the checksum: the message stands
-			out = append(out, r.pending)
+			out = r.emit(r.pending, out)
 			r.pending, r.hasPending = Message{}, false
 		}
 		if r.inMsg {
-			out = append(out, r.truncated())
+			out = r.emit(r.truncated(), out)
 		}
 	}
 	return out
@@ -281,11 +303,11 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 			m = r.damaged(m.Raw, fmt.Errorf("%w: bytes continue after the %d the length byte announced", ErrLength, len(m.Raw)))
 			m.Start, m.End = start, end
 		}
-		out = append(out, m)
+		out = r.emit(m, out)
 	}
 	if r.inMsg {
 		if gap := float64(b.Pos-r.lastPos)/r.spb - 10; gap > maxGap+1 || b.Burst != r.burst {
-			out = append(out, r.truncated())
+			out = r.emit(r.truncated(), out)
 		} else {
 			return r.msgByte(b, out)
 		}
@@ -303,6 +325,10 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 		r.seizure, r.tail = 1, false
 	case r.seizure >= minSeizure && b.Marks >= minMarks: // GR-30: marks, then the message type
 		r.begin(b, r.seizure)
+		return r.msgByte(b, out)
+	case b.Marks >= minType2Marks && (knownType(ETSI, b.Value) || b.Value == TypeSDMFCallerID || b.Value == TypeSDMFWaiting):
+		// GR-30 off-hook (Type 2): a mark run and no seizure.
+		r.begin(b, 0)
 		return r.msgByte(b, out)
 	case r.seizure >= minSeizure && b.Marks < 2 && !r.tail:
 		// The last character framed across the end of the seizure and the
@@ -354,7 +380,7 @@ func (r *Receiver) msgByte(b fsk.Byte, out []Message) []Message {
 		m = r.damaged(raw, err)
 		m.Start, m.End = r.start, r.lastPos
 		r.hunt()
-		return append(out, m)
+		return r.emit(m, out)
 	}
 	m.Standard = r.standard(m.Type)
 	r.preamble(&m)
@@ -407,6 +433,21 @@ func (r *Receiver) nttByte(b fsk.Byte, out []Message) []Message {
 	}
 	m.Start, m.End = r.start, r.lastPos
 	r.hunt()
+	return r.emit(m, out)
+}
+
+// LastAlert returns the last alert tone (CAS, DT-AS) the Receiver heard,
+// and false when it has heard none since it was made or Reset.
+func (r *Receiver) LastAlert() (Alert, bool) { return r.lastAlert, r.alerted }
+
+// emit appends m unless it is a damaged message that began without a
+// channel seizure and without an alert tone before it: speech can frame a
+// mark run and a plausible first byte, and is not a message.
+func (r *Receiver) emit(m Message, out []Message) []Message {
+	if m.Err != nil && m.SeizureBits == 0 && m.Standard != NTT &&
+		!(r.alerted && m.Start-r.lastAlert.End >= 0 && m.Start-r.lastAlert.End <= type2Alert) {
+		return out
+	}
 	return append(out, m)
 }
 
