@@ -9,9 +9,9 @@ import (
 )
 
 const (
-	minSeizure = 5    // 0x55 bytes (50 bits) before a message counts; GR-30 sends 30, BT SIN227 at least 9.6
-	minMarks   = 40   // mark bits before the type byte; GR-30 sends 180, BT SIN227 ≥ 55
-	maxGap     = 30   // mark bits between message bytes; GR-30 allows ≤ 20 extra, BT up to 9
+	minSeizure = 5  // 0x55 bytes (50 bits) before a message counts; GR-30 sends 30, BT SIN227 at least 9.6
+	minMarks   = 40 // mark bits before the type byte; GR-30 sends 180, BT SIN227 ≥ 55
+	maxGap     = 30 // mark bits between message bytes; GR-30 allows ≤ 20 extra, BT up to 9
 	// minType2Marks is the mark run before an off-hook (Type 2) message,
 	// which has no channel seizure: GR-30 sends 58–75 ms (70–90 bits).
 	minType2Marks = 50
@@ -112,9 +112,9 @@ type Receiver struct {
 // NewReceiver returns a Receiver in its initial state.
 func NewReceiver() *Receiver {
 	r := &Receiver{
-		demod: fsk.NewDemodulator(fsk.Bell202),
-		spb:   fsk.Bell202.SamplesPerBit(),
-		bytes: make([]fsk.Byte, 0, 2*gateBlock/6+2),
+		demod:  fsk.NewDemodulator(fsk.Bell202),
+		spb:    fsk.Bell202.SamplesPerBit(),
+		bytes:  make([]fsk.Byte, 0, 2*gateBlock/6+2),
 		det:    dtmf.NewDetector(),
 		evs:    make([]dtmf.Event, 0, 4),
 		alert:  NewAlertDetector(),
