@@ -2,7 +2,13 @@ package storage_test
 
 import (
 	"math/rand/v2"
+	"os"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/storage"
@@ -56,4 +62,82 @@ func BenchmarkPCM(b *testing.B) {
 			b.Fatal(len(pcm), err)
 		}
 	}
+}
+
+// searchCalls is the size of BenchmarkSearch's store: 1,000,000 unless
+// LINETAP_SEARCH_CALLS says otherwise.
+func searchCalls(b *testing.B) int {
+	if v := os.Getenv("LINETAP_SEARCH_CALLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			b.Fatalf("LINETAP_SEARCH_CALLS=%q: want a positive count", v)
+		}
+		return n
+	}
+	return 1_000_000
+}
+
+// BenchmarkSearch runs a mix of searches over a store of a million calls
+// and reports the p50 and p99 latency of one search, and the process's
+// resident memory with the index built.
+func BenchmarkSearch(b *testing.B) {
+	n := searchCalls(b)
+	s, _ := open(b, storage.Options{})
+	r := rand.New(rand.NewPCG(13, 13))
+	calls, tags := genCalls(r, n)
+	if err := storage.BulkCalls(s, calls, tags); err != nil {
+		b.Fatal(err)
+	}
+	calls = nil
+	line := 3
+	end := t0.Add(time.Duration(n) * time.Minute)
+	queries := []storage.Query{
+		{},                 // the newest page
+		{Number: "555123"}, // a number fragment: scans everything
+		{Name: "alice", Line: &line},
+		{From: end.Add(-30 * 24 * time.Hour), To: end.Add(-29 * 24 * time.Hour)}, // one day a month ago
+		{Tags: []string{"vip", "complaint"}, MinDuration: 30 * time.Minute},
+		{Direction: linetap.Outbound, Number: "99"},
+		{Name: "zebra"}, // no match: a full scan
+		{Before: uint64(n / 2), Line: &line, Limit: 50},
+	}
+	if _, err := s.Search(queries[0]); err != nil { // builds the index
+		b.Fatal(err)
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	lat := make([]time.Duration, 0, 1024)
+	i := 0
+	b.ResetTimer()
+	for b.Loop() {
+		st := time.Now()
+		if _, err := s.Search(queries[i%len(queries)]); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(st))
+		i++
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	b.ReportMetric(float64(lat[len(lat)/2].Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(rssBytes())/(1<<20), "rss-MiB")
+	b.ReportMetric(float64(ms.HeapAlloc)/(1<<20), "heap-MiB")
+	b.ReportMetric(float64(n), "calls")
+}
+
+// rssBytes returns the process's resident set size (0 if unknown).
+func rssBytes() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) == 3 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10
+		}
+	}
+	return 0
 }

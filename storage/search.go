@@ -23,7 +23,7 @@ type Query struct {
 	Direction   linetap.Direction // this direction only
 	Number      string            // substring of the caller-ID number or the dialled digits
 	Name        string            // case-insensitive substring of the caller-ID name
-	MinDuration time.Duration     // Duration ≥ MinDuration
+	MinDuration time.Duration     // Duration ≥ MinDuration (0: no limit)
 	MaxDuration time.Duration     // Duration ≤ MaxDuration (0: no limit)
 	Tags        []string          // every one of these tags
 	Limit       int               // calls per page (0: DefaultLimit; at most MaxLimit)
@@ -154,7 +154,7 @@ func (q *Query) match(sm *summary, from, to int64, name string) bool {
 		return false
 	case q.Direction != "" && sm.dir != q.Direction:
 		return false
-	case sm.dur < int64(q.MinDuration):
+	case q.MinDuration > 0 && sm.dur < int64(q.MinDuration):
 		return false
 	case q.MaxDuration > 0 && sm.dur > int64(q.MaxDuration):
 		return false
