@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build run test check bench cross fuzz clean
+.PHONY: all build run test check bench cross fuzz clean powercut
 
 all: build
 
@@ -26,6 +26,11 @@ check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$bad" ]; then echo "gofmt would change:"; echo "$$bad"; exit 1; fi
 	$(GO) vet $(PKGS)
+
+# The power-cut test at full length: 100 SIGKILLs of a process recording
+# eight lines (make test runs 10).
+powercut:
+	LINETAP_POWERCUT_ROUNDS=100 $(GO) test -count=1 -timeout 30m -run '^TestPowerCut$$' -v ./storage/
 
 # Benchmarks; the figures go into BENCHMARKS.md.
 bench:
