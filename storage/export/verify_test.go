@@ -172,3 +172,24 @@ func sum(t *testing.T, path string) string {
 	}
 	return fmt.Sprintf("%x", sha256.Sum256(b))
 }
+
+// FuzzVerify feeds Verify arbitrary SHA256SUMS and manifest.json: it never
+// panics, and a file it cannot trust is always a Problem.
+func FuzzVerify(f *testing.F) {
+	f.Add([]byte("0000000000000000000000000000000000000000000000000000000000000000  README.txt\n"), []byte(`{"format":"linetap-export/1","calls":[{"file":"audio/x.wav"}]}`))
+	f.Add([]byte("zz  ../x\n\n"), []byte(`{`))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, sums, manifest []byte) {
+		write(t, filepath.Join(dir, export.Sums), sums)
+		write(t, filepath.Join(dir, export.ManifestJSON), manifest)
+		rep, err := export.Verify(dir)
+		if rep == nil || err == nil || len(rep.Problems) == 0 {
+			t.Fatalf("an unsigned export passed: %+v %v", rep, err)
+		}
+		for _, p := range rep.Problems {
+			if p.File == "" || p.Kind == nil {
+				t.Fatalf("problem without a file or kind: %+v", p)
+			}
+		}
+	})
+}
