@@ -63,9 +63,15 @@ const (
 	OffHook
 	OnHook
 	PolarityReversal
+	// HookFlash is a break in the loop long enough not to be a dial pulse
+	// and too short to be a hang-up (a recall to the exchange).
+	HookFlash
+	// PulseDigit is a digit dialled by loop-disconnect pulses (a rotary
+	// dial); LineEvent.Digit holds it and Time is its first break.
+	PulseDigit
 )
 
-var kindNames = [...]string{"", "ring-on", "ring-off", "off-hook", "on-hook", "polarity-reversal"}
+var kindNames = [...]string{"", "ring-on", "ring-off", "off-hook", "on-hook", "polarity-reversal", "hook-flash", "pulse-digit"}
 
 // String returns the kind's name as used in logs and scenario files.
 func (k EventKind) String() string {
@@ -94,6 +100,28 @@ type LineEvent struct {
 	Kind EventKind
 	// Time is when it changed, on the clock of the AudioSource.
 	Time time.Duration
+	// Digit is the digit of a PulseDigit event ('0'..'9'), else 0.
+	Digit byte
+}
+
+// Gap is a stretch of audio a source lost (an xrun, a card unplugged) and
+// replaced by silence of the same length, so that recorded time never
+// compresses.
+type Gap struct {
+	// At is the capture time of the first silent frame.
+	At time.Duration
+	// Length is how much audio was lost.
+	Length time.Duration
+	// Cause says why ("overrun", "device lost").
+	Cause string
+}
+
+// GapReporter is implemented by an AudioSource that can lose audio. Gaps
+// returns the gaps filled since the previous call (in time order) and
+// forgets them; the engine calls it after each Read to mark the calls that
+// span them.
+type GapReporter interface {
+	Gaps() []Gap
 }
 
 // LineSensor reports DC line-state changes for a bank of lines.

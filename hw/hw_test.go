@@ -7,7 +7,7 @@ import (
 )
 
 func TestEventKindNames(t *testing.T) {
-	for k := hw.RingOn; k <= hw.PolarityReversal; k++ {
+	for k := hw.RingOn; k <= hw.PulseDigit; k++ {
 		got, err := hw.ParseEventKind(k.String())
 		if err != nil || got != k {
 			t.Errorf("%v: parsed back as %v, %v", k, got, err)
