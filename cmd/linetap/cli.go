@@ -31,6 +31,9 @@ Commands:
         list recorded calls, newest first (--json: one object per line)
   audio --data DIR ID OUT.wav
         write call ID as an 8 kHz 16-bit WAV file
+  verify --data DIR [--key FILE] [--json]
+        check every call's audio and metadata, the chain and the audit log
+        (linetapd stopped); names every break, exit 1 if there is one
   analyze [--json] FILE.wav...
         run every detector on every channel of WAV files and print the events
 
@@ -63,6 +66,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAudio(ctx, args[1:], stdout, stderr)
 	case "analyze":
 		return cmdAnalyze(args[1:], stdout, stderr)
+	case "verify":
+		return cmdVerify(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
