@@ -9,7 +9,7 @@
 # Rules:
 #   - menu/endmenu, if/endif and choice/endchoice pair up and nest;
 #   - every config has exactly one type; prompts and source paths are quoted;
-#   - symbols are BR2_[A-Z0-9_]+, and symbols defined here are
+#   - symbols are BR2_[A-Za-z0-9_]+, and symbols defined here are
 #     BR2_PACKAGE_LINETAP or BR2_PACKAGE_LINETAP_*;
 #   - attributes are indented with a tab, help text more than its "help";
 #   - sourced files use $BR2_EXTERNAL_LINETAP_PATH.
@@ -21,7 +21,7 @@ function err(msg) {
 }
 
 function sym_ok(s) {
-	return s ~ /^BR2_[A-Z0-9_]+$/
+	return s ~ /^BR2_[A-Za-z0-9_]+$/
 }
 
 # expr_ok: a depends/if/select-if expression of symbols, !, &&, ||, (),
@@ -29,7 +29,7 @@ function sym_ok(s) {
 function expr_ok(e,    t) {
 	t = e
 	gsub(/"[^"]*"/, "V", t)
-	gsub(/BR2_[A-Z0-9_]+/, "S", t)
+	gsub(/BR2_[A-Za-z0-9_]+/, "S", t)
 	gsub(/[ \t]+/, "", t)
 	if (t == "") return 0
 	if (t ~ /[^SV!&|()=yn0-9]/) return 0
@@ -127,7 +127,7 @@ kw == "default" {
 	if (!indented) err("default must be indented with a tab")
 	if (rest == "") err("default without a value")
 	v = rest; sub(/[ \t]+if[ \t]+.*$/, "", v)
-	if (v !~ /^("[^"]*"|y|n|m|-?[0-9]+|0x[0-9a-fA-F]+|BR2_[A-Z0-9_]+)$/) err("bad default value '" v "'")
+	if (v !~ /^("[^"]*"|y|n|m|-?[0-9]+|0x[0-9a-fA-F]+|BR2_[A-Za-z0-9_]+)$/) err("bad default value '" v "'")
 	if (rest ~ /[ \t]if[ \t]/) { e = rest; sub(/^.*[ \t]if[ \t]+/, "", e); if (!expr_ok(e)) err("bad condition '" e "'") }
 	next
 }

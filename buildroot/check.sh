@@ -1,0 +1,524 @@
+#!/usr/bin/env bash
+# check.sh: the local check of the linetap Buildroot external tree
+# (`make buildroot-check`, part of `make test`). Buildroot itself is not
+# needed (these machines cannot download it); what can be checked here is:
+#
+#   1. structure: the files a BR2_EXTERNAL tree must have, and every file
+#      the defconfigs, Config.in files and package .mk refer to;
+#   2. the Config.in and .mk files are well formed (tools/*.awk), and the
+#      linters reject the broken examples in testdata/lint;
+#   3. the defconfigs: one symbol per line, no duplicates, the package on;
+#      the RAUC compatible strings agree across system.conf and boards;
+#   4. every script of the overlay, package and board passes `sh -n` (or
+#      `bash -n`) and shellcheck, and is executable;
+#   5. the USB hotplug handler and the first-boot data partition script,
+#      in a sandbox with stand-in commands;
+#   6. the init script starts the cross-built linetapd (linux/arm64, no
+#      cgo) under qemu-aarch64-static against a throwaway data directory
+#      with the simulated lines; the test sees it answer on its HTTP port
+#      and control socket, kills it and sees the supervisor restart it,
+#      then stops it cleanly.
+#
+# Needs: bash, awk, go and the Debian packages shellcheck and
+# qemu-user-static (.ci/run installs them). A missing tool is a failure,
+# not a skip.
+#
+# Environment: GO (default go); BUILDROOT_CHECK_SRC=head builds linetapd
+# from the committed HEAD instead of the working tree.
+set -uo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+REPO=$(cd "$HERE/.." && pwd)
+GO=${GO:-go}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/buildroot-check.XXXXXX")
+failures=0
+checks=0
+
+pass() { checks=$((checks + 1)); }
+fail() {
+	checks=$((checks + 1))
+	failures=$((failures + 1))
+	printf 'FAIL: %s\n' "$*" >&2
+}
+section() { printf '== %s\n' "$*"; }
+
+# Processes this script started, stopped on exit whatever happens.
+cleanup() {
+	if [ -n "${RUN_DIR:-}" ] && [ -r "$RUN_DIR/supervise.pid" ]; then
+		kill -TERM "$(cat "$RUN_DIR/supervise.pid")" 2>/dev/null
+		sleep 1
+	fi
+	for f in "${RUN_DIR:-/nonexistent}"/linetapd.pid "${RUN_DIR:-/nonexistent}"/supervise.pid; do
+		[ -r "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+need() {
+	if ! command -v "$1" >/dev/null 2>&1; then
+		fail "$1 is not installed (${2:-apt-get install $1})"
+		return 1
+	fi
+}
+
+# children_of PID: the processes whose parent is PID (from /proc).
+children_of() {
+	local st
+	for st in /proc/[0-9]*/stat; do
+		# Field 4 of stat is the parent pid; field 2 (comm) has no spaces
+		# for the processes of interest (timeout, qemu-aarch64-static).
+		awk -v p="$1" '$4 == p { print $1 }' "$st" 2>/dev/null
+	done
+}
+
+# write_probe FILE: a script that says whether an HTTP GET of its URL
+# argument answers 200 (bash /dev/tcp: no curl or wget needed); it is also
+# the supervisor's health probe in the test.
+write_probe() {
+	cat >"$1" <<'PROBE'
+#!/usr/bin/env bash
+url=${1#http://}
+hostport=${url%%/*}
+path=/${url#*/}
+{ exec 3<>"/dev/tcp/${hostport%:*}/${hostport#*:}"; } 2>/dev/null || exit 1
+printf 'GET %s HTTP/1.0\r\nHost: %s\r\n\r\n' "$path" "$hostport" >&3
+IFS= read -r -t 5 status <&3 || exit 1
+if [ -n "${PROBE_BODY:-}" ]; then cat <&3 >"$PROBE_BODY"; fi
+[[ $status == HTTP/1.?" 200"* ]]
+PROBE
+	chmod +x "$1"
+}
+
+# wait_for SECONDS COMMAND...: runs COMMAND every 0.2 s until it succeeds.
+wait_for() {
+	local limit=$(($1 * 5)) n=0
+	shift
+	until "$@"; do
+		n=$((n + 1))
+		[ "$n" -ge "$limit" ] && return 1
+		sleep 0.2
+	done
+}
+
+alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
+dead() { ! alive "$1"; }
+restarted() { [ -r "$RUN_DIR/linetapd.pid" ] && [ "$(cat "$RUN_DIR/linetapd.pid")" != "$1" ]; }
+
+run_linetapd_test() {
+	RUN_DIR="$TMP/run"
+	local data="$TMP/data" port probe="$TMP/probe" init="$HERE/package/linetap/S99linetapd"
+	# A port nobody listens on, from the dynamic range.
+	port=$((20000 + RANDOM % 20000))
+	write_probe "$probe"
+	cat >"$ARM/linetapd-qemu" <<WRAP
+#!/bin/sh
+exec timeout -s KILL 150 qemu-aarch64-static "$ARM/linetapd" "\$@"
+WRAP
+	chmod +x "$ARM/linetapd-qemu"
+
+	# The appliance config is accepted by the arm64 build, as written.
+	local cfg
+	if cfg=$(timeout -s KILL 60 qemu-aarch64-static "$ARM/linetapd" --config "$HERE/package/linetap/linetap.json" --print-config 2>&1) &&
+		grep -q '"listen": "127.0.0.1:8080"' <<<"$cfg" && grep -q '"data": "/data/linetap"' <<<"$cfg"; then
+		pass
+	else
+		fail "arm64 linetapd refuses package/linetap/linetap.json: $cfg"
+	fi
+
+	cat >"$TMP/defaults" <<DEFAULTS
+LINETAPD_SUPERVISE=$HERE/package/linetap/supervise
+LINETAPD_BIN=$ARM/linetapd-qemu
+LINETAPD_CONFIG=$HERE/package/linetap/linetap.json
+LINETAPD_ARGS="--data $data --listen 127.0.0.1:$port"
+LINETAP_RUN=$RUN_DIR
+LINETAP_REQUIRE_MOUNT=
+LINETAPD_HEALTH_URL=http://127.0.0.1:$port/healthz
+LINETAPD_HEALTH_CMD=$probe
+LINETAPD_HEALTH_INTERVAL=1
+LINETAPD_HEALTH_FAILURES=3
+LINETAPD_STOP_TIMEOUT=15
+LINETAP_LOG=$TMP/linetapd.log
+DEFAULTS
+	export LINETAP_DEFAULTS="$TMP/defaults"
+	local out sup child1 child2 victims qemu2 q
+	out=$(sh "$init" start 2>&1)
+	if [[ "$out" == *OK* ]]; then pass; else fail "S99linetapd start: $out"; fi
+	sup=$(cat "$RUN_DIR/supervise.pid" 2>/dev/null)
+	if wait_for 60 "$probe" "http://127.0.0.1:$port/healthz"; then
+		pass
+	else
+		fail "linetapd started by S99linetapd does not answer on 127.0.0.1:$port within 60 s; log:
+$(cat "$TMP/linetapd.log" 2>/dev/null)"
+		sh "$init" stop >/dev/null 2>&1
+		return
+	fi
+	if PROBE_BODY="$TMP/info" "$probe" "http://127.0.0.1:$port/api/v1/info" && grep -q '"api": *1' "$TMP/info"; then pass; else fail "GET /api/v1/info: $(cat "$TMP/info" 2>/dev/null)"; fi
+	if [ -S "$data/linetapd.sock" ]; then pass; else fail "no control socket $data/linetapd.sock"; fi
+	out=$(sh "$init" status 2>&1)
+	if [[ "$out" == "linetapd is running"* ]]; then pass; else fail "S99linetapd status: $out"; fi
+	if out=$(sh "$init" start 2>&1) && [[ "$out" == *"already running"* ]]; then pass; else fail "second start: $out"; fi
+
+	# linetapd dies (SIGKILL to the emulated process): the supervisor
+	# starts a new one, which answers again.
+	child1=$(cat "$RUN_DIR/linetapd.pid")
+	victims=$(children_of "$child1")
+	if [ -n "$victims" ]; then
+		# shellcheck disable=SC2086
+		kill -KILL $victims
+		pass
+	else
+		fail "no qemu process under linetapd's timeout (pid $child1)"
+	fi
+	if wait_for 30 restarted "$child1"; then pass; else fail "the supervisor did not restart linetapd"; fi
+	child2=$(cat "$RUN_DIR/linetapd.pid" 2>/dev/null)
+	if wait_for 60 "$probe" "http://127.0.0.1:$port/healthz"; then pass; else fail "restarted linetapd does not answer"; fi
+	if grep -q "linetapd exited with status 137" "$TMP/linetapd.log"; then pass; else fail "supervisor log lacks the crash: $(cat "$TMP/linetapd.log")"; fi
+
+	# Clean stop: both processes gone, the socket removed by linetapd.
+	qemu2=$(children_of "$child2")
+	out=$(sh "$init" stop 2>&1)
+	if [[ "$out" == *OK* ]]; then pass; else fail "S99linetapd stop: $out"; fi
+	if dead "$sup" && dead "$child2"; then pass; else fail "processes left after stop (supervisor $sup, linetapd $child2)"; fi
+	for q in $qemu2; do
+		if dead "$q"; then pass; else fail "qemu process $q left after stop"; fi
+	done
+	if grep -q "linetapd stopped (exit status 0)" "$TMP/linetapd.log"; then pass; else fail "linetapd did not exit 0 on stop: $(tail -n 20 "$TMP/linetapd.log")"; fi
+	if [ ! -e "$data/linetapd.sock" ]; then pass; else fail "control socket left after a clean stop"; fi
+	out=$(sh "$init" status 2>&1)
+	if [[ "$out" == "linetapd is stopped" ]]; then pass; else fail "status after stop: $out"; fi
+	unset LINETAP_DEFAULTS
+}
+
+# ---------------------------------------------------------------- 1
+section "structure"
+for f in external.desc external.mk Config.in \
+	configs/linetap_rpi4_64_defconfig configs/linetap_rpi3_defconfig \
+	package/linetap/Config.in package/linetap/linetap.mk \
+	package/linetap/S99linetapd package/linetap/supervise package/linetap/linetap.json \
+	board/linetap/common/genimage.cfg.in board/linetap/common/rauc/manifest.raucm.in \
+	board/linetap/common/rootfs-overlay/etc/fw_env.config; do
+	if [ -f "$HERE/$f" ]; then pass; else fail "missing $f"; fi
+done
+if grep -qx 'name: LINETAP' "$HERE/external.desc"; then pass; else fail "external.desc: want 'name: LINETAP'"; fi
+
+# resolve PATH: a path from a defconfig or Config.in, with the tree's
+# variable replaced, absolute.
+resolve() {
+	local p=$1
+	p=${p//\$(BR2_EXTERNAL_LINETAP_PATH)/$HERE}
+	p=${p//\$BR2_EXTERNAL_LINETAP_PATH/$HERE}
+	printf '%s' "$p"
+}
+
+# Every path-valued symbol of the defconfigs names files that exist.
+for dc in "$HERE"/configs/*_defconfig; do
+	name=$(basename "$dc")
+	while IFS= read -r line; do
+		val=${line#*=\"}
+		val=${val%\"}
+		for word in $val; do
+			case "$word" in
+			*BR2_EXTERNAL_LINETAP_PATH*)
+				p=$(resolve "$word")
+				if [ -e "$p" ]; then pass; else fail "$name: ${line%%=*} refers to missing ${p#"$HERE"/}"; fi
+				;;
+			/*) fail "$name: ${line%%=*} uses an absolute path $word (use \$(BR2_EXTERNAL_LINETAP_PATH))" ;;
+			esac
+		done
+	done < <(grep -E '^BR2_[A-Z0-9_]+="[^"]*(/|BR2_EXTERNAL)[^"]*"$' "$dc" | grep -v '_LOCATION=')
+done
+
+# Config.in: sourced files and path defaults exist.
+while IFS= read -r ref; do
+	p=$(resolve "$ref")
+	if [ -e "$p" ]; then pass; else fail "Config.in refers to missing ${p#"$HERE"/}"; fi
+done < <(grep -hoE '"\$\(?BR2_EXTERNAL_LINETAP_PATH\)?/[^"]+"' "$HERE/Config.in" "$HERE"/package/*/Config.in | tr -d '"')
+
+# linetap.mk: files it installs from the package directory exist.
+while IFS= read -r ref; do
+	if [ -e "$HERE/package/linetap/$ref" ]; then pass; else fail "linetap.mk installs missing package/linetap/$ref"; fi
+done < <(grep -oE '\$\(LINETAP_PKGDIR\)/[A-Za-z0-9_.-]+' "$HERE/package/linetap/linetap.mk" | sed 's#.*/##' | sort -u)
+
+# The module path and build targets of the package match the repository.
+gomod=$(sed -n 's/^LINETAP_GOMOD = //p' "$HERE/package/linetap/linetap.mk")
+if [ "$gomod" = "$(sed -n 's/^module //p' "$REPO/go.mod")" ]; then pass; else fail "LINETAP_GOMOD $gomod is not the module path in go.mod"; fi
+read -ra targets < <(sed -n 's/^LINETAP_BUILD_TARGETS = //p' "$HERE/package/linetap/linetap.mk")
+if [ "${#targets[@]}" -gt 0 ]; then pass; else fail "linetap.mk sets no LINETAP_BUILD_TARGETS"; fi
+for t in "${targets[@]}"; do
+	if ls "$REPO/$t"/*.go >/dev/null 2>&1; then pass; else fail "LINETAP_BUILD_TARGETS: $t has no Go files"; fi
+done
+
+# The board scripts' own references.
+for b in rpi4-64 rpi3; do
+	for f in config.txt boot.cmd rootfs-overlay/etc/rauc/system.conf; do
+		if [ -f "$HERE/board/linetap/$b/$f" ]; then pass; else fail "board $b: missing $f"; fi
+	done
+done
+
+# ---------------------------------------------------------------- 2
+section "Config.in and .mk syntax"
+need awk
+kfiles=("$HERE/Config.in" "$HERE"/package/*/Config.in)
+if out=$(awk -f "$HERE/tools/kconfig-lint.awk" "${kfiles[@]}" 2>&1); then pass; else fail "Config.in: $out"; fi
+if out=$(awk -v prefix=LINETAP -v ext=1 -f "$HERE/tools/mk-lint.awk" "$HERE/external.mk" 2>&1); then pass; else fail "external.mk: $out"; fi
+for mk in "$HERE"/package/*/*.mk; do
+	pkg=$(basename "$mk" .mk)
+	prefix=$(printf '%s' "$pkg" | tr 'a-z-' 'A-Z_')
+	if out=$(awk -v prefix="$prefix" -v pkg=1 -f "$HERE/tools/mk-lint.awk" "$mk" 2>&1); then pass; else fail "$out"; fi
+done
+
+# The linters must catch what they claim to: each file in testdata/lint
+# starts with "# expect: TEXT" (bad: the linter fails and says TEXT) or
+# "# expect: ok".
+for t in "$HERE"/testdata/lint/*; do
+	want=$(sed -n '1s/^# expect: //p' "$t")
+	case "$t" in
+	*.in) out=$(awk -f "$HERE/tools/kconfig-lint.awk" "$t" 2>&1) ;;
+	*.mk) out=$(awk -v prefix=LINETAP -v pkg=1 -f "$HERE/tools/mk-lint.awk" "$t" 2>&1) ;;
+	*) continue ;;
+	esac
+	rc=$?
+	if [ "$want" = ok ]; then
+		if [ $rc -eq 0 ]; then pass; else fail "linter rejects good example ${t#"$HERE"/}: $out"; fi
+	elif [ $rc -eq 0 ]; then
+		fail "linter accepts bad example ${t#"$HERE"/} (want: $want)"
+	elif [[ "$out" != *"$want"* ]]; then
+		fail "linter on ${t#"$HERE"/} says '$out', want '$want'"
+	else
+		pass
+	fi
+done
+
+# ---------------------------------------------------------------- 3
+section "defconfigs"
+for dc in "$HERE"/configs/*_defconfig; do
+	name=$(basename "$dc")
+	bad=$(grep -nvE '^(#.*|BR2_[A-Za-z0-9_]+=(y|"[^"]*"|[0-9]+|0x[0-9a-fA-F]+)|)$' "$dc")
+	if [ -z "$bad" ]; then pass; else fail "$name: malformed lines: $bad"; fi
+	dup=$(sed -nE 's/^(# )?(BR2_[A-Za-z0-9_]+)(=| is not set).*/\2/p' "$dc" | sort | uniq -d)
+	if [ -z "$dup" ]; then pass; else fail "$name: symbols set twice: $dup"; fi
+	if grep -qx 'BR2_PACKAGE_LINETAP=y' "$dc"; then pass; else fail "$name: BR2_PACKAGE_LINETAP is not on"; fi
+	if grep -q '^BR2_TARGET_GENERIC_REMOUNT_ROOTFS_RW=y' "$dc"; then fail "$name: the root file system must stay read-only"; else pass; fi
+	board=$(sed -n 's/^BR2_ROOTFS_POST_SCRIPT_ARGS="\(.*\)"$/\1/p' "$dc")
+	if grep -qx "compatible=linetap-$board" "$HERE/board/linetap/$board/rootfs-overlay/etc/rauc/system.conf" 2>/dev/null; then
+		pass
+	else
+		fail "$name: board/linetap/$board/rootfs-overlay/etc/rauc/system.conf lacks compatible=linetap-$board"
+	fi
+done
+# The appliance config must not expose the unauthenticated web UI.
+if grep -q '"listen": *"127\.0\.0\.1:' "$HERE/package/linetap/linetap.json"; then pass; else fail "linetap.json must listen on 127.0.0.1 until linetapd has authentication"; fi
+# The data directory of linetap.json is on the data partition.
+if grep -q '"data": *"/data/' "$HERE/package/linetap/linetap.json"; then pass; else fail "linetap.json: data must be under /data (the data partition)"; fi
+
+# ---------------------------------------------------------------- 4
+section "shell scripts"
+need shellcheck "apt-get install shellcheck"
+scripts=()
+while IFS= read -r f; do scripts+=("$f"); done < <(
+	{
+		find "$HERE/board" "$HERE/package" -type f \( -name '*.sh' -o -path '*/init.d/*' -o -path '*/libexec/*' \)
+		echo "$HERE/package/linetap/S99linetapd"
+		echo "$HERE/package/linetap/supervise"
+		echo "$HERE/check.sh"
+		echo "$HERE/image.sh"
+	} | sort -u
+)
+for f in "${scripts[@]}"; do
+	rel=${f#"$HERE"/}
+	if [ ! -f "$f" ]; then fail "missing script $rel"; continue; fi
+	if [ -x "$f" ]; then pass; else fail "$rel is not executable"; fi
+	case "$(head -n1 "$f")" in
+	'#!/bin/sh') if out=$(sh -n "$f" 2>&1); then pass; else fail "sh -n $rel: $out"; fi ;;
+	'#!/usr/bin/env bash' | '#!/bin/bash') if out=$(bash -n "$f" 2>&1); then pass; else fail "bash -n $rel: $out"; fi ;;
+	*) fail "$rel: unexpected interpreter line $(head -n1 "$f")" ;;
+	esac
+	if command -v shellcheck >/dev/null 2>&1; then
+		if out=$(shellcheck -x "$f" 2>&1); then pass; else fail "shellcheck $rel:
+$out"; fi
+	fi
+done
+
+# ---------------------------------------------------------------- 5
+section "USB hotplug and first boot (sandbox)"
+# Stand-ins for the commands the scripts run on the board. Each records how
+# it was called in $TMP/calls.
+SB="$TMP/sandbox"
+mkdir -p "$SB/bin" "$SB/dev" "$SB/media" "$SB/run" "$SB/leds/ACT" "$SB/sysblock/sda/sda1"
+CALLS="$TMP/calls"
+: >"$CALLS"
+cat >"$SB/bin/blkid" <<EOF
+#!/bin/sh
+echo "blkid \$*" >>"$CALLS"
+t=\$(cat "\$1.type" 2>/dev/null)
+[ -n "\$t" ] && echo "\$1: UUID=\"1234\" TYPE=\"\$t\""
+exit 0
+EOF
+cat >"$SB/bin/mount" <<EOF
+#!/bin/sh
+echo "mount \$*" >>"$CALLS"
+# The last argument is the mount point: put the stick's files there.
+for a; do mp=\$a; done
+[ -n "\${FAKE_STICK:-}" ] && cp -R "\$FAKE_STICK"/. "\$mp"/
+exit 0
+EOF
+cat >"$SB/bin/umount" <<EOF
+#!/bin/sh
+echo "umount \$*" >>"$CALLS"
+for a; do mp=\$a; done
+rm -rf "\$mp"/*
+EOF
+cat >"$SB/bin/linetap" <<EOF
+#!/bin/sh
+echo "linetap \$*" >>"$CALLS"
+[ "\$1" = export ] || exit 2
+for a; do out=\$a; done
+mkdir -p "\$out" && echo exported >"\$out/manifest.json"
+exit \${FAKE_EXPORT_STATUS:-0}
+EOF
+cat >"$SB/bin/rauc" <<EOF
+#!/bin/sh
+echo "rauc \$*" >>"$CALLS"
+exit 0
+EOF
+cat >"$SB/bin/reboot" <<EOF
+#!/bin/sh
+echo "reboot \$*" >>"$CALLS"
+EOF
+for c in sfdisk partx mkfs.ext4 fsck.ext4 logger sync; do
+	printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$c" "$CALLS" >"$SB/bin/$c"
+done
+chmod +x "$SB"/bin/*
+echo "none timer [mmc0] heartbeat default-on" >"$SB/leds/ACT/trigger"
+touch "$SB/dev/sda1"
+: >"$SB/appliance.conf"
+
+usb() {
+	env PATH="$SB/bin:$PATH" LINETAP_APPLIANCE_CONF="$SB/appliance.conf" \
+		DEV_DIR="$SB/dev" SYS_BLOCK="$SB/sysblock" LINETAP_MEDIA="$SB/media" \
+		LINETAP_LEDS="$SB/leds" LINETAP_RUN="$SB/run" LINETAP_LOG="$TMP/usb.log" \
+		LINETAP_DATA=/data/linetap LINETAP_USB_FOREGROUND=1 RAUC_BIN=rauc \
+		"$@" sh "$HERE/board/linetap/common/rootfs-overlay/usr/libexec/linetap/usb-hotplug"
+}
+
+# A FAT stick with the export marker: mounted read-write on usb0, the
+# export runs with the documented arguments, the LED ends steady on.
+echo vfat >"$SB/dev/sda1.type"
+mkdir -p "$TMP/stick"
+touch "$TMP/stick/LINETAP-EXPORT"
+usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/stick"
+if grep -q "^mount -t vfat -o rw,[^ ]* $SB/dev/sda1 $SB/media/usb0\$" "$CALLS"; then pass; else fail "usb-hotplug: vfat stick not mounted rw on usb0: $(cat "$CALLS")"; fi
+if grep -qE "^linetap export --data /data/linetap $SB/media/usb0/linetap-export-[0-9]{8}-[0-9]{6}\$" "$CALLS"; then pass; else fail "usb-hotplug: export not run as documented: $(cat "$CALLS")"; fi
+if ls "$SB"/media/usb0/linetap-export-*/manifest.json >/dev/null 2>&1 && ls "$SB"/media/usb0/linetap-export-*.log >/dev/null 2>&1; then pass; else fail "usb-hotplug: export directory or log missing on the stick"; fi
+if [ "$(cat "$SB/leds/ACT/trigger")" = none ] && [ "$(cat "$SB/leds/ACT/brightness" 2>/dev/null)" = 1 ]; then pass; else fail "usb-hotplug: LED not steady on after a good export (trigger $(cat "$SB/leds/ACT/trigger"))"; fi
+if [ "$(cat "$SB/run/usb-sda1" 2>/dev/null)" = "$SB/media/usb0" ]; then pass; else fail "usb-hotplug: no state for sda1"; fi
+# Pulled out: unmounted, mount point gone, LED back to its own trigger.
+usb MDEV=sda1 ACTION=remove
+if grep -q "^umount -l $SB/media/usb0\$" "$CALLS" && [ ! -e "$SB/media/usb0" ]; then pass; else fail "usb-hotplug: remove did not unmount usb0"; fi
+if [ "$(cat "$SB/leds/ACT/trigger")" = mmc0 ]; then pass; else fail "usb-hotplug: LED trigger not restored to mmc0 (is $(cat "$SB/leds/ACT/trigger"))"; fi
+
+# A failing export: the LED blinks fast.
+: >"$CALLS"
+echo exfat >"$SB/dev/sda1.type"
+usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/stick" FAKE_EXPORT_STATUS=3
+if grep -q "^mount -t exfat " "$CALLS"; then pass; else fail "usb-hotplug: exFAT stick not mounted as exfat"; fi
+if [ "$(cat "$SB/leds/ACT/trigger")" = timer ] && [ "$(cat "$SB/leds/ACT/delay_on")" -lt 200 ]; then pass; else fail "usb-hotplug: LED does not blink fast after a failed export"; fi
+if grep -q "export to .* failed (status 3" "$TMP/usb.log"; then pass; else fail "usb-hotplug: failed export not logged with its status"; fi
+usb MDEV=sda1 ACTION=remove
+
+# No marker: mounted, nothing run. An NTFS stick: not mounted at all.
+: >"$CALLS"
+echo ext4 >"$SB/dev/sda1.type"
+mkdir -p "$TMP/plain"
+usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/plain"
+if grep -q "^mount -t ext4 " "$CALLS" && ! grep -q "^linetap " "$CALLS"; then pass; else fail "usb-hotplug: plain ext4 stick: $(cat "$CALLS")"; fi
+usb MDEV=sda1 ACTION=remove
+: >"$CALLS"
+echo ntfs >"$SB/dev/sda1.type"
+usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/stick"
+if ! grep -q "^mount " "$CALLS" && grep -q "holds ntfs" "$TMP/usb.log"; then pass; else fail "usb-hotplug: NTFS stick should be refused"; fi
+
+# A whole disk that has partitions is left to the partition events.
+: >"$CALLS"
+echo vfat >"$SB/dev/sda.type"
+touch "$SB/dev/sda"
+usb MDEV=sda ACTION=add FAKE_STICK="$TMP/stick"
+if ! grep -q "^mount " "$CALLS"; then pass; else fail "usb-hotplug: mounted the whole disk sda although it has sda1"; fi
+
+# An update bundle: rauc install, then reboot.
+: >"$CALLS"
+echo vfat >"$SB/dev/sda1.type"
+mkdir -p "$TMP/update"
+touch "$TMP/update/linetap-update.raucb"
+usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/update"
+if grep -q "^rauc install $SB/media/usb0/linetap-update.raucb\$" "$CALLS" && grep -q '^reboot' "$CALLS"; then pass; else fail "usb-hotplug: update bundle not installed: $(cat "$CALLS")"; fi
+usb MDEV=sda1 ACTION=remove
+
+# First boot: a blank data partition is grown and formatted, then mounted;
+# one with a file system is only mounted.
+datafs() {
+	env PATH="$SB/bin:$PATH" LINETAP_APPLIANCE_CONF="$TMP/datafs.conf" \
+		sh "$HERE/board/linetap/common/rootfs-overlay/etc/init.d/S05datafs" start
+}
+DISK="$TMP/disk"
+: >"$DISK"
+cat >"$TMP/datafs.conf" <<EOF
+DATA_DEV=$DISK
+DATA_DISK=$TMP/diskwhole
+DATA_PARTNO=4
+DATA_MOUNT=$TMP/data-mnt
+LINETAP_DATA=$TMP/data-mnt/linetap
+EOF
+# A missing device is a clear failure.
+sed "s#^DATA_DEV=.*#DATA_DEV=$TMP/nonexistent-part4#" "$TMP/datafs.conf" >"$TMP/datafs-missing.conf"
+out=$(env PATH="$SB/bin:$PATH" LINETAP_APPLIANCE_CONF="$TMP/datafs-missing.conf" \
+	sh "$HERE/board/linetap/common/rootfs-overlay/etc/init.d/S05datafs" start 2>&1)
+if [[ "$out" == *"FAIL ($TMP/nonexistent-part4 missing)"* ]]; then pass; else fail "S05datafs: no clear error for a missing device: $out"; fi
+# A blank partition (an image file here).
+: >"$CALLS"
+out=$(datafs 2>&1)
+if grep -q "^sfdisk .*-N 4 $TMP/diskwhole\$" "$CALLS" && grep -q "^mkfs.ext4 .*-L linetap-data $DISK\$" "$CALLS"; then pass; else fail "S05datafs: blank partition not grown and formatted: $(cat "$CALLS")"; fi
+if grep -q "^mount -t ext4 -o rw,noatime $DISK $TMP/data-mnt\$" "$CALLS"; then pass; else fail "S05datafs: data partition not mounted rw: $(cat "$CALLS")"; fi
+if [ -d "$TMP/data-mnt/linetap" ] && [ "$(stat -c %a "$TMP/data-mnt/linetap")" = 700 ]; then pass; else fail "S05datafs: $TMP/data-mnt/linetap not made 0700"; fi
+: >"$CALLS"
+echo ext4 >"$DISK.type"
+out=$(datafs 2>&1)
+if ! grep -qE "^(mkfs.ext4|sfdisk) " "$CALLS" && grep -q "^mount -t ext4 " "$CALLS"; then pass; else fail "S05datafs: touched a partition that holds a file system: $(cat "$CALLS")"; fi
+
+# ---------------------------------------------------------------- 5b
+section "make image fails early and clearly"
+out=$(BR_CACHE="$TMP/br-cache" BR_OUTPUT="$TMP/br-out" timeout -s KILL 60 "$HERE/image.sh" rpi5 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && [[ "$out" == *"unknown board 'rpi5'"* ]]; then pass; else fail "image.sh rpi5: status $rc, $out"; fi
+out=$(BUILDROOT_VERSION=2023.11 BR_CACHE="$TMP/br-cache" BR_OUTPUT="$TMP/br-out" timeout -s KILL 60 "$HERE/image.sh" 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && [[ "$out" == *"not a 2024.02.x or 2025.02.x LTS release"* ]]; then pass; else fail "image.sh with a non-LTS Buildroot: status $rc, $out"; fi
+# No network here: the download fails at once (port 9 refuses), with the
+# reason, and leaves no partial tarball behind.
+out=$(BUILDROOT_URL=http://127.0.0.1:9/downloads BR_CACHE="$TMP/br-cache" BR_OUTPUT="$TMP/br-out" timeout -s KILL 60 "$HERE/image.sh" rpi3 2>&1)
+rc=$?
+if [ $rc -ne 0 ] && [[ "$out" == *"cannot download Buildroot 2025.02."*"needs network access"* ]]; then pass; else fail "image.sh without network: status $rc, $out"; fi
+if [ -z "$(ls -A "$TMP/br-cache" 2>/dev/null)" ]; then pass; else fail "image.sh left files in its cache after a failed download: $(ls "$TMP/br-cache")"; fi
+
+# ---------------------------------------------------------------- 6
+section "init script starts linetapd (arm64) under qemu-user"
+if need qemu-aarch64-static "apt-get install qemu-user-static" && need "$GO" "Go from https://go.dev/dl"; then
+	src="$REPO"
+	if [ "${BUILDROOT_CHECK_SRC:-}" = head ]; then
+		src="$TMP/src"
+		mkdir -p "$src"
+		git -C "$REPO" archive --format=tar HEAD | tar -x -C "$src"
+	fi
+	ARM="$TMP/arm64"
+	mkdir -p "$ARM"
+	if out=$(cd "$src" && GOOS=linux GOARCH=arm64 CGO_ENABLED=0 "$GO" build -o "$ARM/linetapd" ./cmd/linetapd 2>&1); then
+		pass
+		run_linetapd_test
+	else
+		fail "GOARCH=arm64 CGO_ENABLED=0 go build ./cmd/linetapd: $out"
+	fi
+fi
+
+echo "buildroot-check: $checks checks, $failures failed"
+[ "$failures" -eq 0 ]
