@@ -31,6 +31,11 @@ Commands:
         list recorded calls, newest first (--json: one object per line)
   audio --data DIR ID OUT.wav
         write call ID as an 8 kHz 16-bit WAV file
+  export --data DIR [--from T] [--to T] [--line L] [--number N] [--quiet] OUTDIR
+        write the selected calls as WAV files with a signed manifest for
+        auditors into the new or empty OUTDIR (T: 2006-01-02[ 15:04] or RFC 3339)
+  verify-export OUTDIR
+        check an export offline: signatures, every file, nothing added
   verify --data DIR [--key FILE] [--json]
         check every call's audio and metadata, the chain and the audit log
         (linetapd stopped); names every break, exit 1 if there is one
@@ -64,6 +69,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdCalls(ctx, args[1:], stdout, stderr)
 	case "audio":
 		return cmdAudio(ctx, args[1:], stdout, stderr)
+	case "export":
+		return cmdExport(ctx, args[1:], stdout, stderr)
+	case "verify-export":
+		return cmdVerifyExport(args[1:], stdout, stderr)
 	case "analyze":
 		return cmdAnalyze(args[1:], stdout, stderr)
 	case "verify":
