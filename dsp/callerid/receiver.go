@@ -20,12 +20,11 @@ const (
 	// within about 165 ms and the FSK follows 0–500 ms later (GR-30).
 	type2Alert = 12000 // samples, 1.5 s
 	v23Above   = 1250  // Hz: a mark run above this is V.23 (1300 Hz), below Bell 202 (1200 Hz)
-	// btMarks and btSeizure tell BT SIN227 from ETSI on V.23: ETSI sends
-	// 300 seizure bits and 180 ± 25 marks (EN 300 659-1 §6.1.2–6.1.3); a
-	// V.23 preamble with fewer than btMarks marks or btSeizure seizure
-	// bytes is BT's shorter one (SIN227: 96–315 seizure bits, ≥ 55 marks).
-	btMarks   = 130
-	btSeizure = 20
+	// btMarks tells BT SIN227 from ETSI on V.23: ETSI sends 180 ± 25
+	// marks (EN 300 659-1 §6.1.3); a V.23 message after fewer than btMarks
+	// is BT's (SIN227: at least 55). (The seizure length is no help: BT
+	// allows 96–315 bits, ETSI sends 300, and noise shortens the count.)
+	btMarks = 130
 	// levelDrop is how much weaker than the message's mean, in dB, a byte
 	// right after it may be and still count as the same signal. A
 	// transmission's bytes agree within a fraction of a dB.
@@ -465,7 +464,7 @@ func (r *Receiver) standard(typ byte) Standard {
 	switch {
 	case r.ntt:
 		return NTT
-	case r.phys() == "v23" && (r.marks < btMarks || r.runs < btSeizure):
+	case r.phys() == "v23" && r.marks < btMarks:
 		return BT // SIN227's shorter preamble
 	case r.phys() == "v23":
 		return ETSI

@@ -30,6 +30,10 @@ type Options struct {
 	StopBits int
 	// TrailingMarks is the mark run after the last byte.
 	TrailingMarks int
+	// TwistDB is how much louder the space tone is than the mark tone
+	// (LevelDBm0); negative is quieter (GR-30 receivers accept −6 to
+	// +10 dB, EN 300 659-1 ±6 dB).
+	TwistDB float64
 	// DTMF is the national variant a DTMFCLIP message is keyed in.
 	DTMF DTMFFormat
 	// ToneOn and ToneOff are each DTMF digit's tone and the pause after
@@ -136,6 +140,7 @@ func SynthRaw(raw []byte, s Standard, o Options) ([]int16, error) {
 	bits := o.SeizureBits + o.MarkBits + len(raw)*(9+o.StopBits) + o.TrailingMarks
 	out := make([]int16, 0, int(float64(bits)*p.SamplesPerBit())+2)
 	mod := fsk.NewModulator(p, o.LevelDBm0)
+	mod.SetTwist(o.TwistDB)
 	for i := 0; i < o.SeizureBits; i++ {
 		out = mod.AppendBits(out, i&1, 1) // GR-30: channel seizure 0101…
 	}

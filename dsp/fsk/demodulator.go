@@ -43,6 +43,7 @@ const (
 	markSkip    = 8        // products after the idle start still touched by the stop bit's left neighbour
 	markLag     = 16       // products before an edge that already see it
 	markMin     = 32       // products needed to report MarkHz (≈ 5 bits)
+	resyncGain  = 0.5      // share of a transition's timing error corrected
 )
 
 type demodState uint8
@@ -247,6 +248,16 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 		case stByte:
 			d.pwsum += pw
 			d.pwn++
+			// Every transition inside the character re-times the bits
+			// still to come, by half the error: carrier and baud offsets
+			// (±1 %) and twist, which moves the start edge, would
+			// otherwise push the last bits' decisions off centre.
+			if d.k >= 1 && (s > 0) != (d.last > 0) && s != d.last {
+				tc := float64(n-1) + d.last/(d.last-s)
+				if e := tc - (d.next - d.spb/2); math.Abs(e) < d.spb/3 {
+					d.next += e * resyncGain
+				}
+			}
 			if float64(n) >= d.next {
 				mark := s < 0
 				switch {

@@ -13,6 +13,7 @@ import (
 type Modulator struct {
 	p    Params
 	amp  float64
+	samp float64 // space amplitude (twist)
 	spb  float64 // samples per bit
 	wm   float64 // radians per sample at the mark frequency
 	ws   float64 // radians per sample at the space frequency
@@ -26,12 +27,20 @@ type Modulator struct {
 // Params that do not Validate give a modulator that emits nothing.
 func NewModulator(p Params, levelDBm0 float64) *Modulator {
 	m := &Modulator{p: p, amp: dsp.Peak(levelDBm0)}
+	m.samp = m.amp
 	if p.Validate() == nil {
 		m.spb = p.SamplesPerBit()
 		m.wm = 2 * math.Pi * float64(p.Mark) / dsp.Rate
 		m.ws = 2 * math.Pi * float64(p.Space) / dsp.Rate
 	}
 	return m
+}
+
+// SetTwist makes the space tone twistDB louder than the mark tone (negative:
+// quieter), the mark staying at the level NewModulator was given; receivers
+// must accept some (GR-30: −6 to +10 dB, EN 300 659-1: ±6 dB).
+func (m *Modulator) SetTwist(twistDB float64) {
+	m.samp = m.amp * math.Pow(10, twistDB/20)
 }
 
 // Params returns the layer m transmits.
@@ -43,11 +52,11 @@ func (m *Modulator) AppendBits(dst []int16, bit int, n int) []int16 {
 	if n <= 0 {
 		return dst
 	}
-	w := m.wm
+	w, a := m.wm, m.amp
 	if bit == 0 {
-		w = m.ws
+		w, a = m.ws, m.samp
 	}
-	return m.segment(dst, w, float64(n)*m.spb)
+	return m.segment(dst, w, a, float64(n)*m.spb)
 }
 
 // AppendBytes appends each byte of data as an asynchronous character: a
@@ -66,14 +75,14 @@ func (m *Modulator) AppendBytes(dst []int16, data []byte, stopBits int) []int16 
 	return dst
 }
 
-// segment emits a tone of w radians per sample for dur samples from time
+// segment emits a tone of w radians per sample and peak amp for dur samples from time
 // m.t, phase-continuously, and renormalises the clock.
-func (m *Modulator) segment(dst []int16, w, dur float64) []int16 {
+func (m *Modulator) segment(dst []int16, w, amp, dur float64) []int16 {
 	end := m.t + dur
 	// A sample within rounding error of the boundary belongs to the next
 	// segment, so k bits end after exactly ⌈k·Rate/Baud⌉ samples.
 	for m.next < end-1e-9 {
-		dst = append(dst, clip(m.amp*math.Sin(m.ph+w*(m.next-m.t))))
+		dst = append(dst, clip(amp*math.Sin(m.ph+w*(m.next-m.t))))
 		m.next++
 	}
 	m.ph = math.Mod(m.ph+w*dur, 2*math.Pi)

@@ -157,3 +157,18 @@ func BenchmarkModulator(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/sample")
 }
+
+func TestModulatorTwist(t *testing.T) {
+	for _, twist := range []float64{-6, 0, 10} {
+		m := fsk.NewModulator(fsk.V23, -20)
+		m.SetTwist(twist)
+		mark := m.AppendBits(nil, 1, 120)
+		space := m.AppendBits(nil, 0, 120)
+		if d := 20*math.Log10(rms(space)/rms(mark)) - twist; math.Abs(d) > 0.1 {
+			t.Errorf("twist %+g dB: space is %+.2f dB off", twist, d)
+		}
+		if l := dsp.DBm0(rms(mark)); math.Abs(l+20) > 0.1 {
+			t.Errorf("twist %+g dB: mark at %.2f dBm0, want -20", twist, l)
+		}
+	}
+}
