@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build run test check bench cross fuzz clean powercut
+.PHONY: all build run test check bench cross fuzz clean powercut talkoff
 
 all: build
 
@@ -44,6 +44,15 @@ fuzz:
 	    echo "== $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
 	  done; \
 	done
+
+# DTMF talk-off: generate the speech and music corpus (espeak-ng, sox) into
+# TALKOFF_DIR and count false digits per hour over it (BENCHMARKS.md).
+TALKOFF_DIR ?=
+talkoff:
+	@dir="$(TALKOFF_DIR)"; [ -n "$$dir" ] || dir=$$(mktemp -d -t linetap-talkoff.XXXXXX); \
+	./scripts/talkoff.sh "$$dir" && \
+	LINETAP_TALKOFF_DIR="$$dir" $(GO) test -tags talkoff -count=1 -run '^TestTalkOff$$' -v ./dsp/dtmf/; \
+	rc=$$?; [ -n "$(TALKOFF_DIR)" ] || rm -rf "$$dir"; exit $$rc
 
 # ARM builds of everything that needs no cgo.
 cross:

@@ -26,6 +26,11 @@ const (
 	maxOff                 = 0.02      // frequency offset accepted, of nominal (Q.24: ±1.5 % accept, ±3.5 % reject)
 	minTwistDB, maxTwistDB = -9.0, 5.0 // Q.24: −8…+4 dB must be accepted
 	minLevelDBm0           = -40.0     // Q.24: accept to −36 dBm0, reject ≤ −50 dBm0
+	// minKeyLen is the shortest key press reported, as estimated from its
+	// Start and End: Q.24 must accept 40 ms and may reject less; 8 ms is
+	// left for the estimates' error. Speech that briefly lines up a row
+	// and a column (a formant under a steady note) rarely lasts this long.
+	minKeyLen = 32 * dsp.Rate / 1000
 )
 
 // Pending (the early suspicion a masker acts on) looks at the newest
@@ -385,7 +390,9 @@ func (d *Detector) step(t int64, out []Event) []Event {
 func (d *Detector) emit(out []Event, limit int64) []Event {
 	end := min(d.lastEnd, limit)
 	end = max(end, d.start+1)
-	out = append(out, Event{Digit: d.digit, Start: d.start, End: end})
+	if end-d.start >= minKeyLen {
+		out = append(out, Event{Digit: d.digit, Start: d.start, End: end})
+	}
 	d.active, d.misses = false, 0
 	return out
 }

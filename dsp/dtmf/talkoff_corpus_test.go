@@ -1,0 +1,131 @@
+//go:build talkoff
+
+package dtmf_test
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+
+	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/dtmf"
+)
+
+// talkOffEnv names the directory scripts/talkoff.sh filled.
+const talkOffEnv = "LINETAP_TALKOFF_DIR"
+
+// minCorpus is the least corpus TestTalkOff accepts: 15 minutes.
+const minCorpus = 15 * 60 * dsp.Rate
+
+// readCorpusWAV reads an 8 kHz 16-bit mono PCM WAV file, as sox writes
+// it: RIFF chunks, "fmt " before "data".
+func readCorpusWAV(t *testing.T, path string) []int16 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		t.Fatalf("%s: not a RIFF WAVE file", path)
+	}
+	le16 := func(p []byte) int { return int(p[0]) | int(p[1])<<8 }
+	le32 := func(p []byte) int { return le16(p) | le16(p[2:])<<16 }
+	fmtOK := false
+	for p := 12; p+8 <= len(b); {
+		id, n := string(b[p:p+4]), le32(b[p+4:])
+		body := b[p+8 : min(len(b), p+8+n)]
+		switch id {
+		case "fmt ":
+			if len(body) < 16 {
+				t.Fatalf("%s: short fmt chunk", path)
+			}
+			tag, ch, rate, bits := le16(body), le16(body[2:]), le32(body[4:]), le16(body[14:])
+			if (tag != 1 && tag != 0xfffe) || ch != 1 || rate != dsp.Rate || bits != 16 {
+				t.Fatalf("%s: format %d, %d channels, %d Hz, %d bits: want PCM mono 8000 Hz 16-bit", path, tag, ch, rate, bits)
+			}
+			fmtOK = true
+		case "data":
+			if !fmtOK {
+				t.Fatalf("%s: data before fmt", path)
+			}
+			x := make([]int16, len(body)/2)
+			for i := range x {
+				x[i] = int16(le16(body[2*i:]))
+			}
+			return x
+		}
+		p += 8 + n + n&1
+	}
+	t.Fatalf("%s: no data chunk", path)
+	return nil
+}
+
+// TestTalkOff runs the detector over the talk-off corpus (speech, music,
+// mixes: no DTMF at all) and reports false digits per hour and the share
+// of the time Pending is set. Run it with `make talkoff`.
+func TestTalkOff(t *testing.T) {
+	dir := os.Getenv(talkOffEnv)
+	if dir == "" {
+		t.Fatalf("%s is not set: run scripts/talkoff.sh DIR and set it to DIR (make talkoff does both)", talkOffEnv)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	var total, pending int64
+	var falses []string
+	groups := map[string][3]int64{} // kind → samples, false digits, pending samples
+	for _, path := range files {
+		x := readCorpusWAV(t, path)
+		d := dtmf.NewDetector()
+		var ev []dtmf.Event
+		var pend int64
+		const block = 80
+		for i := 0; i < len(x); i += block {
+			ev = d.Process(x[i:min(len(x), i+block)], int64(i), ev)
+			if _, ok := d.Pending(); ok {
+				pend += int64(min(block, len(x)-i))
+			}
+		}
+		ev = d.Flush(ev)
+		name := filepath.Base(path)
+		for _, e := range ev {
+			falses = append(falses, fmt.Sprintf("%s: %c at %.3f–%.3f s", name, e.Digit, float64(e.Start)/dsp.Rate, float64(e.End)/dsp.Rate))
+		}
+		kind := name[:len(name)-len(filepath.Ext(name))]
+		for i, c := range kind {
+			if c == '-' {
+				kind = kind[:i]
+				break
+			}
+		}
+		g := groups[kind]
+		g[0] += int64(len(x))
+		g[1] += int64(len(ev))
+		g[2] += pend
+		groups[kind] = g
+		total += int64(len(x))
+		pending += pend
+	}
+	if total < minCorpus {
+		t.Fatalf("corpus in %s is %.1f min, want at least 15 min: run scripts/talkoff.sh", dir, float64(total)/dsp.Rate/60)
+	}
+	hours := float64(total) / dsp.Rate / 3600
+	kinds := make([]string, 0, len(groups))
+	for k := range groups {
+		kinds = append(kinds, k)
+	}
+	sort.Strings(kinds)
+	for _, k := range kinds {
+		g := groups[k]
+		t.Logf("%-7s %6.1f min: %d false digits, Pending %.2f %% of the time", k, float64(g[0])/dsp.Rate/60, g[1], 100*float64(g[2])/float64(g[0]))
+	}
+	t.Logf("talk-off: %d files, %.1f min, %d false digits (%.1f per hour), Pending %.2f %% of the time",
+		len(files), hours*60, len(falses), float64(len(falses))/hours, 100*float64(pending)/float64(total))
+	for _, f := range falses {
+		t.Errorf("false digit: %s", f)
+	}
+}
