@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build run test check bench cross fuzz clean powercut talkoff
+.PHONY: all build run test check bench cross fuzz clean powercut talkoff image buildroot-check
 
 all: build
 
@@ -18,8 +18,9 @@ build:
 run: build
 	./$(BIN)/linetapd --data ./data
 
-# The whole suite, with the race detector, after the static checks.
-test: check
+# The whole suite, with the race detector, after the static checks and the
+# check of the appliance's Buildroot tree.
+test: check buildroot-check
 	$(GO) test -race -count=1 $(PKGS)
 
 check:
@@ -58,6 +59,21 @@ talkoff:
 cross:
 	GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-arm64/ ./cmd/linetapd ./cmd/linetap
 	GOOS=linux GOARCH=arm GOARM=7 CGO_ENABLED=0 $(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/linux-armv7/ ./cmd/linetapd ./cmd/linetap
+
+# The appliance's Buildroot external tree, checked without Buildroot:
+# structure, Config.in/.mk syntax, shellcheck, USB and first-boot scripts in
+# a sandbox, and the init script starting the arm64 linetapd under
+# qemu-aarch64-static (needs shellcheck and qemu-user-static).
+buildroot-check:
+	GO=$(GO) ./buildroot/check.sh
+
+# The flashable appliance image (README.md, "Building the appliance image"):
+# downloads Buildroot $(BUILDROOT_VERSION) and builds BOARD (rpi4-64 or
+# rpi3) into bin/buildroot/BOARD/images. Needs network access.
+BUILDROOT_VERSION ?= 2025.02.18
+BOARD ?= rpi4-64
+image:
+	BUILDROOT_VERSION=$(BUILDROOT_VERSION) GO=$(GO) ./buildroot/image.sh $(BOARD)
 
 clean:
 	rm -rf $(BIN)
