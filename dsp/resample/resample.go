@@ -14,23 +14,25 @@ var (
 	ErrRate = errors.New("resample: unsupported sample rate")
 )
 
-// MaxPhases is the largest interpolation factor L (8000 divided by the
-// greatest common divisor of 8000 and the input rate) that New accepts:
-// 320 is what 11 025 Hz needs.
+// MaxPhases is the largest interpolation factor L of one stage (its output
+// rate divided by the greatest common divisor of input and output rates)
+// that New accepts: 320 is what 11 025 Hz needs.
 const MaxPhases = 1000
 
 // Filter design (see the package documentation).
 const (
 	passHz      = 3400.0 // G.712: the telephone band ends at 3.4 kHz
 	stopHz      = 4000.0 // the output's Nyquist frequency
-	cutoffHz    = (passHz + stopHz) / 2
-	attenuation = 70.0 // dB designed, for ≥ 60 dB measured at 4 kHz
+	attenuation = 70.0   // dB designed, for ≥ 60 dB measured at 4 kHz
+	// midRate is the rate a fast input is first brought to. Its stage
+	// only has to stop what would fold below 4 kHz (from midRate − 4 kHz
+	// up), a wide transition that needs few taps; the narrow 3.4–4 kHz
+	// transition is then cut at the lower rate.
+	midRate = 2 * dsp.Rate
 )
 
-// Resampler converts one stream to dsp.Rate. Its zero value is not usable;
-// call New. A Resampler is not safe for concurrent use.
-type Resampler struct {
-	rate int
+// stage is one rational L/M polyphase FIR.
+type stage struct {
 	l, m int       // output/input ratio L/M in lowest terms
 	taps int       // K: taps per polyphase branch
 	coef []float32 // coef[p*taps+j]: branch p, tap j, oldest input first
@@ -39,8 +41,17 @@ type Resampler struct {
 	frac int       // high-rate offset of the next output past the newest input
 	skip int       // outputs still to drop (the filter delay)
 	lag  int       // the filter delay in output samples
-	nIn  int64     // input samples consumed
-	nOut int64     // output samples delivered
+}
+
+// Resampler converts one stream to dsp.Rate. Its zero value is not usable;
+// call New. A Resampler is not safe for concurrent use.
+type Resampler struct {
+	rate   int
+	l, m   int // overall ratio L/M
+	stages [2]stage
+	n      int   // stages in use: 0 (8 kHz), 1 or 2
+	nIn    int64 // input samples consumed
+	nOut   int64 // output samples delivered
 }
 
 // New returns a Resampler from rate (in hertz) to dsp.Rate. A rate below
@@ -51,69 +62,72 @@ func New(rate int) (*Resampler, error) {
 		return nil, fmt.Errorf("%w: %d Hz is below %d Hz", ErrRate, rate, dsp.Rate)
 	}
 	g := gcd(rate, dsp.Rate)
-	l, m := dsp.Rate/g, rate/g
-	if l > MaxPhases {
-		return nil, fmt.Errorf("%w: %d Hz needs %d polyphase branches (at most %d)", ErrRate, rate, l, MaxPhases)
+	r := &Resampler{rate: rate, l: dsp.Rate / g, m: rate / g}
+	switch {
+	case rate == dsp.Rate:
+	case rate <= midRate:
+		r.n = 1
+		if err := r.stages[0].design(rate, dsp.Rate, stopHz); err != nil {
+			return nil, err
+		}
+	default:
+		r.n = 2
+		if err := r.stages[0].design(rate, midRate, midRate-stopHz); err != nil {
+			return nil, err
+		}
+		if err := r.stages[1].design(midRate, dsp.Rate, stopHz); err != nil {
+			return nil, err
+		}
 	}
-	r := &Resampler{rate: rate, l: l, m: m}
-	if rate == dsp.Rate {
-		return r, nil
-	}
-	r.design()
 	return r, nil
 }
 
-// design builds the polyphase Kaiser-windowed sinc.
-func (r *Resampler) design() {
-	hi := float64(r.rate) * float64(r.l) // the conceptual high rate
+// design builds a polyphase Kaiser-windowed sinc from in to out hertz,
+// passing to passHz and stopping from stop.
+func (s *stage) design(in, out int, stop float64) error {
+	g := gcd(in, out)
+	s.l, s.m = out/g, in/g
+	if s.l > MaxPhases {
+		return fmt.Errorf("%w: %d Hz needs %d polyphase branches (at most %d)", ErrRate, in, s.l, MaxPhases)
+	}
+	hi := float64(in) * float64(s.l) // the conceptual high rate
 	// Kaiser's formulas (Oppenheim & Schafer, Discrete-Time Signal
 	// Processing, §7.5.3): β from the attenuation, length from the
 	// transition width Δω in radians per high-rate sample.
 	beta := 0.1102 * (attenuation - 8.7)
-	dw := 2 * math.Pi * (stopHz - passHz) / hi
+	dw := 2 * math.Pi * (stop - passHz) / hi
 	n := math.Ceil((attenuation - 7.95) / (2.285 * dw))
-	// Centre the sinc on a multiple of M so that dropping skip outputs
-	// aligns output n with input time n/8000 exactly.
+	// Centre the sinc on a multiple of M so that dropping lag outputs
+	// aligns output n with input time n/out exactly.
 	half := int(math.Ceil(n / 2))
-	skip := (half + r.m - 1) / r.m
-	c := skip * r.m
+	s.lag = (half + s.m - 1) / s.m
+	s.skip = s.lag
+	c := s.lag * s.m
 	length := 2*c + 1
-	r.taps = (length + r.l - 1) / r.l
-	r.skip, r.lag = skip, skip
-	proto := make([]float64, r.taps*r.l)
-	fc := cutoffHz / hi // cycles per high-rate sample
+	s.taps = (length + s.l - 1) / s.l
+	proto := make([]float64, s.taps*s.l)
+	fc := (passHz + stop) / 2 / hi // cut-off, cycles per high-rate sample
 	i0b := besselI0(beta)
-	for i := 0; i < length; i++ {
+	for i := range length {
 		x := float64(i - c)
-		s := 2 * fc
+		v := 2 * fc
 		if x != 0 {
-			s = math.Sin(2*math.Pi*fc*x) / (math.Pi * x)
+			v = math.Sin(2*math.Pi*fc*x) / (math.Pi * x)
 		}
 		t := x / float64(c)
 		w := besselI0(beta*math.Sqrt(1-t*t)) / i0b
-		proto[i] = float64(r.l) * s * w // gain L restores the level lost to zero-stuffing
+		proto[i] = float64(s.l) * v * w // gain L restores the level lost to zero-stuffing
 	}
 	// Branch p holds proto[p + k·L], k = 0…K−1, which multiply the inputs
 	// x[n−k]; store them oldest input first for a forward dot product.
-	r.coef = make([]float32, r.l*r.taps)
-	for p := 0; p < r.l; p++ {
-		for k := 0; k < r.taps; k++ {
-			r.coef[p*r.taps+(r.taps-1-k)] = float32(proto[p+k*r.l])
+	s.coef = make([]float32, s.l*s.taps)
+	for p := range s.l {
+		for k := range s.taps {
+			s.coef[p*s.taps+(s.taps-1-k)] = float32(proto[p+k*s.l])
 		}
 	}
-	r.buf = make([]float32, 2*r.taps)
-}
-
-// Clone returns a new Resampler for the same rate, at the start of a
-// stream, sharing r's filter coefficients (which are never written after
-// New), so that the channels of one file cost one filter design.
-func (r *Resampler) Clone() *Resampler {
-	c := *r
-	if r.buf != nil {
-		c.buf = make([]float32, len(r.buf))
-	}
-	c.Reset()
-	return &c
+	s.buf = make([]float32, 2*s.taps)
+	return nil
 }
 
 // besselI0 is the zeroth-order modified Bessel function of the first kind,
@@ -137,11 +151,31 @@ func gcd(a, b int) int {
 	return a
 }
 
+// Clone returns a new Resampler for the same rate, at the start of a
+// stream, sharing r's filter coefficients (which are never written after
+// New), so that the channels of one file cost one filter design.
+func (r *Resampler) Clone() *Resampler {
+	c := *r
+	for i := range c.n {
+		c.stages[i].buf = make([]float32, len(r.stages[i].buf))
+	}
+	c.Reset()
+	return &c
+}
+
 // Rate returns the input rate r converts from.
 func (r *Resampler) Rate() int { return r.rate }
 
-// Taps returns the number of multiply-adds per output sample (1 at 8 kHz).
-func (r *Resampler) Taps() int { return max(r.taps, 1) }
+// Taps returns the number of multiply-adds per output sample (0 at 8 kHz).
+func (r *Resampler) Taps() int {
+	switch r.n {
+	case 1:
+		return r.stages[0].taps
+	case 2:
+		return r.stages[0].taps*midRate/dsp.Rate + r.stages[1].taps
+	}
+	return 0
+}
 
 // MaxOut returns the most output samples Process can append for n input
 // samples; an out slice with that much spare capacity is never grown.
@@ -153,40 +187,79 @@ func (r *Resampler) MaxOut(n int) int {
 // and returns it. Blocks may have any length, including zero. It allocates
 // nothing when out has MaxOut(len(x)) spare capacity.
 func (r *Resampler) Process(x []int16, out []int16) []int16 {
-	if r.coef == nil {
-		r.nIn += int64(len(x))
+	r.nIn += int64(len(x))
+	switch r.n {
+	case 0:
 		r.nOut += int64(len(x))
 		return append(out, x...)
+	case 1:
+		for _, v := range x {
+			out = r.push1(float32(v), out)
+		}
+	default:
+		for _, v := range x {
+			out = r.push2(float32(v), out)
+		}
 	}
-	for _, v := range x {
-		out = r.push(float32(v), out)
-	}
-	r.nIn += int64(len(x))
 	return out
 }
 
-// push adds one input sample and appends the outputs it completes.
-func (r *Resampler) push(v float32, out []int16) []int16 {
-	k := r.taps
-	r.buf[r.w] = v
-	r.buf[r.w+k] = v
-	r.w++
-	if r.w == k {
-		r.w = 0
-	}
-	win := r.buf[r.w : r.w+k]
-	for r.frac < r.l {
-		if r.skip > 0 {
-			r.skip--
-		} else {
-			c := r.coef[r.frac*k : r.frac*k+k]
-			out = append(out, clip(dot(c, win)))
+// push1 feeds one input sample through a single stage.
+func (r *Resampler) push1(v float32, out []int16) []int16 {
+	s := &r.stages[0]
+	s.put(v)
+	for s.frac < s.l {
+		if y, ok := s.next(); ok {
+			out = append(out, clip(y))
 			r.nOut++
 		}
-		r.frac += r.m
 	}
-	r.frac -= r.l
+	s.frac -= s.l
 	return out
+}
+
+// push2 feeds one input sample through both stages.
+func (r *Resampler) push2(v float32, out []int16) []int16 {
+	a, b := &r.stages[0], &r.stages[1]
+	a.put(v)
+	for a.frac < a.l {
+		y, ok := a.next()
+		if !ok {
+			continue
+		}
+		b.put(y)
+		for b.frac < b.l {
+			if z, ok := b.next(); ok {
+				out = append(out, clip(z))
+				r.nOut++
+			}
+		}
+		b.frac -= b.l
+	}
+	a.frac -= a.l
+	return out
+}
+
+// put adds one input sample to the stage's history.
+func (s *stage) put(v float32) {
+	s.buf[s.w] = v
+	s.buf[s.w+s.taps] = v
+	if s.w++; s.w == s.taps {
+		s.w = 0
+	}
+}
+
+// next computes the output at the stage's current phase and advances it;
+// ok is false while the filter delay is being dropped.
+func (s *stage) next() (y float32, ok bool) {
+	p := s.frac
+	s.frac += s.m
+	if s.skip > 0 {
+		s.skip--
+		return 0, false
+	}
+	k := s.taps
+	return dot(s.coef[p*k:p*k+k], s.buf[s.w:s.w+k]), true
 }
 
 // dot is the inner product of two equally long slices, four lanes at a time.
@@ -218,17 +291,22 @@ func clip(v float32) int16 {
 	return int16(v - 0.5)
 }
 
-// Flush appends the output samples still held in the filter at the end of
-// a stream, so that the whole stream gives ⌈N·8000/rate⌉ samples for N
+// Flush appends the output samples still held in the filters at the end
+// of a stream, so that the whole stream gives ⌈N·8000/rate⌉ samples for N
 // input samples, and returns out. The Resampler is then Reset.
 func (r *Resampler) Flush(out []int16) []int16 {
-	if r.coef != nil {
+	if r.n > 0 {
 		want := (r.nIn*int64(r.l) + int64(r.m) - 1) / int64(r.m)
+		start := len(out)
 		for r.nOut < want {
-			out = r.push(0, out)
+			if r.n == 1 {
+				out = r.push1(0, out)
+			} else {
+				out = r.push2(0, out)
+			}
 		}
 		if over := int(r.nOut - want); over > 0 {
-			out = out[:len(out)-over]
+			out = out[:max(start, len(out)-over)]
 		}
 	}
 	r.Reset()
@@ -237,7 +315,10 @@ func (r *Resampler) Flush(out []int16) []int16 {
 
 // Reset forgets the stream, as if r were new.
 func (r *Resampler) Reset() {
-	clear(r.buf)
-	r.w, r.frac, r.nIn, r.nOut = 0, 0, 0, 0
-	r.skip = r.lag
+	for i := range r.n {
+		s := &r.stages[i]
+		clear(s.buf)
+		s.w, s.frac, s.skip = 0, 0, s.lag
+	}
+	r.nIn, r.nOut = 0, 0
 }
