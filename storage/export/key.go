@@ -143,6 +143,10 @@ func writePub(dataDir string, pub ed25519.PublicKey) error {
 	if err != nil {
 		return fmt.Errorf("%w: %w", ErrKey, err)
 	}
+	// Anyone may read a public key.
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		return errors.Join(fmt.Errorf("%w: %w", ErrKey, err), os.Remove(tmp))
+	}
 	if err := os.Rename(tmp, filepath.Join(dataDir, PubFile)); err != nil {
 		return errors.Join(fmt.Errorf("%w: %w", ErrKey, err), os.Remove(tmp))
 	}

@@ -45,6 +45,9 @@ func TestLoadOrCreateKey(t *testing.T) {
 	if err != nil || st.Mode().Perm() != 0o600 {
 		t.Fatalf("key file: %v %v", st.Mode(), err)
 	}
+	if st, err := os.Stat(filepath.Join(dir, export.PubFile)); err != nil || st.Mode().Perm() != 0o644 {
+		t.Fatalf("public key file: %v", err)
+	}
 	pubPEM, err := os.ReadFile(filepath.Join(dir, export.PubFile))
 	if err != nil {
 		t.Fatal(err)
