@@ -1,0 +1,48 @@
+// Package portaudio captures the line taps from a multichannel sound card
+// through PortAudio (cgo, built with the `portaudio` tag) and delivers them
+// as an hw.AudioSource at dsp.Rate (8 kHz).
+//
+// # Concepts
+//
+// Open picks a capture device by name ("rec", "hw:CARD=U18,DEV=0", or a
+// unique part of a name) or by index, at the rate the card offers
+// (Options.Rate, or the device's default rate), reads blocks through
+// PortAudio's blocking API, and hands them to a Source.
+//
+// A Source is the device-independent part, built on a Stream (NewSource
+// takes any Opener, so it is tested without a sound card):
+//   - a channel map: output channel i is device channel Options.Channels[i];
+//   - resampling of each channel to 8 kHz (dsp/resample: a polyphase FIR
+//     whose output is aligned with its input, so no delay to correct);
+//   - timestamps: a block's capture time is the time of the first frame
+//     ever captured plus the count of 8 kHz frames delivered since, on
+//     CLOCK_MONOTONIC — the clock of hw/gpiocdev's edge timestamps. The
+//     first frame's time is the monotonic clock when the first block
+//     arrived, less that block's length and the stream's input latency;
+//   - xruns: PortAudio reports an input overflow (paInputOverflowed) on
+//     the read after audio was dropped. The Source then compares the
+//     frames it has produced with the monotonic clock and inserts silence
+//     for the missing time, so recorded time never compresses; the gap is
+//     logged, counted (Stats) and reported by Gaps (hw.GapReporter);
+//   - a lost device (a read error, e.g. the USB card unplugged): an alarm
+//     (Options.OnAlarm and an error log), silence delivered in real time
+//     while Open is retried every Options.Retry, then recording resumes on
+//     the same sample clock and the outage is reported as one gap.
+//
+// # Caveats
+//
+//   - The sample clock is the card's crystal and the gap arithmetic uses
+//     CLOCK_MONOTONIC: the two drift apart by the card's error (typically
+//     under 100 ppm, 0.36 s an hour). A slow card that falls more than
+//     Options.MaxDrift behind the clock gets silence inserted (a gap); a
+//     fast card is not corrected, so over hours events may be placed up to
+//     its drift early. Reading a file faster than real time is "fast".
+//   - A gap's length is known only to within one device block plus the
+//     stream's latency.
+//   - Without the `portaudio` build tag (or without cgo) Open returns
+//     hw.ErrNotSupported; NewSource works everywhere.
+//   - PortAudio's ALSA host API aborts in Pa_Initialize when the ALSA
+//     configuration defines neither `default` nor `dmix` (Debian's 19.6).
+//   - Only one PortAudio Source per process: reconnecting re-initialises
+//     the library to rescan the devices.
+package portaudio

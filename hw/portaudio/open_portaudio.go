@@ -1,0 +1,186 @@
+//go:build portaudio && cgo
+
+package portaudio
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	pa "github.com/gordonklaus/portaudio"
+)
+
+// Open opens the capture device opt names through PortAudio and returns a
+// Source over it.
+func Open(opt Options) (*Source, error) {
+	if !opt.UseIndex && opt.Device == "" {
+		return nil, fmt.Errorf("%w: no device named (want a name or an index)", ErrOptions)
+	}
+	return NewSource(func() (Stream, error) { return openStream(opt) }, opt)
+}
+
+// Device describes a capture device, for listings.
+type Device struct {
+	// Index is PortAudio's device index.
+	Index int
+	// Name is the device's name.
+	Name string
+	// Channels is its most input channels.
+	Channels int
+	// Rate is its default sample rate.
+	Rate int
+}
+
+// Devices lists the capture devices PortAudio sees.
+func Devices() ([]Device, error) {
+	if err := initialize(); err != nil {
+		return nil, err
+	}
+	defer terminate()
+	ds, err := pa.Devices()
+	if err != nil {
+		return nil, fmt.Errorf("portaudio: devices: %w", err)
+	}
+	var out []Device
+	for _, d := range ds {
+		if d.MaxInputChannels > 0 {
+			out = append(out, Device{Index: d.Index, Name: d.Name, Channels: d.MaxInputChannels, Rate: int(d.DefaultSampleRate)})
+		}
+	}
+	return out, nil
+}
+
+var paMu sync.Mutex
+
+func initialize() error {
+	paMu.Lock()
+	defer paMu.Unlock()
+	if err := pa.Initialize(); err != nil {
+		return fmt.Errorf("portaudio: initialize: %w", err)
+	}
+	return nil
+}
+
+func terminate() {
+	paMu.Lock()
+	defer paMu.Unlock()
+	_ = pa.Terminate() // nothing to do about a failure
+}
+
+// find chooses the device by index, exact name, or unique substring.
+func find(opt Options) (*pa.DeviceInfo, error) {
+	ds, err := pa.Devices()
+	if err != nil {
+		return nil, fmt.Errorf("portaudio: devices: %w", err)
+	}
+	var names []string
+	var partial []*pa.DeviceInfo
+	for _, d := range ds {
+		if d.MaxInputChannels < 1 {
+			continue
+		}
+		names = append(names, fmt.Sprintf("%d %q", d.Index, d.Name))
+		switch {
+		case opt.UseIndex && d.Index == opt.Index:
+			return d, nil
+		case opt.UseIndex:
+		case d.Name == opt.Device:
+			return d, nil
+		case strings.Contains(d.Name, opt.Device):
+			partial = append(partial, d)
+		}
+	}
+	if len(partial) == 1 {
+		return partial[0], nil
+	}
+	what := fmt.Sprintf("%q", opt.Device)
+	if opt.UseIndex {
+		what = fmt.Sprintf("index %d", opt.Index)
+	}
+	if len(partial) > 1 {
+		return nil, fmt.Errorf("%w: %s matches %d devices (capture devices: %s)", ErrNoDevice, what, len(partial), strings.Join(names, ", "))
+	}
+	return nil, fmt.Errorf("%w: %s (capture devices: %s)", ErrNoDevice, what, strings.Join(names, ", "))
+}
+
+type stream struct {
+	s   *pa.Stream
+	buf []int16
+	sf  StreamFormat
+}
+
+func openStream(opt Options) (_ Stream, err error) {
+	if err := initialize(); err != nil {
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			terminate()
+		}
+	}()
+	d, err := find(opt)
+	if err != nil {
+		return nil, err
+	}
+	ch := opt.DeviceChannels
+	if ch == 0 {
+		ch = d.MaxInputChannels
+		if len(opt.Channels) > 0 {
+			ch = 0
+			for _, c := range opt.Channels {
+				ch = max(ch, c+1)
+			}
+		}
+	}
+	if ch > d.MaxInputChannels {
+		return nil, fmt.Errorf("%w: %q has %d input channels, %d wanted", ErrOptions, d.Name, d.MaxInputChannels, ch)
+	}
+	rate := opt.Rate
+	if rate == 0 {
+		rate = int(d.DefaultSampleRate)
+	}
+	block := opt.Block
+	if block == 0 {
+		block = 20 * time.Millisecond
+	}
+	frames := max(1, int(int64(rate)*int64(block)/int64(time.Second)))
+	st := &stream{buf: make([]int16, frames*ch)}
+	p := pa.StreamParameters{
+		Input:           pa.StreamDeviceParameters{Device: d, Channels: ch, Latency: d.DefaultHighInputLatency},
+		SampleRate:      float64(rate),
+		FramesPerBuffer: frames,
+	}
+	if st.s, err = pa.OpenStream(p, st.buf); err != nil {
+		return nil, fmt.Errorf("portaudio: open %q at %d Hz, %d channels: %w", d.Name, rate, ch, err)
+	}
+	if err = st.s.Start(); err != nil {
+		return nil, errors.Join(fmt.Errorf("portaudio: start %q: %w", d.Name, err), st.s.Close())
+	}
+	st.sf = StreamFormat{Channels: ch, Rate: rate, Latency: d.DefaultHighInputLatency}
+	if info := st.s.Info(); info != nil {
+		st.sf.Latency = info.InputLatency
+	}
+	return st, nil
+}
+
+func (s *stream) Format() StreamFormat { return s.sf }
+
+func (s *stream) Read(buf []int16) error {
+	if len(buf) != len(s.buf) {
+		return fmt.Errorf("portaudio: read of %d samples, stream blocks are %d", len(buf), len(s.buf))
+	}
+	err := s.s.Read()
+	copy(buf, s.buf)
+	if errors.Is(err, pa.InputOverflowed) {
+		return ErrOverflow
+	}
+	return err
+}
+
+func (s *stream) Close() error {
+	err := errors.Join(s.s.Abort(), s.s.Close())
+	terminate()
+	return err
+}

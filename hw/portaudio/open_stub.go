@@ -1,0 +1,32 @@
+//go:build !portaudio || !cgo
+
+package portaudio
+
+import (
+	"fmt"
+
+	"github.com/linetap/linetap/hw"
+)
+
+// Open needs PortAudio: this binary was built without the `portaudio` tag
+// (or without cgo), so it returns hw.ErrNotSupported.
+func Open(opt Options) (*Source, error) {
+	return nil, fmt.Errorf("portaudio: device %q: built without the portaudio tag: %w", opt.Device, hw.ErrNotSupported)
+}
+
+// Device describes a capture device, for listings.
+type Device struct {
+	// Index is PortAudio's device index.
+	Index int
+	// Name is the device's name.
+	Name string
+	// Channels is its most input channels.
+	Channels int
+	// Rate is its default sample rate.
+	Rate int
+}
+
+// Devices needs PortAudio; it returns hw.ErrNotSupported.
+func Devices() ([]Device, error) {
+	return nil, fmt.Errorf("portaudio: built without the portaudio tag: %w", hw.ErrNotSupported)
+}

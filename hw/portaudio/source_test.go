@@ -1,0 +1,333 @@
+package portaudio_test
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/portaudio"
+)
+
+// fake is a Stream whose sample for channel c at frame n is sample(c, n);
+// each Read advances the virtual clock by one block (real time) and the
+// script can drop frames (an overrun) or fail (an unplugged card).
+type fake struct {
+	mu      sync.Mutex
+	sf      portaudio.StreamFormat
+	sample  func(c int, n int64) int16
+	pos     int64 // device frames captured (including dropped ones)
+	clock   *vclock
+	reads   int
+	dropAt  map[int]int64 // read number → frames dropped before it
+	failAt  int           // read number at which the device disappears (0 = never)
+	closed  bool
+	opened  *int
+	missing *bool
+}
+
+type vclock struct {
+	mu  sync.Mutex
+	now time.Duration
+}
+
+func (c *vclock) Now() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *vclock) Sleep(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now += d
+}
+
+func (f *fake) Format() portaudio.StreamFormat { return f.sf }
+
+func (f *fake) Read(buf []int16) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	if f.failAt > 0 && f.reads >= f.failAt {
+		return errors.New("ALSA: No such device (-19)")
+	}
+	var err error
+	if d := f.dropAt[f.reads]; d > 0 {
+		f.pos += d
+		f.clock.Sleep(time.Duration(d) * time.Second / time.Duration(f.sf.Rate))
+		err = portaudio.ErrOverflow
+	}
+	frames := len(buf) / f.sf.Channels
+	for i := 0; i < frames; i++ {
+		for c := 0; c < f.sf.Channels; c++ {
+			buf[i*f.sf.Channels+c] = f.sample(c, f.pos)
+		}
+		f.pos++
+	}
+	f.clock.Sleep(time.Duration(frames) * time.Second / time.Duration(f.sf.Rate))
+	return err
+}
+
+func (f *fake) Close() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.closed {
+		return errors.New("closed twice")
+	}
+	f.closed = true
+	return nil
+}
+
+func ramp(c int, n int64) int16 { return int16(c*1000 + int(n%997)) }
+
+func TestPassThroughWithChannelMap(t *testing.T) {
+	clock := &vclock{now: 10 * time.Second}
+	f := &fake{sf: portaudio.StreamFormat{Channels: 4, Rate: 8000, Latency: 5 * time.Millisecond}, sample: ramp, clock: clock}
+	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil },
+		portaudio.Options{Channels: []int{3, 1}, Now: clock.Now, Sleep: clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := src.Format(); got != (hw.Format{Channels: 2, Rate: 8000}) {
+		t.Fatalf("format %+v", got)
+	}
+	buf := make([]int16, 2*160)
+	var pos int64
+	for blk := 0; blk < 20; blk++ {
+		n, at, err := src.Read(buf)
+		if err != nil || n != 160 {
+			t.Fatalf("block %d: %d, %v", blk, n, err)
+		}
+		// The first block arrived at 10.02 s; its first frame was captured
+		// 20 ms and the 5 ms latency earlier.
+		if want := 10*time.Second - 5*time.Millisecond + time.Duration(pos)*time.Second/8000; at != want {
+			t.Fatalf("block %d at %v, want %v", blk, at, want)
+		}
+		for i := 0; i < n; i++ {
+			if buf[2*i] != ramp(3, pos) || buf[2*i+1] != ramp(1, pos) {
+				t.Fatalf("frame %d: %d %d, want %d %d", pos, buf[2*i], buf[2*i+1], ramp(3, pos), ramp(1, pos))
+			}
+			pos++
+		}
+	}
+	if g := src.Gaps(); len(g) != 0 {
+		t.Errorf("gaps %+v", g)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := src.Read(buf); !errors.Is(err, hw.ErrClosed) {
+		t.Errorf("read after close: %v", err)
+	}
+}
+
+// tone measures the level and the frequency (by zero crossings) of x.
+func tone(x []int16) (rms, hz float64) {
+	var e float64
+	cross := 0
+	for i, v := range x {
+		e += float64(v) * float64(v)
+		if i > 0 && (x[i-1] < 0) != (v < 0) {
+			cross++
+		}
+	}
+	return math.Sqrt(e / float64(len(x))), float64(cross) / 2 / (float64(len(x)) / 8000)
+}
+
+func TestResamplesEveryRate(t *testing.T) {
+	for _, rate := range []int{16000, 44100, 48000} {
+		t.Run(fmt.Sprintf("%dHz", rate), func(t *testing.T) {
+			clock := &vclock{}
+			sine := func(c int, n int64) int16 {
+				f := []float64{1000, 440}[c]
+				return int16(10000 * math.Sin(2*math.Pi*f*float64(n)/float64(rate)))
+			}
+			f := &fake{sf: portaudio.StreamFormat{Channels: 2, Rate: rate}, sample: sine, clock: clock}
+			src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil },
+				portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			buf := make([]int16, 2*8000)
+			if _, _, err := src.Read(buf); err != nil {
+				t.Fatal(err)
+			}
+			for c, want := range []float64{1000, 440} {
+				x := make([]int16, 0, 7000)
+				for i := 1000; i < 8000; i++ {
+					x = append(x, buf[2*i+c])
+				}
+				rms, hz := tone(x)
+				if math.Abs(hz-want) > 2 || math.Abs(rms-10000/math.Sqrt2) > 150 {
+					t.Errorf("channel %d: %.1f Hz at %.0f rms, want %v Hz at %.0f", c, hz, rms, want, 10000/math.Sqrt2)
+				}
+			}
+		})
+	}
+}
+
+func TestOverrunInsertsSilence(t *testing.T) {
+	clock := &vclock{}
+	one := func(c int, n int64) int16 { return 1000 }
+	// At the 11th read, 800 frames (100 ms) were dropped.
+	f := &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 8000}, sample: one, clock: clock, dropAt: map[int]int64{11: 800}}
+	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil },
+		portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	buf := make([]int16, 8000)
+	_, at, err := src.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := 0
+	first := -1
+	for i, v := range buf {
+		if v == 0 {
+			zeros++
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if zeros != 800 || first != 1600 {
+		t.Errorf("%d silent frames from %d, want 800 from 1600", zeros, first)
+	}
+	g := src.Gaps()
+	if len(g) != 1 || g[0].At != at+200*time.Millisecond || g[0].Length != 100*time.Millisecond || g[0].Cause != "overrun" {
+		t.Errorf("gaps %+v", g)
+	}
+	if s := src.Stats(); s.Xruns != 1 || s.Lost != 100*time.Millisecond {
+		t.Errorf("stats %+v", s)
+	}
+	if g := src.Gaps(); len(g) != 0 {
+		t.Errorf("gaps not forgotten: %+v", g)
+	}
+}
+
+func TestUnplugAndReplug(t *testing.T) {
+	clock := &vclock{}
+	opens := 0
+	missingUntil := 3 * time.Second
+	var streams []*fake
+	open := func() (portaudio.Stream, error) {
+		opens++
+		if opens > 1 && clock.Now() < missingUntil {
+			return nil, errors.New("no such device")
+		}
+		f := &fake{sf: portaudio.StreamFormat{Channels: 2, Rate: 48000}, sample: func(c int, n int64) int16 { return 500 }, clock: clock}
+		if opens == 1 {
+			f.failAt = 51 // 1 s of audio, then unplugged
+		}
+		streams = append(streams, f)
+		return f, nil
+	}
+	var alarms []string
+	src, err := portaudio.NewSource(open, portaudio.Options{Now: clock.Now, Sleep: clock.Sleep, Retry: 500 * time.Millisecond,
+		OnAlarm: func(err error) {
+			if err == nil {
+				alarms = append(alarms, "cleared")
+			} else {
+				alarms = append(alarms, err.Error())
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	buf := make([]int16, 2*8000*5) // 5 s
+	_, at, err := src.Read(buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alarms) != 2 || !strings.Contains(alarms[0], "sound card lost: ALSA: No such device") || alarms[1] != "cleared" {
+		t.Errorf("alarms %q", alarms)
+	}
+	if !streams[0].closed {
+		t.Error("lost stream not closed")
+	}
+	g := src.Gaps()
+	if len(g) != 1 || g[0].Cause != "device lost" {
+		t.Fatalf("gaps %+v", g)
+	}
+	// Audio from 0 to ~1 s, silence until the card is back at 3–3.5 s,
+	// then audio again: the silent frames are exactly the gap.
+	startGap := int((g[0].At - at) * 8000 / time.Second)
+	endGap := startGap + int(g[0].Length*8000/time.Second)
+	if startGap < 7800 || startGap > 8000 || g[0].Length < 2*time.Second || g[0].Length > 2600*time.Millisecond {
+		t.Errorf("gap %+v from frame %d", g[0], startGap)
+	}
+	for i := 0; i < len(buf)/2; i++ {
+		silent := buf[2*i] == 0 && buf[2*i+1] == 0
+		if i >= startGap && i < endGap && !silent {
+			t.Fatalf("frame %d in the gap is %d", i, buf[2*i])
+		}
+		if (i >= 100 && i < startGap-100 || i >= endGap+100 && i < len(buf)/2-100) && (buf[2*i] < 490 || buf[2*i] > 510) {
+			t.Fatalf("frame %d outside the gap is %d", i, buf[2*i])
+		}
+	}
+	if s := src.Stats(); s.Reconnects != 1 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestRefusedOptions(t *testing.T) {
+	clock := &vclock{}
+	f := func() (portaudio.Stream, error) {
+		return &fake{sf: portaudio.StreamFormat{Channels: 2, Rate: 8000}, sample: ramp, clock: clock}, nil
+	}
+	for _, tc := range []struct {
+		name string
+		opt  portaudio.Options
+		open portaudio.Opener
+		want string
+	}{
+		{"channel beyond device", portaudio.Options{Channels: []int{0, 2}}, f, "channels[1]: device channel 2 out of range 0..1"},
+		{"odd rate", portaudio.Options{}, func() (portaudio.Stream, error) {
+			return &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 44057}, sample: ramp, clock: clock}, nil
+		}, "device rate 44057 Hz"},
+		{"block", portaudio.Options{Block: 2 * time.Second}, f, "block 2s out of range"},
+		{"open fails", portaudio.Options{}, func() (portaudio.Stream, error) { return nil, portaudio.ErrNoDevice }, "no such capture device"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := portaudio.NewSource(tc.open, tc.opt)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err %v, want %q", err, tc.want)
+			}
+		})
+	}
+	src, err := portaudio.NewSource(f, portaudio.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	if _, _, err := src.Read(make([]int16, 3)); err == nil || !strings.Contains(err.Error(), "not a whole number of 2-channel frames") {
+		t.Errorf("odd buffer: %v", err)
+	}
+}
+
+func BenchmarkSource48k8ch(b *testing.B) {
+	clock := &vclock{}
+	f := &fake{sf: portaudio.StreamFormat{Channels: 8, Rate: 48000}, sample: ramp, clock: clock}
+	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil }, portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer src.Close()
+	buf := make([]int16, 8*160)
+	b.ReportAllocs()
+	b.SetBytes(int64(len(buf) * 2))
+	for i := 0; i < b.N; i++ {
+		if _, _, err := src.Read(buf); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
