@@ -47,7 +47,7 @@ func (a Alert) Duration() time.Duration {
 }
 
 type alertTone struct {
-	tab   [alertHop]complex64 // e^{−jωk}, k < alertHop
+	c, s  [alertHop]float32 // cos ωk, −sin ωk, k < alertHop
 	step  complex128          // e^{−jω·alertHop}
 	ph    complex128          // e^{−jω·(first sample of the hop)}
 	hop   [2]complex128       // the last two hops' sums
@@ -91,8 +91,9 @@ func NewAlertDetector() *AlertDetector {
 	for i, f := range []dsp.Hz{AlertLowHz, AlertHighHz} {
 		w := 2 * math.Pi * float64(f) / dsp.Rate
 		t := &d.t[i]
-		for k := range t.tab {
-			t.tab[k] = complex64(complex(math.Cos(w*float64(k)), -math.Sin(w*float64(k))))
+		for k := range t.c {
+			t.c[k] = float32(math.Cos(w * float64(k)))
+			t.s[k] = float32(-math.Sin(w * float64(k)))
 		}
 		t.step = complex(math.Cos(w*alertHop), -math.Sin(w*alertHop))
 		t.hz = float64(f)
@@ -125,17 +126,19 @@ func (d *AlertDetector) Process(x []int16, pos int64, out []Alert) []Alert {
 	}
 	for len(x) > 0 {
 		k := min(len(x), alertHop-d.n)
-		var a0, a1 complex64
-		var e float32
-		t0, t1 := &d.t[0].tab, &d.t[1].tab
-		for i, s := range x[:k] {
-			v := float32(s)
-			e += v * v
-			a0 += complex(v, 0) * t0[d.n+i]
-			a1 += complex(v, 0) * t1[d.n+i]
+		var r0, i0, r1, i1, e float32
+		c0, s0 := d.t[0].c[d.n:d.n+k], d.t[0].s[d.n:d.n+k]
+		c1, s1 := d.t[1].c[d.n:d.n+k], d.t[1].s[d.n:d.n+k]
+		for i, v := range x[:k] {
+			f := float32(v)
+			e += f * f
+			r0 += f * c0[i]
+			i0 += f * s0[i]
+			r1 += f * c1[i]
+			i1 += f * s1[i]
 		}
-		d.t[0].hop[1] += complex128(a0)
-		d.t[1].hop[1] += complex128(a1)
+		d.t[0].hop[1] += complex(float64(r0), float64(i0))
+		d.t[1].hop[1] += complex(float64(r1), float64(i1))
 		d.e[1] += float64(e)
 		d.n += k
 		x, pos = x[k:], pos+int64(k)

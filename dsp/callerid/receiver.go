@@ -37,6 +37,7 @@ const (
 	gateBlock = 64  // samples per gate decision (8 ms)
 	gateDBm0  = -50 // a block below the power of a sine at this level is quiet (FSK squelch −48, GR-30)
 	gateHold  = 32  // quiet blocks (256 ms) before the demodulators stop
+	gateClip  = 32000
 )
 
 // DTMF CLIP: digits 70 ms apart (DOMAIN.md §3); a longer pause than
@@ -188,10 +189,16 @@ func (r *Receiver) Process(x []int16, pos int64, out []Message) []Message {
 // onset is not lost).
 func (r *Receiver) block(out []Message) []Message {
 	var e int64
+	var peak int32
 	for _, v := range r.blk {
-		e += int64(v) * int64(v)
+		w := int32(v)
+		e += int64(w * w)
+		peak = max(peak, w, -w)
 	}
-	loud := e > gatePower
+	// Ringing clips the ADC (DOMAIN.md §1); caller ID never comes during
+	// it and is never that loud (−4 dBm0 peaks at 14,400 LSB, two DTMF
+	// tones at 28,800), so a clipped block counts as quiet.
+	loud := e > gatePower && peak < gateClip
 	if loud && !r.open {
 		r.open, r.quiet = true, 0
 		r.demod.Reset()

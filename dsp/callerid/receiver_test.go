@@ -396,23 +396,3 @@ func FuzzReceiver(f *testing.F) {
 	})
 }
 
-func BenchmarkReceiver(b *testing.B) {
-	x, err := callerid.Synth(messages[9], -20)
-	if err != nil {
-		b.Fatal(err)
-	}
-	x = append(x, speech(-20, 1)...)
-	r := callerid.NewReceiver()
-	out := make([]callerid.Message, 0, 4)
-	n := 0
-	b.ReportAllocs()
-	for b.Loop() {
-		r.Reset()
-		out = r.Flush(r.Process(x, 0, out[:0]))
-		n += len(x)
-	}
-	if len(out) != 1 {
-		b.Fatalf("%d messages", len(out))
-	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/sample")
-}

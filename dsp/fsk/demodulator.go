@@ -71,6 +71,7 @@ type Demodulator struct {
 	rm, rs  complex128 // per-sample rotation to bring mark, space to DC
 	pm, ps  complex128 // their running phasors
 	cm, cs  [maxWin]complex128
+	sm, ss  complex128 // their sums
 	ci      int
 	power   float64 // slow
 	fast    float64
@@ -152,6 +153,7 @@ func (d *Demodulator) Reset() {
 	d.prev = 0
 	d.pm, d.ps = 1, 1
 	d.cm, d.cs = [maxWin]complex128{}, [maxWin]complex128{}
+	d.sm, d.ss = 0, 0
 	d.ci = 0
 	d.power = 0
 	d.fast = 0
@@ -183,28 +185,28 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 		if d.bi == firTaps {
 			d.bi = 0
 		}
-		var y complex128
+		// Linear phase: the taps are symmetric, so pair the samples.
 		win := d.buf[d.bi : d.bi+firTaps]
-		for j, h := range d.taps {
-			y += complex(h, 0) * win[j]
+		const half = (firTaps - 1) / 2
+		y := complex(d.taps[half], 0) * win[half]
+		for j := range half {
+			y += complex(d.taps[j], 0) * (win[j] + win[firTaps-1-j])
 		}
 		// The phase step between samples measures the mark frequency.
 		prod := y * complex(real(d.prev), -imag(d.prev))
 		d.prev = y
 		// Non-coherent matched filters: the energy of each tone over the
 		// last bit. s > 0 is space, s < 0 mark.
-		d.cm[d.ci] = y * d.pm
-		d.cs[d.ci] = y * d.ps
+		ym, ys := y*d.pm, y*d.ps
+		d.sm += ym - d.cm[d.ci] // running sums over the last bit
+		d.ss += ys - d.cs[d.ci]
+		d.cm[d.ci], d.cs[d.ci] = ym, ys
 		d.pm *= d.rm
 		d.ps *= d.rs
 		if d.ci++; d.ci == d.win {
 			d.ci = 0
 		}
-		var sm, ss complex128
-		for j := range d.win {
-			sm += d.cm[j]
-			ss += d.cs[j]
-		}
+		sm, ss := d.sm, d.ss
 		em := real(sm)*real(sm) + imag(sm)*imag(sm)
 		es := real(ss)*real(ss) + imag(ss)*imag(ss)
 		var s float64
