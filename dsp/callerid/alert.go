@@ -48,10 +48,10 @@ func (a Alert) Duration() time.Duration {
 
 type alertTone struct {
 	c, s  [alertHop]float32 // cos ωk, −sin ωk, k < alertHop
-	step  complex128          // e^{−jω·alertHop}
-	ph    complex128          // e^{−jω·(first sample of the hop)}
-	hop   [2]complex128       // the last two hops' sums
-	win   complex128          // previous window, for the phase step
+	step  complex128        // e^{−jω·alertHop}
+	ph    complex128        // e^{−jω·(first sample of the hop)}
+	hop   [2]complex128     // the last two hops' sums
+	win   complex128        // previous window, for the phase step
 	hz    float64
 	gain2 float64 // 2/alertWin²: |X|² to power
 }

@@ -395,4 +395,3 @@ func FuzzReceiver(f *testing.F) {
 		}
 	})
 }
-
