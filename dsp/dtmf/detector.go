@@ -485,8 +485,8 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 // voiced reports whether the tones at fr and fc (measured, Hz) look like
 // two harmonics of one pitch with their neighbours present: for every
 // pitch (fc−fr)/m of which fr is a whole multiple, the harmonics next to
-// the two tones are measured, and one within neighbourDB of the weaker
-// tone marks the pair as speech.
+// the two tones are measured, and two within neighbourDB of the weaker
+// tone mark the pair as speech.
 func (d *Detector) voiced(fr, fc float64) bool {
 	pr, pc := d.spanPower(fr), d.spanPower(fc)
 	limit := min(pr, pc) * math.Pow(10, neighbourDB/10)
@@ -499,10 +499,19 @@ func (d *Detector) voiced(fr, fc float64) bool {
 		if math.Abs(h-math.Round(h)) > harmonicSlop {
 			continue
 		}
-		if d.spanPower(fr-f0) > limit || d.spanPower(fc+f0) > limit {
-			return true
+		// Two neighbours make a comb; one alone may be a third tone,
+		// which Q.24 asks to tolerate at −16 dB.
+		n := 0
+		if d.spanPower(fr-f0) > limit {
+			n++
 		}
-		if m > 1 && d.spanPower(fr+f0) > limit {
+		if d.spanPower(fc+f0) > limit {
+			n++
+		}
+		if m > 1 && n < 2 && d.spanPower(fr+f0) > limit {
+			n++
+		}
+		if n >= 2 {
 			return true
 		}
 	}
