@@ -279,9 +279,17 @@ func (s *Source) Close() error {
 	return err
 }
 
-func framesToDur(n int64) time.Duration { return time.Duration(n) * time.Second / time.Duration(dsp.Rate) }
+// framesToDur converts 8 kHz frames to time without overflowing for years.
+func framesToDur(n int64) time.Duration {
+	return time.Duration(n/dsp.Rate)*time.Second + time.Duration(n%dsp.Rate)*time.Second/dsp.Rate
+}
 
-func durToFrames(d time.Duration) int64 { return int64(d) * int64(dsp.Rate) / int64(time.Second) }
+// durToFrames converts time to 8 kHz frames (rounded down) without
+// overflowing for years.
+func durToFrames(d time.Duration) int64 {
+	sec := int64(d / time.Second)
+	return sec*dsp.Rate + int64(d%time.Second)*dsp.Rate/int64(time.Second)
+}
 
 // fill reads one device block (or, with the device lost, waits one block
 // and tries to reconnect) and pushes what it got to the fifos.
