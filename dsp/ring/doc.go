@@ -5,11 +5,15 @@
 //
 // Ringing (40–105 Vrms at 15–25 Hz, DOMAIN.md §1) is 40 dB or more above
 // speech and drives the tap's ADC into clipping, so the rule is about peaks,
-// not frequencies (the DAHDI rule of DOMAIN.md §1): a peak is a sample beyond
-// ±Threshold (10 000 LSB) of the opposite sign to the previous peak; peaks
-// 10–50 ms apart form a run; a run of more than five peaks (MinPeaks = 6) that
-// has lasted Debounce (64 ms) is ringing; ringing ends after 50 ms (MaxGap)
-// without a peak.
+// not frequencies (the DAHDI rule of DOMAIN.md §1): a peak is an excursion
+// beyond ±Threshold (10 000 LSB) of the opposite sign to the previous peak;
+// peaks 10–50 ms apart form a run; a run of more than five peaks (MinPeaks =
+// 6) that has lasted Debounce (64 ms) is ringing; ringing ends after 50 ms
+// (MaxGap) without a peak. One addition to the rule: an excursion counts
+// only once it has stayed beyond the threshold for MinExcursion (2 ms),
+// which clipped ringing does for most of each half-cycle and a voice-band
+// tone never does (a loud 350+450 Hz dial tone otherwise crosses ±10 000
+// once per 10 ms beat, alternating, and rings).
 //
 // A Detector reports one Event per ring burst: Start is the first peak of the
 // run (the ringing voltage is switched on at a zero crossing and clips the

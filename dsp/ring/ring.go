@@ -19,6 +19,14 @@ const (
 	// Debounce is how long a run must have lasted, from its first peak to
 	// its latest, before it is ringing (DAHDI: 64–128 ms).
 	Debounce = 64 * time.Millisecond
+	// MinExcursion is how long a sample run must stay beyond Threshold to
+	// be a peak. Not part of the DAHDI rule: it keeps loud voice-band
+	// tones out (two tones 100 Hz apart, such as a 350+450 Hz dial tone,
+	// cross ±10 000 LSB once per 10 ms beat, alternating), since a tone
+	// above 250 Hz stays beyond any level for less than its 2 ms
+	// half-period, while clipped 15–50 Hz ringing stays beyond for most of
+	// each half-cycle.
+	MinExcursion = 2 * time.Millisecond
 )
 
 // Sample counts of the rule at dsp.Rate.
@@ -26,6 +34,7 @@ const (
 	minGap   = int64(MinGap * dsp.Rate / time.Second)
 	maxGap   = int64(MaxGap * dsp.Rate / time.Second)
 	debounce = int64(Debounce * dsp.Rate / time.Second)
+	minEx    = int64(MinExcursion * dsp.Rate / time.Second)
 )
 
 // Event is one ring burst, in sample positions.
@@ -38,6 +47,9 @@ type Event struct {
 // is ready to use; NewDetector is its constructor for symmetry with the
 // other detectors.
 type Detector struct {
+	exSign  int8  // sign of the current excursion beyond Threshold, 0 if none
+	exStart int64 // its first sample
+	exLen   int64 // its length so far
 	sign    int8  // sign of the last peak: +1, −1, or 0 before any
 	last    int64 // position of the last peak
 	first   int64 // position of the first peak of the current run
@@ -67,12 +79,19 @@ func (d *Detector) Process(x []int16, pos int64, out []Event) []Event {
 			s = 1
 		case v < -Threshold:
 			s = -1
-		default:
+		}
+		if s != d.exSign {
+			d.exSign, d.exStart, d.exLen = s, p, 0
+		}
+		if s == 0 {
 			continue
 		}
-		if s == d.sign {
-			continue // the same half-cycle, still clipped
+		// A peak is counted once, when its excursion has lasted minEx
+		// samples, at the excursion's first sample.
+		if d.exLen++; d.exLen != minEx || s == d.sign {
+			continue
 		}
+		p = d.exStart
 		gap := p - d.last
 		if d.sign != 0 && gap >= minGap && gap <= maxGap {
 			d.peaks++

@@ -163,6 +163,15 @@ func TestNoRingFromTransients(t *testing.T) {
 		"loud 120 Hz hum, clipped": func() []int16 {
 			return tone.AppendTone(nil, []dsp.Hz{120}, 10, time.Second)
 		},
+		"UK dial tone 350+450 Hz at −13 dBm0": func() []int16 {
+			return tone.AppendTone(nil, []dsp.Hz{350, 450}, -13, 2*time.Second)
+		},
+		"two tones 100 Hz apart at 0 dBm0": func() []int16 {
+			return tone.AppendTone(nil, []dsp.Hz{400, 500}, 0, 2*time.Second)
+		},
+		"two tones 30 Hz apart at −3 dBm0": func() []int16 {
+			return tone.AppendTone(nil, []dsp.Hz{300, 330}, -3, 2*time.Second)
+		},
 		"DTMF at 0 dBm0": func() []int16 {
 			return tone.AppendTone(nil, []dsp.Hz{941, 1336}, 0, time.Second)
 		},
