@@ -60,8 +60,10 @@ const (
 //	0       4     samples: the chunk's true sample count, uint32 LE
 //	4       2     pre-skip: decoded samples to drop first (the encoder's
 //	              look-ahead), uint16 LE
-//	6       …     packets, each a uint16 LE length and one Opus packet of
-//	              one 20 ms frame; ⌈(pre-skip + samples)/160⌉ of them
+//	6       …     packets, each its length as an unsigned LEB128 varint
+//	              (one byte below 128, as nearly every 12 kbit/s packet
+//	              is) and one Opus packet of one 20 ms frame;
+//	              ⌈(pre-skip + samples)/160⌉ of them
 //
 // Every chunk starts a fresh encoder and decoder, so it decodes alone. The
 // input is padded with silence to whole frames and past the look-ahead;
@@ -106,7 +108,7 @@ func (Opus) Encode(dst []byte, pcm []int16) []byte {
 		if n <= 0 {
 			return dst // too few packets: Decode reports it
 		}
-		dst = binary.LittleEndian.AppendUint16(dst, uint16(n))
+		dst = binary.AppendUvarint(dst, uint64(n))
 		dst = append(dst, unsafe.Slice((*byte)(unsafe.Pointer(&pkt[0])), int(n))...)
 	}
 	return dst
@@ -127,14 +129,15 @@ func opusChunk(data []byte, each func(pkt []byte) error) (n, skip int, err error
 	want := (skip + n + OpusFrame - 1) / OpusFrame
 	got := 0
 	for p := data[opusHeaderLen:]; len(p) > 0; got++ {
-		if len(p) < 2 {
-			return 0, 0, fmt.Errorf("%w: opus: packet %d: truncated length", ErrCorrupt, got)
+		ul, k := binary.Uvarint(p)
+		if k <= 0 {
+			return 0, 0, fmt.Errorf("%w: opus: packet %d: truncated or overlong length", ErrCorrupt, got)
 		}
-		l := int(binary.LittleEndian.Uint16(p))
-		if l == 0 || l > opusMaxPacket || l > len(p)-2 {
-			return 0, 0, fmt.Errorf("%w: opus: packet %d: length %d with %d bytes left", ErrCorrupt, got, l, len(p)-2)
+		if ul == 0 || ul > opusMaxPacket || ul > uint64(len(p)-k) {
+			return 0, 0, fmt.Errorf("%w: opus: packet %d: length %d with %d bytes left", ErrCorrupt, got, ul, len(p)-k)
 		}
-		pkt := p[2 : 2+l]
+		l := int(ul)
+		pkt := p[k : k+l]
 		if ns := C.opus_packet_get_nb_samples((*C.uchar)(unsafe.Pointer(&pkt[0])), C.opus_int32(l), 8000); ns != OpusFrame {
 			return 0, 0, fmt.Errorf("%w: opus: packet %d: holds %d samples, not one 20 ms frame", ErrCorrupt, got, int(ns))
 		}
@@ -143,7 +146,7 @@ func opusChunk(data []byte, each func(pkt []byte) error) (n, skip int, err error
 				return 0, 0, fmt.Errorf("opus: packet %d: %w", got, err)
 			}
 		}
-		p = p[2+l:]
+		p = p[k+l:]
 	}
 	if got != want {
 		return 0, 0, fmt.Errorf("%w: opus: %d packets for %d samples after a pre-skip of %d, want %d (an encoder failure leaves none)", ErrCorrupt, got, n, skip, want)

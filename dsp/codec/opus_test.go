@@ -116,10 +116,10 @@ func TestOpusCorrupt(t *testing.T) {
 	cut := func(b []byte, n int) []byte { return slices.Clone(b[:n]) }
 	recount := slices.Clone(good)
 	binary.LittleEndian.PutUint32(recount, 1600)
-	badLen := slices.Clone(good)
-	binary.LittleEndian.PutUint16(badLen[6:], 60000)
+	badLen := append(binary.AppendUvarint(slices.Clone(good[:6]), 60000), good[7:]...)
 	zeroLen := slices.Clone(good)
-	binary.LittleEndian.PutUint16(zeroLen[6:], 0)
+	zeroLen[6] = 0
+	overlong := append(slices.Clone(good[:6]), 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01)
 	tests := []struct {
 		name string
 		data []byte
@@ -127,7 +127,9 @@ func TestOpusCorrupt(t *testing.T) {
 	}{
 		{"empty", nil, "shorter than the 6-byte header"},
 		{"header only", cut(good, 6), "0 packets"},
-		{"truncated length", cut(good, 7), "truncated length"},
+		{"packets missing", cut(good, 6+1+int(good[6])), "1 packets"},
+		{"truncated length", append(cut(good, 6), 0x80), "truncated or overlong length"},
+		{"overlong length", overlong, "truncated or overlong length"},
 		{"truncated packet", cut(good, len(good)-1), "length"},
 		{"more samples than packets", recount, "packets for 1600 samples"},
 		{"huge length", badLen, "length 60000"},
@@ -152,7 +154,7 @@ func TestOpusCorrupt(t *testing.T) {
 func FuzzOpusDecode(f *testing.F) {
 	var c codec.Opus
 	f.Add(c.Encode(nil, make([]int16, 400)))
-	f.Add([]byte{160, 0, 0, 0, 0, 0, 3, 0, 0xF8, 0xFF, 0xFE})
+	f.Add([]byte{160, 0, 0, 0, 0, 0, 3, 0xF8, 0xFF, 0xFE})
 	f.Fuzz(func(t *testing.T, data []byte) {
 		n, nerr := c.Samples(data)
 		pcm, err := c.Decode(nil, data)
