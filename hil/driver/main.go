@@ -1,0 +1,97 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+)
+
+// Errors of the driver.
+var (
+	// ErrMismatch is returned when captured audio does not hold what was
+	// played.
+	ErrMismatch = errors.New("driver: captured audio differs from what was played")
+	// ErrUsage is returned for a bad command line.
+	ErrUsage = errors.New("driver: usage")
+)
+
+// Check is one named assertion and its outcome.
+type Check struct {
+	Name   string `json:"name"`
+	Pass   bool   `json:"pass"`
+	Detail string `json:"detail"`
+}
+
+// Result is what the driver prints after "HIL-RESULT ".
+type Result struct {
+	Test   string  `json:"test"`
+	Arch   string  `json:"arch"`
+	Pass   bool    `json:"pass"`
+	Checks []Check `json:"checks"`
+}
+
+// add records a check; err == nil passes.
+func (r *Result) add(name string, detail string, err error) {
+	c := Check{Name: name, Pass: err == nil, Detail: detail}
+	if err != nil {
+		c.Detail = err.Error()
+	}
+	r.Checks = append(r.Checks, c)
+}
+
+// finish computes Pass and writes the result line to w.
+func (r *Result) finish(w io.Writer) error {
+	r.Pass = len(r.Checks) > 0
+	for _, c := range r.Checks {
+		r.Pass = r.Pass && c.Pass
+	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("driver: result: %w", err)
+	}
+	_, err = fmt.Fprintf(w, "HIL-RESULT %s\n", b)
+	return err
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) < 1 {
+		fmt.Fprintln(stderr, "usage: driver smoke [flags]")
+		return 2
+	}
+	switch args[0] {
+	case "smoke":
+		fs := flag.NewFlagSet("smoke", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		var o smokeOptions
+		fs.IntVar(&o.Channels, "channels", 8, "channels played through the loopback")
+		fs.IntVar(&o.Rate, "rate", 8000, "sample rate in Hz")
+		fs.Float64Var(&o.Seconds, "seconds", 2, "length of the played signal in seconds")
+		fs.StringVar(&o.Bank, "bank", "/sys/kernel/config/gpio-sim/hil/bank0", "configfs directory of the gpio-sim bank")
+		fs.IntVar(&o.Toggles, "toggles", 10, "pull-up/pull-down edges per line")
+		fs.StringVar(&o.Dir, "dir", "/tmp", "directory for the played and captured files")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		r := Result{Test: "smoke", Arch: runtime.GOARCH}
+		smoke(&r, o, stderr)
+		if err := r.finish(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		if !r.Pass {
+			return 1
+		}
+		return 0
+	default:
+		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke)\n", args[0])
+		return 2
+	}
+}
