@@ -308,12 +308,13 @@ func main() {
 	f.noise(6)
 	f.write()
 
-	// Call progress (US busy, reorder, dial; UK ringback), 32-bit float.
-	f = newFile("progress", 8000, 32, 4)
-	f.float = true
+	// Call progress: US busy, reorder and dial, UK ringback, DE busy (the
+	// 425 Hz family, 0.48/0.48 s).
+	f = newFile("progress", 8000, 16, 5)
 	us := must(tone.PlanFor("US"))
 	uk := must(tone.PlanFor("UK"))
-	for ch, c := range []tone.Cadence{us.Busy, us.Reorder, us.Dial, uk.Ringback} {
+	de := must(tone.PlanFor("DE"))
+	for ch, c := range []tone.Cadence{us.Busy, us.Reorder, us.Dial, uk.Ringback, de.Busy} {
 		f.chans[ch] = silence(nil, ms(200))
 		f.events = append(f.events, line{"ch": ch, "t": 0.2, "type": "tone", "tone": c.Name})
 		f.chans[ch] = c.Append(f.chans[ch], ms(3600))
