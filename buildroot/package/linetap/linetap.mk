@@ -18,7 +18,9 @@ LINETAP_LICENSE = unknown
 
 # Buildroot manual, "golang-package reference": LINETAP_GOMOD is the module
 # path, LINETAP_BUILD_TARGETS each give one binary named after the last path
-# element, LINETAP_INSTALL_BINS go to /usr/bin.
+# element, LINETAP_INSTALL_BINS go to /usr/bin. In 2025.02 INSTALL_BINS
+# defaults to the package name alone, so it is set; from 2025.11 it is
+# derived from BUILD_TARGETS and must go (manual, "Migrating to 2025.11").
 LINETAP_GOMOD = github.com/linetap/linetap
 LINETAP_BUILD_TARGETS = cmd/linetapd cmd/linetap
 LINETAP_INSTALL_BINS = linetapd linetap
