@@ -1,6 +1,7 @@
 package callerid_test
 
 import (
+	"bytes"
 	"fmt"
 	"math"
 	"testing"
@@ -103,4 +104,41 @@ func TestReceiverTellsBTFromETSI(t *testing.T) {
 			}
 		})
 	}
+}
+
+func FuzzReceiverBT(f *testing.F) {
+	// Any bytes sent with BT's preamble: what the Receiver returns is the
+	// message Decode makes of them, as bt, or a damaged message, never
+	// other data.
+	raw, _ := callerid.Encode(btCall)
+	f.Add(raw, uint8(1))
+	f.Add([]byte{0x80, 0x03, 0x02, 0x01, 0x31, 0x49}, uint8(10))
+	f.Add([]byte{0x80, 0x05, 0x02, 0x01}, uint8(3))
+	f.Fuzz(func(t *testing.T, raw []byte, stop uint8) {
+		if len(raw) == 0 || len(raw) > 64 {
+			return
+		}
+		o := callerid.DefaultOptionsFor(callerid.BT, -15)
+		o.StopBits = int(stop%10) + 1 // SIN227: 1–10 stop bits
+		x, err := callerid.SynthRaw(raw, callerid.BT, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := receive(x)
+		want, werr := callerid.Decode(raw, "v23")
+		for _, m := range got {
+			if m.Err != nil {
+				if m.Number != "" || m.Params != nil || m.Name != "" {
+					t.Fatalf("damaged message with data: %+v", m)
+				}
+				continue
+			}
+			if werr != nil || m.Standard != callerid.BT || !bytes.Equal(m.Raw, raw) || m.Number != want.Number || m.Name != want.Name {
+				t.Fatalf("sent % X (Decode: %v), received %+v", raw, werr, m)
+			}
+		}
+		if werr == nil && (len(got) != 1 || got[0].Err != nil) {
+			t.Fatalf("good message % X received as %+v", raw, got)
+		}
+	})
 }
