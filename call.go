@@ -94,6 +94,19 @@ type Call struct {
 	// SHA256 is the hex SHA-256 of the stored (encoded) audio, chunk by chunk
 	// in order.
 	SHA256 string `json:"sha256"`
+	// Gaps are stretches of the audio that the sound card lost and that
+	// were filled with silence of the same length.
+	Gaps []AudioGap `json:"gaps,omitempty"`
+}
+
+// AudioGap is a stretch of a call's audio that was lost at capture.
+type AudioGap struct {
+	// Offset is the index of the gap's first sample in the call's audio.
+	Offset int64 `json:"offset"`
+	// Samples is the gap's length.
+	Samples int64 `json:"samples"`
+	// Cause says why ("overrun", "device lost").
+	Cause string `json:"cause"`
 }
 
 // AudioDuration is the length of the stored audio.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"reflect"
 	"testing"
 	"time"
 
@@ -209,7 +210,7 @@ func checkRecord(t *testing.T, got, want linetap.Call) {
 	for _, tm := range []*time.Time{&got.Start, &got.Answer, &got.End, &got.AudioStart} {
 		*tm = tm.UTC()
 	}
-	if got != want {
+	if !reflect.DeepEqual(got, want) {
 		t.Errorf("call %d:\n got  %+v\n want %+v", got.ID, got, want)
 	}
 }

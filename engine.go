@@ -53,6 +53,7 @@ type Engine struct {
 	blockAtPos int64
 
 	pending []placedEvent // sensor events not yet applied, by position
+	gaps    []placedGap   // recent gaps of lost audio, for pre-rolls
 	placed  []placedEvent // scratch: this block's events, by position
 
 	// Commit pipeline: the engine fills cur while the writer commits
@@ -304,8 +305,14 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 	e.blockAt, e.blockAtPos = at, e.pos
 	start, end := e.pos, e.pos+int64(n)
 
-	// 1. Place the sensor events delivered so far.
+	// 1. Place the sensor events delivered so far, and mark the calls
+	// that span audio the source lost.
 	e.drainSensor()
+	if gr, ok := e.src.(hw.GapReporter); ok {
+		for _, g := range gr.Gaps() {
+			e.markGap(g)
+		}
+	}
 
 	// 2. Per line: audio into the pre-roll ring, detectors, events.
 	ch := e.src.Format().Channels
@@ -359,6 +366,37 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 	}
 }
 
+// markGap records a gap of lost audio in every call whose audio spans it.
+func (e *Engine) markGap(g hw.Gap) {
+	pos := e.blockAtPos + e.samples(g.At-e.blockAt)
+	n := e.samples(g.Length)
+	e.log.Warn("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length)
+	gap := placedGap{pos: pos, samples: n, cause: g.Cause}
+	for _, l := range e.lines {
+		for _, c := range l.calls {
+			c.addGap(gap)
+		}
+	}
+	// Kept for calls that start later with this gap in their pre-roll.
+	keep := e.pos - int64(len(e.lines[0].ring))
+	e.gaps = slices.DeleteFunc(e.gaps, func(g placedGap) bool { return g.pos+g.samples < keep })
+	e.gaps = append(e.gaps, gap)
+}
+
+type placedGap struct {
+	pos, samples int64
+	cause        string
+}
+
+// addGap records g in the call if the call's audio spans it.
+func (c *activeCall) addGap(g placedGap) {
+	if g.pos+g.samples > c.from && (c.to < 0 || g.pos < c.to) {
+		off := max(g.pos-c.from, 0)
+		c.rec.Gaps = append(c.rec.Gaps, AudioGap{Offset: off, Samples: g.pos + g.samples - c.from - off, Cause: g.cause})
+		c.dirty = true
+	}
+}
+
 // drainSensor moves delivered sensor events into pending, placed on
 // sample positions.
 func (e *Engine) drainSensor() {
@@ -388,7 +426,7 @@ func (e *Engine) drainSensor() {
 					"line", ev.Line, "kind", ev.Kind, "late", time.Duration(e.pos-pos)*time.Second/time.Duration(e.rate))
 				pos = oldest
 			}
-			pe := placedEvent{pos: pos, line: ev.Line, kind: evSensor, sensor: ev.Kind}
+			pe := placedEvent{pos: pos, line: ev.Line, kind: evSensor, sensor: ev.Kind, digit: ev.Digit}
 			i := sort.Search(len(e.pending), func(i int) bool { return e.pending[i].pos > pos })
 			e.pending = append(e.pending, placedEvent{})
 			copy(e.pending[i+1:], e.pending[i:])

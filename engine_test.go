@@ -359,3 +359,49 @@ func TestFailedCommitsLoseNothing(t *testing.T) {
 		})
 	}
 }
+
+func TestPulseDialledDigitsAndHookFlash(t *testing.T) {
+	digit := func(s float64, d byte) hw.LineEvent {
+		e := ev(0, hw.PulseDigit, s)
+		e.Digit = d
+		return e
+	}
+	r := newRun(t, 1, 30*rate, []hw.LineEvent{
+		ev(0, hw.OffHook, 1), digit(2, '5'), digit(3, '0'), digit(4, '9'),
+		ev(0, hw.PolarityReversal, 8), ev(0, hw.HookFlash, 12), ev(0, hw.OnHook, 20),
+	}, nil)
+	calls := r.go_(t)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls, want 1 (a hook flash does not end a call)", len(calls))
+	}
+	c := calls[0]
+	if c.Dialled != "509" || c.Direction != linetap.Outbound || !c.End.Equal(epoch.Add(20*time.Second)) {
+		t.Errorf("record %+v", c)
+	}
+}
+
+func TestLostAudioIsMarkedInTheCall(t *testing.T) {
+	r := newRun(t, 2, 20*rate, []hw.LineEvent{ev(0, hw.OffHook, 3), ev(0, hw.OnHook, 15)}, nil)
+	r.src.GapScript = []hw.Gap{
+		{At: sec(1), Length: 100 * time.Millisecond, Cause: "overrun"}, // before the call: in its pre-roll
+		{At: sec(9.5), Length: 2 * time.Second, Cause: "device lost"},  // in the call
+		{At: sec(18), Length: 50 * time.Millisecond, Cause: "overrun"}, // after it
+	}
+	calls := r.go_(t)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	want := []linetap.AudioGap{
+		{Offset: 0, Samples: 800, Cause: "overrun"},
+		{Offset: 8.5 * rate, Samples: 2 * rate, Cause: "device lost"},
+	}
+	got := calls[0].Gaps
+	if len(got) != len(want) {
+		t.Fatalf("gaps %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("gap %d = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -28,9 +28,15 @@ const (
 	// answerSpeech is how much non-tone audio after the last dialled digit
 	// marks an outbound call as answered when no polarity reversal does.
 	answerSpeech = 500 * time.Millisecond
-	// speechDBm0 is the block level above which audio counts as speech for
+	// speechDBm0 is the least block level that counts as speech for
 	// outbound answer detection.
-	speechDBm0 = -40
+	speechDBm0 = -50
+	// speechOverFloor is how far above the line's noise floor speech is.
+	speechOverFloor = 15
+	// floorRise is how fast the noise-floor estimate creeps up, in dB per
+	// block (2.5 dB/s): it follows a noisier line within seconds but not
+	// the pauses of a conversation.
+	floorRise = 0.05
 )
 
 // line is one phone line: its audio, detectors and state machine. It is
@@ -45,6 +51,7 @@ type line struct {
 	ring       []int16 // the last len(ring) samples, indexed by position mod len
 	blockStart int64
 	blockLoud  bool
+	floorDBm0  float64 // the line's noise floor, estimated
 
 	dtmf  *dtmf.Detector
 	mask  *mask // nil unless the line masks DTMF
@@ -116,6 +123,9 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 		msgs:   make([]callerid.Message, 0, 2),
 		progs:  make([]tone.ProgressEvent, 0, 4),
 		state:  LineIdle,
+		// The first block sets the floor; it then falls at once and
+		// rises slowly.
+		floorDBm0: 100,
 	}
 	if cfg.MaskDTMF {
 		l.mask = newMask(e)
@@ -143,7 +153,13 @@ func (l *line) take(buf []int16, channels, n int, start int64) {
 	}
 	l.blockStart = start
 	rms := math.Sqrt(float64(energy) / float64(n))
-	l.blockLoud = dsp.DBm0(rms) > speechDBm0
+	lvl := dsp.DBm0(rms)
+	if lvl < l.floorDBm0 {
+		l.floorDBm0 = lvl
+	} else {
+		l.floorDBm0 += floorRise
+	}
+	l.blockLoud = lvl > speechDBm0 && lvl > l.floorDBm0+speechOverFloor
 }
 
 // detect runs the detectors the line's state needs and appends their
@@ -226,6 +242,20 @@ func (l *line) applyHook(ev *placedEvent) bool {
 		case l.state == LineRinging:
 			l.answer(ev.pos)
 			return true
+		}
+	case hw.PulseDigit:
+		// A rotary dial's digit, decoded from the hook input: handled
+		// like a DTMF digit.
+		if ev.digit != 0 {
+			d := *ev
+			d.kind, d.end = evDigit, ev.pos
+			return l.applyCommon(&d)
+		}
+	case hw.HookFlash:
+		// A recall to the exchange (transfer, call waiting): the call
+		// goes on.
+		if l.cur != nil {
+			l.e.log.Info("hook flash", "line", l.idx, "call", l.cur.rec.ID)
 		}
 	case hw.PolarityReversal:
 		// On many exchanges the battery reverses when the called party
@@ -396,6 +426,9 @@ func (l *line) start(pos int64, dir Direction, state LineState) {
 	if l.hasPendingCID && dir == Inbound {
 		c.rec.CallerID = l.pendingCID
 		l.hasPendingCID = false
+	}
+	for _, g := range e.gaps {
+		c.addGap(g)
 	}
 	l.cur = c
 	l.calls = append(l.calls, c)

@@ -30,6 +30,9 @@ type Source struct {
 	Origin time.Duration
 	// Script holds the line events, with Time relative to frame 0.
 	Script []hw.LineEvent
+	// GapScript holds gaps the source reports (hw.GapReporter), with At
+	// relative to frame 0, each reported with the block that holds it.
+	GapScript []hw.Gap
 	// Late delays the delivery of every event by this many blocks, to
 	// model a sensor whose events arrive after the audio around them.
 	Late int
@@ -42,12 +45,24 @@ type Source struct {
 	closed bool
 	queue  []hw.LineEvent
 	blocks int
+	gaps   []hw.Gap
+	nextGp int
 }
 
 var (
 	_ hw.AudioSource = (*Source)(nil)
 	_ hw.LineSensor  = (*Source)(nil)
+	_ hw.GapReporter = (*Source)(nil)
 )
+
+// Gaps returns the scripted gaps of the blocks read since the last call.
+func (s *Source) Gaps() []hw.Gap {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	g := s.gaps
+	s.gaps = nil
+	return g
+}
 
 func (s *Source) init() {
 	s.once.Do(func() {
@@ -93,6 +108,12 @@ func (s *Source) Read(buf []int16) (int, time.Duration, error) {
 		ev.Time += s.Origin
 		s.queue = append(s.queue, ev)
 		s.next++
+	}
+	for s.nextGp < len(s.GapScript) && s.GapScript[s.nextGp].At < end {
+		g := s.GapScript[s.nextGp]
+		g.At += s.Origin
+		s.gaps = append(s.gaps, g)
+		s.nextGp++
 	}
 	s.blocks++
 	if s.blocks > s.Late {
