@@ -95,3 +95,15 @@ func TestAlertDetectorRejects(t *testing.T) {
 		})
 	}
 }
+
+func TestAlertDetectorAllocs(t *testing.T) {
+	x := callerid.AppendAlert(speech(-15, 4), 80*time.Millisecond, -20)
+	d := callerid.NewAlertDetector()
+	out := make([]callerid.Alert, 0, 4)
+	if a := testing.AllocsPerRun(3, func() { d.Reset(); out = d.Flush(d.Process(x, 0, out[:0])) }); a != 0 {
+		t.Errorf("%v allocations per run", a)
+	}
+	if len(out) != 1 {
+		t.Errorf("%d alerts, want 1", len(out))
+	}
+}

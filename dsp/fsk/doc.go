@@ -19,7 +19,10 @@
 // then runs two non-coherent matched filters, one bit long, on the mark and
 // space tones; the sign of their energy difference is the bit. A UART state
 // machine resynchronises on every start bit's leading edge (interpolated
-// between samples) and decides each bit at its middle. Each Byte carries the
+// between samples), decides each bit at its middle, and moves the
+// remaining decisions by half the timing error of every transition inside
+// the character, so that carrier and baud offsets and twist (which shifts
+// the start edge) do not push the last bits off centre. Each Byte carries the
 // sample position of its start bit, whether the stop bit was missing, how
 // many idle mark bits came before it, the mean frequency of that idle run
 // (measured by a phase-step discriminator over the whole run, from which a
@@ -43,5 +46,9 @@
 // MarkHz is pulled towards the centre frequency by in-band noise (by about
 // 25 Hz at 10 dB SNR), which still leaves Bell 202 and V.23 apart.
 //
-// NTT J-CLIP (7 data bits plus parity) is not framed here yet.
+// NTT J-CLIP's 7 data bits plus even parity come out as eight data bits,
+// the parity in bit 7; dsp/callerid checks it.
+//
+// The Modulator's SetTwist makes the space tone louder or quieter than the
+// mark, for tests of a receiver's twist range.
 package fsk
