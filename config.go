@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/dsp/codec"
+	"github.com/linetap/linetap/hw/board"
 )
 
 // Errors of the engine and its configuration.
@@ -78,8 +79,20 @@ type Config struct {
 
 // SourceConfig chooses the audio and line-state backends.
 type SourceConfig struct {
-	// Kind is "sim" (the simulated line bank) or "wavfile".
+	// Kind is "sim" (the simulated line bank), "wavfile" or "portaudio"
+	// (a sound card, with the lines' gpio and adc inputs as line sensors).
 	Kind string `json:"kind"`
+	// Board names a wiring profile (hw/board) that fills the lines'
+	// channel, gpio and adc where the config does not give them.
+	Board string `json:"board,omitempty"`
+	// Device is the portaudio capture device's name (or a unique part).
+	Device string `json:"device,omitempty"`
+	// DeviceIndex chooses the portaudio device by index instead (-1 = by
+	// name).
+	DeviceIndex int `json:"device_index"`
+	// Rate is the portaudio capture rate in hertz (0 = the card's default);
+	// the audio is resampled to 8 kHz.
+	Rate int `json:"rate,omitempty"`
 	// Scenario is a sim scenario file ("" = the built-in looping demo).
 	Scenario string `json:"scenario,omitempty"`
 	// Seed seeds the simulator.
@@ -116,6 +129,16 @@ type LineConfig struct {
 	MaskDTMF bool `json:"mask_dtmf,omitempty"`
 	// Disabled lines are not recorded.
 	Disabled bool `json:"disabled,omitempty"`
+	// GPIO is the line's optocoupler inputs (hook, ring, reversal), read
+	// by the portaudio source's line sensor.
+	GPIO *board.GPIO `json:"gpio,omitempty"`
+	// ADC is the line's voltage-sense input, for boards without
+	// optocouplers.
+	ADC *board.ADC `json:"adc,omitempty"`
+
+	// channelSet records that the config file gave the channel, so that a
+	// board profile does not override it.
+	channelSet bool
 }
 
 // DefaultLine is the configuration a line gets for every field left out.
@@ -140,7 +163,7 @@ func DefaultConfig() Config {
 		PreRoll:        Duration(2 * time.Second),
 		PostRoll:       Duration(1 * time.Second),
 		CommitInterval: Duration(time.Second),
-		Source:         SourceConfig{Kind: "sim", Seed: 1, Speed: 1},
+		Source:         SourceConfig{Kind: "sim", Seed: 1, Speed: 1, DeviceIndex: -1},
 	}
 	for i := 0; i < 4; i++ {
 		c.Lines = append(c.Lines, DefaultLine(i))
@@ -182,10 +205,62 @@ func LoadConfig(r io.Reader) (Config, error) {
 		}
 		return Config{}, &ConfigError{Field: "(file)", Msg: err.Error()}
 	}
+	if m, ok := tree.(map[string]any); ok {
+		if ls, ok := m["lines"].([]any); ok {
+			for i, l := range ls {
+				if lm, ok := l.(map[string]any); ok && lm["channel"] != nil {
+					c.Lines[i].channelSet = true
+				}
+			}
+		}
+	}
+	if c.Source.Board != "" {
+		if err := c.ApplyBoard(c.Source.Board); err != nil {
+			return Config{}, err
+		}
+	}
 	if err := c.Validate(); err != nil {
 		return Config{}, err
 	}
 	return c, nil
+}
+
+// ApplyBoard fills the wiring of the configured lines from the board
+// profile called name (hw/board): line i gets the profile's lines[i]
+// channel unless the config file gave one, and its gpio and adc unless the
+// line has its own; the source's device and rate come from the profile
+// unless set. Lines beyond the profile keep their own wiring.
+func (c *Config) ApplyBoard(name string) error {
+	p, err := board.Lookup(name)
+	if err != nil {
+		return &ConfigError{Field: "source.board", Msg: err.Error()}
+	}
+	c.Source.Board = name
+	if c.Source.Device == "" && c.Source.DeviceIndex < 0 {
+		c.Source.Device = p.Device
+	}
+	if c.Source.Rate == 0 {
+		c.Source.Rate = p.Rate
+	}
+	for i := range c.Lines {
+		if i >= len(p.Lines) {
+			break
+		}
+		w := p.Lines[i]
+		l := &c.Lines[i]
+		if !l.channelSet {
+			l.Channel = w.Channel
+		}
+		if l.GPIO == nil && w.GPIO != nil {
+			g := *w.GPIO
+			l.GPIO = &g
+		}
+		if l.ADC == nil && w.ADC != nil {
+			a := *w.ADC
+			l.ADC = &a
+		}
+	}
+	return nil
 }
 
 // jsonErr turns a syntax error's offset into a line number.
@@ -315,6 +390,9 @@ func (c *Config) Validate() error {
 	if c.CommitInterval < Duration(100*time.Millisecond) || c.CommitInterval > Duration(time.Second) {
 		return bad("commit_interval", "%v out of range 100ms..1s", time.Duration(c.CommitInterval))
 	}
+	if c.Source.DeviceIndex < -1 {
+		return bad("source.device_index", "%d negative (want -1 for none, or a PortAudio device index)", c.Source.DeviceIndex)
+	}
 	switch c.Source.Kind {
 	case "sim":
 		if c.Source.Speed < 0 || c.Source.Speed > 1000 {
@@ -327,8 +405,20 @@ func (c *Config) Validate() error {
 		if c.Source.Speed < 0 || c.Source.Speed > 1000 {
 			return bad("source.speed", "%v out of range 0..1000", c.Source.Speed)
 		}
+	case "portaudio":
+		if c.Source.Device == "" && c.Source.DeviceIndex < 0 {
+			return bad("source.device", "empty: the portaudio source needs the capture device's name (or source.device_index)")
+		}
+		if c.Source.Rate != 0 && (c.Source.Rate < 8000 || c.Source.Rate > 192000) {
+			return bad("source.rate", "%d Hz out of range 8000..192000 (0 = the card's default)", c.Source.Rate)
+		}
 	default:
-		return bad("source.kind", "%q unknown (want sim or wavfile)", c.Source.Kind)
+		return bad("source.kind", "%q unknown (want sim, wavfile or portaudio)", c.Source.Kind)
+	}
+	if c.Source.Board != "" {
+		if _, err := board.Lookup(c.Source.Board); err != nil {
+			return bad("source.board", "%v", err)
+		}
 	}
 	if len(c.Lines) == 0 {
 		return bad("lines", "no lines configured")
@@ -338,6 +428,7 @@ func (c *Config) Validate() error {
 	}
 	names := map[string]int{}
 	chans := map[int]int{}
+	wiring := board.NewWiringCheck()
 	for i, l := range c.Lines {
 		f := fmt.Sprintf("lines[%d]", i)
 		if strings.TrimSpace(l.Name) == "" {
@@ -370,6 +461,14 @@ func (c *Config) Validate() error {
 		}
 		if l.MaxCall < Duration(time.Minute) || l.MaxCall > Duration(24*time.Hour) {
 			return bad(f+".max_call", "%v out of range 1m..24h", time.Duration(l.MaxCall))
+		}
+		for _, err := range []error{wiring.GPIO(f+".gpio", l.GPIO), wiring.ADC(f+".adc", l.ADC)} {
+			var fe *board.FieldError
+			if errors.As(err, &fe) {
+				return bad(fe.Field, "%s", fe.Msg)
+			} else if err != nil {
+				return bad(f, "%v", err)
+			}
 		}
 	}
 	return nil

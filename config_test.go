@@ -55,6 +55,20 @@ func TestLoadConfigRefusesBadInput(t *testing.T) {
 		{"bad source", `{"source": {"kind": "alsa"}}`, `config: source.kind: "alsa" unknown`},
 		{"wavfile without file", `{"source": {"kind": "wavfile"}}`, "config: source.file: empty"},
 		{"vox threshold", `{"lines": [{"name": "a", "vox_threshold_dbm0": 5}]}`, "config: lines[0].vox_threshold_dbm0: 5 out of range"},
+		{"portaudio without device", `{"source": {"kind": "portaudio"}}`, "config: source.device: empty"},
+		{"portaudio rate", `{"source": {"kind": "portaudio", "device": "rec", "rate": 4000}}`, "config: source.rate: 4000 Hz out of range"},
+		{"device index", `{"source": {"kind": "portaudio", "device_index": -3}}`, "config: source.device_index: -3 negative"},
+		{"unknown board", `{"source": {"board": "rpi9"}}`, `config: source.board: board: unknown profile "rpi9"`},
+		{"gpio line twice", `{"lines": [{"name": "a", "gpio": {"chip": "gpiochip0", "hook": 17}}, {"name": "b", "channel": 1},
+			{"name": "c", "channel": 2, "gpio": {"chip": "gpiochip0", "ring": 4, "hook": 17}}]}`,
+			"config: lines[2].gpio.hook: line 17 used twice (also lines[0].gpio.hook)"},
+		{"gpio unknown key", `{"lines": [{"name": "a", "gpio": {"chip": "c", "hok": 1}}]}`, "config: lines[0].gpio.hok: unknown key"},
+		{"gpio offset type", `{"lines": [{"name": "a", "gpio": {"chip": "c", "hook": "GPIO17"}}]}`, `config: lines[0].gpio.hook: want a whole number, got "GPIO17"`},
+		{"gpio bias", `{"lines": [{"name": "a", "gpio": {"chip": "c", "hook": 1, "bias": "strong"}}]}`, `config: lines[0].gpio.bias: "strong" unknown`},
+		{"gpio no chip", `{"lines": [{"name": "a", "gpio": {"hook": 1}}]}`, "config: lines[0].gpio.chip: empty"},
+		{"adc input", `{"lines": [{"name": "a", "adc": {"address": 72, "input": "4", "scale": 40, "full_scale_mv": 2048}}]}`, `config: lines[0].adc.input: "4" unknown`},
+		{"board channel clash", `{"source": {"board": "rpi4"}, "lines": [{"name": "a"}, {"name": "b", "channel": 0}]}`,
+			"config: lines[1].channel: channel 0 used twice (also lines[0])"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := linetap.LoadConfig(strings.NewReader(tc.in))
@@ -71,6 +85,42 @@ func TestLoadConfigRefusesBadInput(t *testing.T) {
 	}
 }
 
+func TestBoardFillsWiring(t *testing.T) {
+	c, err := linetap.LoadConfig(strings.NewReader(`{
+		"source": {"kind": "portaudio", "board": "rpi4"},
+		"lines": [{"name": "a"}, {"name": "b", "channel": 3, "gpio": {"chip": "gpiochip4", "hook": 2}}, {"name": "c", "channel": 1}]
+	}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Source.Device != "USB Audio" || c.Source.Rate != 48000 || c.Source.DeviceIndex != -1 {
+		t.Errorf("source %+v", c.Source)
+	}
+	// Line a takes everything from the profile's line 0.
+	if l := c.Lines[0]; l.Channel != 0 || l.GPIO == nil || l.GPIO.Chip != "pinctrl-bcm2711" || *l.GPIO.Hook != 17 || !l.GPIO.ActiveLow {
+		t.Errorf("line a %+v %+v", l, l.GPIO)
+	}
+	// Line b keeps its own channel and inputs.
+	if l := c.Lines[1]; l.Channel != 3 || l.GPIO.Chip != "gpiochip4" || *l.GPIO.Hook != 2 || l.GPIO.Ring != nil {
+		t.Errorf("line b %+v %+v", l, l.GPIO)
+	}
+	// Line c keeps its channel and gets the profile's inputs for line 2.
+	if l := c.Lines[2]; l.Channel != 1 || l.GPIO == nil || *l.GPIO.Hook != 19 {
+		t.Errorf("line c %+v %+v", l, l.GPIO)
+	}
+	// The defaults' four lines take the profile's channels.
+	d := linetap.DefaultConfig()
+	if err := d.ApplyBoard("rpi4-ads1115"); err != nil {
+		t.Fatal(err)
+	}
+	if d.Lines[3].ADC == nil || d.Lines[3].ADC.Address != 0x49 || d.Lines[3].ADC.Input != "2-3" || d.Lines[3].GPIO != nil {
+		t.Errorf("adc line %+v", d.Lines[3])
+	}
+	if err := d.ApplyBoard("nope"); !errors.Is(err, linetap.ErrConfig) || !strings.Contains(err.Error(), "config: source.board:") {
+		t.Errorf("unknown board: %v", err)
+	}
+}
+
 func TestDefaultConfigIsValid(t *testing.T) {
 	c := linetap.DefaultConfig()
 	if err := c.Validate(); err != nil {
@@ -82,6 +132,7 @@ func FuzzLoadConfig(f *testing.F) {
 	f.Add(`{"lines": [{"name": "a"}]}`)
 	f.Add(`{"preroll": "1s", "source": {"kind": "wavfile", "file": "x.wav"}}`)
 	f.Add(`[]`)
+	f.Add(`{"source": {"kind": "portaudio", "board": "usb-gpio"}, "lines": [{"name": "a", "gpio": {"chip": "c", "hook": 1}}]}`)
 	f.Add(`{"lines": [{"name": "a", "channel": 1e300}]}`)
 	f.Fuzz(func(t *testing.T, in string) {
 		c, err := linetap.LoadConfig(strings.NewReader(in))

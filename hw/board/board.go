@@ -196,17 +196,28 @@ func (w *WiringCheck) Line(field string, channel int, g *GPIO, a *ADC) error {
 		return bad(field+".channel", "channel %d used twice (also %s)", channel, other)
 	}
 	w.chans[channel] = field + ".channel"
-	if g != nil {
-		if err := g.validate(field+".gpio", w.gpios); err != nil {
-			return err
-		}
+	if err := w.GPIO(field+".gpio", g); err != nil {
+		return err
 	}
-	if a != nil {
-		if err := a.validate(field+".adc", w.adcs); err != nil {
-			return err
-		}
+	return w.ADC(field+".adc", a)
+}
+
+// GPIO validates a line's GPIO inputs (field is their path,
+// "lines[2].gpio") and records the lines they use; nil is fine.
+func (w *WiringCheck) GPIO(field string, g *GPIO) error {
+	if g == nil {
+		return nil
 	}
-	return nil
+	return g.validate(field, w.gpios)
+}
+
+// ADC validates a line's ADC input (field is its path, "lines[2].adc")
+// and records the pins it uses; nil is fine.
+func (w *WiringCheck) ADC(field string, a *ADC) error {
+	if a == nil {
+		return nil
+	}
+	return a.validate(field, w.adcs)
 }
 
 func (g *GPIO) validate(field string, used map[string]string) error {
