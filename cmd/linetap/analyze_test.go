@@ -14,6 +14,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/linetap/linetap/hw/sim"
 )
 
 // corpus is every file of testdata/analyze; a missing one fails the test.
@@ -411,5 +413,107 @@ func BenchmarkAnalyze(b *testing.B) {
 			}
 			b.ReportMetric(audio*float64(b.N)/b.Elapsed().Seconds(), "channel-s/s")
 		})
+	}
+}
+
+// pcmWAV encodes interleaved 16-bit samples as a WAV file.
+func pcmWAV(rate, channels int, pcm []int16) []byte {
+	var w bytes.Buffer
+	le := func(v any) { _ = binary.Write(&w, binary.LittleEndian, v) }
+	w.WriteString("RIFF")
+	le(uint32(36 + 2*len(pcm)))
+	w.WriteString("WAVEfmt ")
+	le(uint32(16))
+	le(uint16(1))
+	le(uint16(channels))
+	le(uint32(rate))
+	le(uint32(2 * rate * channels))
+	le(uint16(2 * channels))
+	le(uint16(16))
+	w.WriteString("data")
+	le(uint32(2 * len(pcm)))
+	le(pcm)
+	return w.Bytes()
+}
+
+// TestAnalyzeSim analyses a minute of the simulated line bank
+// (testdata/sim/us-sdmf.scn: caller ID of three kinds, rings, speech on
+// both lines, a far-end hang-up with busy tone, an outbound call with dial
+// tone and DTMF) and checks what the scenario put there, and that nothing
+// else, such as a digit in the speech, was found.
+func TestAnalyzeSim(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "sim", "us-sdmf.scn"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := sim.ParseScenario(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	bank, err := sim.New(sc, sim.Options{Lines: 2, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pcm []int16
+	buf := make([]int16, 2*160)
+	for {
+		n, _, err := bank.Read(buf)
+		pcm = append(pcm, buf[:2*n]...)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := bank.Close(); err != nil {
+		t.Fatal(err)
+	}
+	evs, err := analyze(bytes.NewReader(pcmWAV(8000, 2, pcm)), "sim.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	digits := [2]string{}
+	rings := [2]int{}
+	voice := [2]float64{}
+	var cids, tones []string
+	for _, e := range evs {
+		switch e.kind {
+		case "dtmf":
+			digits[e.ch] += string(e.digit)
+		case "ring":
+			rings[e.ch]++
+		case "voice":
+			voice[e.ch] += float64(e.dur) / 8000
+		case "callerid", "callerid_error":
+			m := e.msg
+			cids = append(cids, fmt.Sprintf("ch%d %s %s %s/%s %q/%s %v", e.ch, e.kind, m.Standard, m.Number, m.NumberAbsence, m.Name, m.NameAbsence, m.Err))
+		case "tone":
+			tones = append(tones, fmt.Sprintf("ch%d %s", e.ch, e.tone))
+		}
+	}
+	if digits != [2]string{"18005550100", ""} {
+		t.Errorf("digits %q, want the outbound call's 18005550100 on line 0 and none in the speech", digits)
+	}
+	if rings != [2]int{4, 4} {
+		t.Errorf("rings per line %v, want [4 4] (2+2 on line 0, 3+1 on line 1)", rings)
+	}
+	wantCID := []string{
+		`ch0 callerid bell202-sdmf 6095551212/ ""/ <nil>`,
+		`ch1 callerid bell202-mdmf 2015550123/ "ACME CORP"/ <nil>`,
+		`ch0 callerid bell202-mdmf /O ""/O <nil>`,
+	}
+	if !slices.Equal(cids, wantCID) {
+		t.Errorf("caller ID\n%s\nwant\n%s", strings.Join(cids, "\n"), strings.Join(wantCID, "\n"))
+	}
+	for _, want := range []string{"ch1 busy", "ch0 dial"} {
+		if !slices.Contains(tones, want) {
+			t.Errorf("tones %v lack %q", tones, want)
+		}
+	}
+	// Talk: 10 s on line 0, 8 s and 5 s on line 1, in talk-spurts.
+	if voice[0] < 8 || voice[1] < 8 {
+		t.Errorf("voice %.1f s and %.1f s, want most of the talk on each line", voice[0], voice[1])
 	}
 }
