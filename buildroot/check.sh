@@ -486,6 +486,67 @@ echo ext4 >"$DISK.type"
 out=$(datafs 2>&1)
 if ! grep -qE "^(mkfs.ext4|sfdisk) " "$CALLS" && grep -q "^mount -t ext4 " "$CALLS"; then pass; else fail "S05datafs: touched a partition that holds a file system: $(cat "$CALLS")"; fi
 
+# ---------------------------------------------------------------- 5a
+section "post-build and post-image (sandbox)"
+# Buildroot runs them with TARGET_DIR/BINARIES_DIR and the board; the
+# Buildroot tools they call (genimage.sh, rauc, openssl) are stand-ins.
+PB="$TMP/pb"
+mkdir -p "$PB/target/etc/rauc" "$PB/base" "$PB/host/bin" "$PB/br/support/scripts" "$PB/images/rpi-firmware/overlays" "$PB/build"
+cp "$HERE/board/linetap/rpi4-64/rootfs-overlay/etc/rauc/system.conf" "$PB/target/etc/rauc/system.conf"
+cat >"$PB/host/bin/openssl" <<STUB
+#!/bin/sh
+echo "openssl \$*" >>"$PB/calls"
+while [ \$# -gt 0 ]; do
+	case "\$1" in -keyout) echo KEY >"\$2" ;; -out) echo CERT >"\$2" ;; esac
+	shift
+done
+STUB
+cat >"$PB/host/bin/rauc" <<STUB
+#!/bin/sh
+echo "rauc \$*" >>"$PB/calls"
+STUB
+cat >"$PB/br/support/scripts/genimage.sh" <<STUB
+#!/bin/sh
+echo "genimage.sh \$*" >>"$PB/calls"
+STUB
+chmod +x "$PB"/host/bin/* "$PB/br/support/scripts/genimage.sh"
+want_version=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo unknown)
+if out=$(env -u LINETAP_RAUC_CERT -u LINETAP_RAUC_KEY HOST_DIR="$PB/host" BASE_DIR="$PB/base" BR2_EXTERNAL_LINETAP_PATH="$HERE" \
+	sh "$HERE/board/linetap/common/post-build.sh" "$PB/target" rpi4-64 2>&1); then pass; else fail "post-build.sh: $out"; fi
+if grep -qx "LINETAP_VERSION=$want_version" "$PB/target/etc/linetap-release" 2>/dev/null &&
+	grep -qx "LINETAP_BOARD=rpi4-64" "$PB/target/etc/linetap-release"; then
+	pass
+else
+	fail "post-build.sh: /etc/linetap-release lacks LINETAP_VERSION=$want_version: $(cat "$PB/target/etc/linetap-release" 2>/dev/null)"
+fi
+for d in data boot/firmware media; do
+	if [ -d "$PB/target/$d" ]; then pass; else fail "post-build.sh: no /$d mount point"; fi
+done
+if [ "$(cat "$PB/target/etc/rauc/ca.cert.pem" 2>/dev/null)" = CERT ] && [ -f "$PB/base/linetap-rauc-dev/ca.key.pem" ] &&
+	[ ! -e "$PB/target/etc/rauc/ca.key.pem" ]; then
+	pass
+else
+	fail "post-build.sh: development certificate not installed (or the key leaked into the target)"
+fi
+# A board whose system.conf does not match is refused.
+if ! out=$(HOST_DIR="$PB/host" BASE_DIR="$PB/base" sh "$HERE/board/linetap/common/post-build.sh" "$PB/target" rpi3 2>&1) &&
+	[[ "$out" == *"is not for linetap-rpi3"* ]]; then pass; else fail "post-build.sh accepted a system.conf of another board: $out"; fi
+
+touch "$PB/images/u-boot.bin" "$PB/images/boot.scr" "$PB/images/rootfs.ext4" "$PB/images/bcm2711-rpi-4-b.dtb" \
+	"$PB/images/rpi-firmware/start4.elf" "$PB/images/rpi-firmware/cmdline.txt"
+if out=$(cd "$PB/br" && env -u LINETAP_RAUC_CERT -u LINETAP_RAUC_KEY HOST_DIR="$PB/host" BASE_DIR="$PB/base" BUILD_DIR="$PB/build" \
+	BR2_EXTERNAL_LINETAP_PATH="$HERE" sh "$HERE/board/linetap/common/post-image.sh" "$PB/images" rpi4-64 2>&1); then pass; else fail "post-image.sh: $out"; fi
+gcfg="$PB/images/genimage.cfg"
+for f in '"rpi-firmware/start4.elf"' '"rpi-firmware/config.txt"' '"rpi-firmware/overlays"' '"bcm2711-rpi-4-b.dtb"' '"u-boot.bin"' '"boot.scr"'; do
+	if grep -qF "$f" "$gcfg" 2>/dev/null; then pass; else fail "post-image.sh: $f not on the boot partition"; fi
+done
+if ! grep -q 'cmdline.txt' "$gcfg" && ! grep -q '@BOOT_FILES@' "$gcfg"; then pass; else fail "post-image.sh: genimage.cfg has cmdline.txt or an unfilled @BOOT_FILES@"; fi
+if [ "$(stat -c %s "$PB/images/data-blank.img" 2>/dev/null)" = 1048576 ]; then pass; else fail "post-image.sh: data-blank.img is not 1 MiB"; fi
+if grep -q "^genimage.sh -c $gcfg\$" "$PB/calls"; then pass; else fail "post-image.sh did not run genimage on its config"; fi
+if grep -qE "^rauc bundle --cert=$PB/base/linetap-rauc-dev/ca.cert.pem --key=$PB/base/linetap-rauc-dev/ca.key.pem $PB/build/linetap-rauc-bundle $PB/images/linetap-rpi4-64-.+\.raucb\$" "$PB/calls"; then pass; else fail "post-image.sh: rauc bundle not made as expected: $(cat "$PB/calls")"; fi
+man="$PB/build/linetap-rauc-bundle/manifest.raucm"
+if grep -qx "compatible=linetap-rpi4-64" "$man" && grep -qx "version=$want_version" "$man" && grep -qx "filename=rootfs.ext4" "$man"; then pass; else fail "post-image.sh: manifest: $(cat "$man" 2>/dev/null)"; fi
+
 # ---------------------------------------------------------------- 5b
 section "make image fails early and clearly"
 out=$(BR_CACHE="$TMP/br-cache" BR_OUTPUT="$TMP/br-out" timeout -s KILL 60 "$HERE/image.sh" rpi5 2>&1)
