@@ -47,6 +47,10 @@
 //   - An export goes to an empty or new directory; Export never overwrites.
 //   - The signature proves which key signed, not which device: trust rests
 //     on the fingerprint being known out of band.
+//   - DetectUSB goes by where a filesystem is mounted (/media, /run/media:
+//     where udisks2 and the appliance's automounter put removable media)
+//     and its type; it does not ask /sys whether the device is removable,
+//     since many USB SSDs say they are not.
 //   - The public key file is device.pub.pem, not device.pub: storage
 //     refuses unknown file names in the data directory and accepts *.pem.
 package export
