@@ -346,6 +346,7 @@ func TestWriteFaults(t *testing.T) {
 		{"full in the second WAV", 20000, syscall.ENOSPC, false, "full"},
 		{"full in the manifest", 32300, syscall.ENOSPC, false, "full"},
 		{"full at the end", 35500, syscall.ENOSPC, false, "full"},
+		{"pulled before anything", 0, syscall.EIO, true, "removed"},
 		{"pulled in the first WAV", 1000, syscall.EIO, true, "removed"},
 		{"pulled in the manifest", 32300, syscall.EIO, true, "removed"},
 		{"pulled at the end", 35500, syscall.EIO, true, "removed"},
