@@ -50,7 +50,7 @@ func FuzzProgressDetector(f *testing.F) {
 		}
 		end := pos + int64(4*len(x))
 		for _, e := range ev {
-			if e.Kind == tone.ProgressNone || e.Kind > tone.ProgressReorder || e.Start < pos || e.Start >= e.Pos || e.Pos > end {
+			if e.Kind == tone.ProgressNone || e.Kind > tone.ProgressSIT || e.Start < pos || e.Start >= e.Pos || e.Pos > end {
 				t.Fatalf("bad event %+v for samples [%d, %d)", e, pos, end)
 			}
 		}

@@ -1,8 +1,8 @@
 // Package tone synthesises and recognises the tones of a telephone line:
 // sums of sines (AppendTone), call-progress tones switched by a cadence
 // (Cadence), each country's tone plan (PlanFor), ringing as a line tap sees
-// it (AppendRing), and a detector of dial tone, ringback, busy and reorder
-// (ProgressDetector).
+// it (AppendRing), special information tones (SIT), and a detector of dial
+// tone, ringback, busy, reorder and SIT (ProgressDetector).
 //
 // # Concepts
 //
@@ -11,7 +11,27 @@
 // ProgressDetector knows the frequency sets and cadences of every plan here
 // and reports a ProgressEvent the first time it recognises one: dial tone
 // after a steady second, ringback after one full on/off cycle, busy and
-// reorder after three. Positions are sample indexes at dsp.Rate.
+// reorder after three (or, with ProgressOptions.BusyCycles 2, after two
+// whose segments are within ±7 % of nominal), SIT after its third
+// segment. Positions are sample indexes at dsp.Rate.
+//
+// # Analysis
+//
+// Samples are collected in 10 ms sub-blocks; a sub-block quieter than a
+// −40 dBm0 tone is not analysed. Otherwise one pass of register-held
+// Goertzel recursions gives every plan frequency (phase-aligned to one
+// time origin by a table, so five sub-blocks sum to an exact 50 ms DFT)
+// and the three SIT frequencies (10 ms bins, ±100 Hz wide, so the SIT
+// tolerance of ±50 Hz costs at most 3.9 dB).
+//
+// # Busy after two cycles
+//
+// A far-end hang-up is heard as busy (or reorder) 1–2 s after the far end
+// goes on-hook; three cycles of US busy take 3 s. BusyCycles 2 reports it
+// a cycle sooner, with every one of the four segments within ±7 % (plus
+// 10 ms) of nominal; TestBusyFalseAlarm and the talk-off corpus (make
+// talkoff, figures in BENCHMARKS.md) measure the false alarms of both
+// rules on speech and music.
 //
 // # Caveats
 //
@@ -31,5 +51,10 @@
 //   - AppendRing models the tap as a first-order 30 Hz high-pass in front of
 //     a clipping ADC; a real tap's transformer and protection differ in
 //     detail, not in kind (hard clipping and a decaying offset).
-//   - SIT tones and special-information cadences are not recognised.
+//   - SIT is recognised from its three ascending tones alone; which SIT
+//     it is (vacant code, reorder, no circuit…: the segment lengths and
+//     frequency choices) is not decoded, and a SIT whose segments are
+//     separated by more than 40 ms of silence is not recognised.
+//   - BusyCycles 2 trusts four segments; a cadence 7–20 % off nominal
+//     still needs three cycles.
 package tone

@@ -6,4 +6,7 @@ import "errors"
 var (
 	// ErrCountry is returned by PlanFor for a country it has no plan for.
 	ErrCountry = errors.New("tone: unknown country")
+	// ErrOptions is returned by NewProgressDetectorOptions for an option
+	// out of range.
+	ErrOptions = errors.New("tone: bad progress detector options")
 )

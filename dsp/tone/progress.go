@@ -1,6 +1,7 @@
 package tone
 
 import (
+	"fmt"
 	"math"
 	"slices"
 	"sort"
@@ -20,10 +21,11 @@ const (
 	ProgressRingback                 // the far end is ringing
 	ProgressBusy                     // the far end is busy, or has hung up
 	ProgressReorder                  // congestion or an invalid number (fast busy)
+	ProgressSIT                      // special information tone: the call cannot be completed
 )
 
-// String returns the tone's name: "none", "dial", "ringback", "busy" or
-// "reorder".
+// String returns the tone's name: "none", "dial", "ringback", "busy",
+// "reorder" or "sit".
 func (p Progress) String() string {
 	switch p {
 	case ProgressNone:
@@ -36,6 +38,8 @@ func (p Progress) String() string {
 		return "busy"
 	case ProgressReorder:
 		return "reorder"
+	case ProgressSIT:
+		return "sit"
 	}
 	return "progress(" + strconv.Itoa(int(p)) + ")"
 }
@@ -53,7 +57,7 @@ const (
 	pSub     = dsp.Rate / 100 // 10 ms
 	pNSub    = 5
 	pWin     = pSub * pNSub // 50 ms
-	maxFreqs = 8
+	maxFreqs = 8            // plan frequencies (bins kept coherent across sub-blocks)
 	maxSets  = 12
 	// pMinShare is the share of the window's energy a tone set must carry;
 	// it is also the share of the window a burst must fill to count, so
@@ -83,6 +87,7 @@ type template struct {
 	set     int     // index into progressSets
 	pattern []int64 // on, off, … in samples
 	cycles  int     // repetitions needed to recognise it
+	tight   bool    // segments within ±7 % (BusyCycles 2)
 }
 
 // tables is what the ProgressDetector knows, derived from the plans.
@@ -98,6 +103,12 @@ var progress = buildTables()
 // buildTables collects every frequency, frequency set and cadence of the
 // plans.
 func buildTables() tables {
+	return buildTablesCycles(3)
+}
+
+// buildTablesCycles is buildTables with busy and reorder recognised after
+// cycles repetitions.
+func buildTablesCycles(cycles int) tables {
 	var tb tables
 	countries := make([]string, 0, len(plans))
 	for c := range plans {
@@ -135,7 +146,7 @@ func buildTables() tables {
 			kind Progress
 			cad  Cadence
 		}{{ProgressRingback, p.Ringback}, {ProgressBusy, p.Busy}, {ProgressReorder, p.Reorder}} {
-			t := template{kind: k.kind, set: setOf(k.cad), cycles: 3}
+			t := template{kind: k.kind, set: setOf(k.cad), cycles: cycles}
 			if k.kind == ProgressRingback {
 				t.cycles = 1
 			}
@@ -176,28 +187,107 @@ func window(p int64) (lo, hi int64) {
 	return p*8/10 - slack, p*116/100 + slack
 }
 
+// tightWindow is the range of durations accepted for a pattern step of
+// nominal p when busy is recognised after two cycles: ±7 % (DOMAIN.md §4,
+// Asterisk's busy tolerance) plus 10 ms for the detector's 10 ms steps.
+func tightWindow(p int64) (lo, hi int64) {
+	slack := int64(Samples(10 * time.Millisecond))
+	return p*93/100 - slack, p*107/100 + slack
+}
+
 // segment is one stretch of a single state: a tone set, or none (−1).
 type segment struct {
 	set        int
 	start, end int64
 }
 
+// SIT recognition (ITU-T E.180 §8 / Q.35: three tones 950, 1400 and
+// 1800 Hz ±50 Hz, each 330 ± 70 ms, gaps up to 30 ms; the North American
+// variants 913.8|985.2, 1370.6|1428.5 and 1776.7 Hz in 274 or 380 ms
+// segments, DOMAIN.md §4). Each 10 ms sub-block is labelled with the SIT
+// tone that carries most of its energy; the bins are 10 ms wide (±100 Hz
+// main lobe), so ±50 Hz costs at most 3.9 dB.
+var sitHz = [3]float64{950, 1400, 1800}
+
+const (
+	sitShare = 0.3 // share of the sub-block's energy the SIT bin must carry (0.39 for a clean tone 50 Hz off)
+	sitMinMs = 200 // shortest segment accepted: 330 − 70 ms, less 60 ms for the 10 ms decisions and a ramp
+	sitMaxMs = 420 // longest: 330 + 70 ms, plus 20 ms
+	sitGapMs = 40  // longest gap between segments: 30 ms, plus 10 ms
+	sitRuns  = 8   // label runs remembered
+	phPeriod = 100 // sub-blocks after which every whole-Hz bin's phasor repeats (1 s)
+	nBins    = 12  // plan bins (≤ maxFreqs) and SIT bins, padded to whole passes of four
+	sitBin0  = maxFreqs
+)
+
+// binTables are the Goertzel coefficients and phasors every
+// ProgressDetector shares.
+type binTables struct {
+	coef [nBins]float64
+	b    [maxFreqs]complex128
+	// rot[i][k] = e^{−jω(pSub·i + pSub−1)}: turns y = s1 − e^{−jω}s2 into
+	// Σx[n]e^{−jωn} of sub-block i (mod phPeriod) from the stream origin.
+	rot [phPeriod][maxFreqs]complex128
+}
+
+var bins = func() (bt binTables) {
+	for k, f := range progress.freqs {
+		w := 2 * math.Pi * f / dsp.Rate
+		bt.coef[k] = 2 * math.Cos(w)
+		bt.b[k] = cis(-w)
+		for i := range phPeriod {
+			// ω·n mod 2π from whole numbers (every plan frequency is whole Hz).
+			cyc := (int64(f) * int64(pSub*i+pSub-1)) % dsp.Rate
+			bt.rot[i][k] = cis(-2 * math.Pi * float64(cyc) / dsp.Rate)
+		}
+	}
+	for j, f := range sitHz {
+		bt.coef[sitBin0+j] = 2 * math.Cos(2*math.Pi*f/dsp.Rate)
+	}
+	return bt
+}()
+
+// ProgressOptions tunes a ProgressDetector; the zero value is the default.
+type ProgressOptions struct {
+	// BusyCycles is how many on/off cycles of a busy or reorder tone make
+	// it recognised: 0 means 3 (DOMAIN.md §4 quotes Asterisk's minimum of
+	// 3). 2 recognises a far-end hang-up one cycle sooner (about 1 s of
+	// US busy) but only when every segment is within ±7 % of its nominal
+	// length (plus 10 ms for the detector's 10 ms steps); 3 to 8 use the
+	// wide windows of DOMAIN.md §4.
+	BusyCycles int
+}
+
+// progressFast is the tables for BusyCycles 2.
+var progressFast = func() tables {
+	tb := buildTablesCycles(2)
+	for i := range tb.templates {
+		if tb.templates[i].kind != ProgressRingback {
+			tb.templates[i].tight = true
+		}
+	}
+	// A cadence outside ±7 % is still recognised after three cycles.
+	for _, t := range progress.templates {
+		if t.kind != ProgressRingback {
+			tb.templates = append(tb.templates, t)
+		}
+	}
+	return tb
+}()
+
 // ProgressDetector recognises call-progress tones. Its zero value is not
 // ready; use NewProgressDetector.
 type ProgressDetector struct {
-	coef [maxFreqs]float64
-	a, b [maxFreqs]complex128
-	rot  [maxFreqs]complex128
-	ph   [maxFreqs]complex128
-	s1   [maxFreqs]float64
-	s2   [maxFreqs]float64
+	tb *tables
 
-	n      int
-	energy float64
-	sub    [pNSub][maxFreqs]complex128
-	subE   [pNSub]float64
-	head   int
-	seen   int
+	buf [pSub]float64 // the sub-block being filled
+	n   int
+
+	sub   [pNSub][maxFreqs]complex128
+	subE  [pNSub]float64
+	head  int
+	seen  int
+	phase int // sub-blocks since Reset, mod phPeriod
 
 	origin  int64
 	started bool
@@ -214,37 +304,53 @@ type ProgressDetector struct {
 
 	last     Progress // last kind reported
 	quietFor int64    // samples since the last tone
+
+	// SIT: runs of sub-block labels (0 none, 1–3 the SIT tones).
+	sitRun  [sitRuns]sitRun
+	sitN    int
+	sitLast int64 // Pos of the last SIT reported
 }
 
-// NewProgressDetector returns a detector ready for a stream.
+// sitRun is a run of one SIT label, in samples.
+type sitRun struct {
+	label      int
+	start, end int64
+}
+
+// NewProgressDetector returns a detector ready for a stream, with the
+// default options.
 func NewProgressDetector() *ProgressDetector {
-	d := &ProgressDetector{}
-	for k, f := range progress.freqs {
-		w := 2 * math.Pi * f / dsp.Rate
-		d.coef[k] = 2 * math.Cos(w)
-		d.a[k] = cis(-w * (pSub - 1))
-		d.b[k] = cis(-w)
-		d.rot[k] = cis(-w * pSub)
-	}
+	d := &ProgressDetector{tb: &progress}
 	d.Reset()
 	return d
+}
+
+// NewProgressDetectorOptions returns a detector with options o; options
+// out of range are an error naming the field.
+func NewProgressDetectorOptions(o ProgressOptions) (*ProgressDetector, error) {
+	d := &ProgressDetector{tb: &progress}
+	switch {
+	case o.BusyCycles == 0 || o.BusyCycles == 3:
+	case o.BusyCycles == 2:
+		d.tb = &progressFast
+	case o.BusyCycles > 3 && o.BusyCycles <= 8:
+		tb := buildTablesCycles(o.BusyCycles)
+		d.tb = &tb
+	default:
+		return nil, fmt.Errorf("%w: BusyCycles %d: want 2 to 8 (0 for 3)", ErrOptions, o.BusyCycles)
+	}
+	d.Reset()
+	return d, nil
 }
 
 func cis(phi float64) complex128 { return complex(math.Cos(phi), math.Sin(phi)) }
 
 // Reset forgets the stream.
 func (d *ProgressDetector) Reset() {
-	for k := range d.ph {
-		d.ph[k] = 1
-		d.s1[k], d.s2[k] = 0, 0
-	}
-	d.n, d.energy, d.head, d.seen = 0, 0, 0, 0
-	d.sub = [pNSub][maxFreqs]complex128{}
-	d.subE = [pNSub]float64{}
-	d.started = false
-	d.cur, d.pend, d.pendN = -1, -1, 0
-	d.histN, d.histH = 0, 0
-	d.last, d.quietFor = ProgressNone, 0
+	tb := d.tb
+	*d = ProgressDetector{tb: tb}
+	d.cur, d.pend = -1, -1
+	d.sitLast = math.MinInt64
 }
 
 // Tone reports whether a call-progress tone (any frequency set of the
@@ -253,40 +359,88 @@ func (d *ProgressDetector) Tone() bool { return d.cur >= 0 }
 
 // Process consumes x, whose first sample is at position pos, and appends
 // an event each time a tone is first recognised: dial tone once steady,
-// ringback after one cycle, busy and reorder after three (DOMAIN.md §4).
-// It allocates nothing when out has capacity.
+// ringback after one cycle, busy and reorder after three (DOMAIN.md §4;
+// see ProgressOptions) and SIT after its third segment. It allocates
+// nothing when out has capacity.
 func (d *ProgressDetector) Process(x []int16, pos int64, out []ProgressEvent) []ProgressEvent {
 	if !d.started {
 		d.origin, d.started = pos, true
 		d.curStart = pos
 	}
-	nf := len(progress.freqs)
-	for i, s := range x {
-		v := float64(s)
-		d.energy += v * v
-		for k := range nf {
-			s0 := v + d.coef[k]*d.s1[k] - d.s2[k]
-			d.s2[k], d.s1[k] = d.s1[k], s0
+	for len(x) > 0 {
+		k := min(len(x), pSub-d.n)
+		for i, s := range x[:k] {
+			d.buf[d.n+i] = float64(s)
 		}
-		if d.n++; d.n == pSub {
-			out = d.endSub(pos+int64(i)+1, out)
+		d.n += k
+		x = x[k:]
+		pos += int64(k)
+		if d.n == pSub {
+			d.n = 0
+			out = d.endSub(pos, out)
 		}
 	}
 	return out
 }
 
+// goertzel4 runs four Goertzel recursions (coefficients c[k:k+4]) over x,
+// two samples a step, in registers.
+func goertzel4(x *[pSub]float64, c *[nBins]float64, k int) (a1, a2, b1, b2, c1, c2, e1, e2 float64) {
+	ca, cb, cc, ce := c[k], c[k+1], c[k+2], c[k+3]
+	for i := 0; i < pSub; i += 2 {
+		v, w := x[i], x[i+1]
+		a2 = (v - a2) + ca*a1
+		b2 = (v - b2) + cb*b1
+		c2 = (v - c2) + cc*c1
+		e2 = (v - e2) + ce*e1
+		a1 = (w - a1) + ca*a2
+		b1 = (w - b1) + cb*b2
+		c1 = (w - c1) + cc*c2
+		e1 = (w - e1) + ce*e2
+	}
+	return
+}
+
+// pGate is the least sub-block energy worth analysing: a tone at
+// pMinLevel filling pMinShare of it.
+var pGate = func() float64 { a := dsp.Peak(pMinLevel); return pMinShare * a * a / 2 * pSub }()
+
 // endSub closes the sub-block ending before sample t.
 func (d *ProgressDetector) endSub(t int64, out []ProgressEvent) []ProgressEvent {
-	for k := range progress.freqs {
-		y := complex(d.s1[k], 0) - d.b[k]*complex(d.s2[k], 0)
-		d.sub[d.head][k] = d.ph[k] * d.a[k] * y
-		ph := d.ph[k] * d.rot[k]
-		d.ph[k] = ph / complex(math.Hypot(real(ph), imag(ph)), 0)
-		d.s1[k], d.s2[k] = 0, 0
+	var e float64
+	for _, v := range d.buf {
+		e += v * v
 	}
-	d.subE[d.head] = d.energy
-	d.energy, d.n = 0, 0
+	slot := &d.sub[d.head]
+	label := 0
+	if e < pGate {
+		*slot = [maxFreqs]complex128{}
+	} else {
+		var s1, s2 [nBins]float64
+		for k := 0; k < nBins; k += 4 {
+			s1[k], s2[k], s1[k+1], s2[k+1], s1[k+2], s2[k+2], s1[k+3], s2[k+3] = goertzel4(&d.buf, &bins.coef, k)
+		}
+		rot := &bins.rot[d.phase]
+		for k := range slot {
+			b := bins.b[k]
+			slot[k] = rot[k] * complex(s1[k]-real(b)*s2[k], -imag(b)*s2[k])
+		}
+		// SIT: the power of a sine of amplitude A in a pSub-sample bin is
+		// (A·pSub/2)², its energy A²/2·pSub.
+		for j := range sitHz {
+			k := sitBin0 + j
+			p := s1[k]*s1[k] + s2[k]*s2[k] - bins.coef[k]*s1[k]*s2[k]
+			if 2*p/pSub >= sitShare*e {
+				label = j + 1
+			}
+		}
+	}
+	d.subE[d.head] = e
 	d.head = (d.head + 1) % pNSub
+	if d.phase++; d.phase == phPeriod {
+		d.phase = 0
+	}
+	out = d.sitStep(label, t, out)
 	if d.seen < pNSub {
 		d.seen++
 		if d.seen < pNSub {
@@ -296,12 +450,58 @@ func (d *ProgressDetector) endSub(t int64, out []ProgressEvent) []ProgressEvent 
 	return d.step(d.classify(), t, out)
 }
 
+// sitStep adds the label of the sub-block ending before t and reports SIT
+// when the last runs are its three segments in order.
+func (d *ProgressDetector) sitStep(label int, t int64, out []ProgressEvent) []ProgressEvent {
+	if d.sitN > 0 {
+		r := &d.sitRun[(d.sitN-1)%sitRuns]
+		if r.label == label {
+			r.end = t
+			return out
+		}
+	}
+	// A run ends: look at what has been completed before starting the next.
+	out = d.sitMatch(t, out)
+	d.sitRun[d.sitN%sitRuns] = sitRun{label: label, start: t - pSub, end: t}
+	d.sitN++
+	return out
+}
+
+// sitMatch checks whether the completed runs end with the three SIT
+// segments, separated by gaps of at most sitGapMs.
+func (d *ProgressDetector) sitMatch(t int64, out []ProgressEvent) []ProgressEvent {
+	lo, hi := int64(Samples(sitMinMs*time.Millisecond)), int64(Samples(sitMaxMs*time.Millisecond))
+	gap := int64(Samples(sitGapMs * time.Millisecond))
+	want := 3
+	var first int64
+	for i := d.sitN - 1; i >= 0 && i >= d.sitN-sitRuns; i-- {
+		r := d.sitRun[i%sitRuns]
+		dur := r.end - r.start
+		switch {
+		case r.label == want && dur >= lo && dur <= hi:
+			first = r.start
+			if want--; want == 0 {
+				if first > d.sitLast {
+					d.sitLast = t
+					out = append(out, ProgressEvent{Kind: ProgressSIT, Start: max(first, d.origin), Pos: t})
+				}
+				return out
+			}
+		case r.label != want && dur <= gap && want < 3:
+			// a short gap (or flicker) between segments
+		default:
+			return out
+		}
+	}
+	return out
+}
+
 // classify returns the tone set the last window holds, −1 for none.
 func (d *ProgressDetector) classify() int {
 	var w [maxFreqs]complex128
 	var e float64
 	for j := range pNSub {
-		for k := range progress.freqs {
+		for k := range d.tb.freqs {
 			w[k] += d.sub[j][k]
 		}
 		e += d.subE[j]
@@ -311,12 +511,12 @@ func (d *ProgressDetector) classify() int {
 		return -1
 	}
 	var share [maxFreqs]float64
-	for k := range progress.freqs {
+	for k := range d.tb.freqs {
 		// A sine of amplitude A gives |W| = A·pWin/2: power A²/2.
 		share[k] = 2 * (real(w[k])*real(w[k]) + imag(w[k])*imag(w[k])) / (pWin * pWin) / mean
 	}
 	best, bestShare := -1, pMinShare
-	for i, s := range progress.sets {
+	for i, s := range d.tb.sets {
 		var sum float64
 		ok := true
 		for _, k := range s.idx[:s.n] {
@@ -363,7 +563,7 @@ func (d *ProgressDetector) step(raw int, t int64, out []ProgressEvent) []Progres
 		}
 	} else {
 		d.quietFor = 0
-		if m := progress.dialMin[d.cur]; m > 0 && d.last != ProgressDial && t-d.curStart >= m {
+		if m := d.tb.dialMin[d.cur]; m > 0 && d.last != ProgressDial && t-d.curStart >= m {
 			d.last = ProgressDial
 			out = append(out, ProgressEvent{Kind: ProgressDial, Start: d.curStart, Pos: t})
 		}
@@ -386,7 +586,7 @@ func (d *ProgressDetector) seg(i int) segment {
 // the completed segments end with, and reports the best fitting one.
 func (d *ProgressDetector) matchCadence(t int64, out []ProgressEvent) []ProgressEvent {
 	best, bestErr, bestStart := ProgressNone, math.Inf(1), int64(0)
-	for _, tp := range progress.templates {
+	for _, tp := range d.tb.templates {
 		L := len(tp.pattern)
 		need := tp.cycles * L
 		if need > d.histN {
@@ -403,6 +603,9 @@ func (d *ProgressDetector) matchCadence(t int64, out []ProgressEvent) []Progress
 					want = tp.set
 				}
 				lo, hi := window(p)
+				if tp.tight {
+					lo, hi = tightWindow(p)
+				}
 				dur := s.end - s.start
 				ok = s.set == want && dur >= lo && dur <= hi
 				errSum += math.Abs(math.Log(float64(max(dur, 1)) / float64(p)))

@@ -123,3 +123,31 @@ func (c Cadence) Append(dst []int16, d time.Duration) []int16 {
 	}
 	return appendGated(dst, c.Freqs, c.LevelDBm0, n, 0, on)
 }
+
+// SIT is a special information tone: three tones one after the other, each
+// for its duration, at LevelDBm0 (ITU-T E.180; DOMAIN.md §4).
+type SIT struct {
+	Freqs     [3]dsp.Hz
+	Durations [3]time.Duration
+	LevelDBm0 float64
+}
+
+// Two special information tones.
+var (
+	// StandardSIT is the ITU-T E.180 SIT: 950, 1400 and 1800 Hz, 330 ms
+	// each, at −24 dBm0 (DOMAIN.md §4).
+	StandardSIT = SIT{Freqs: [3]dsp.Hz{950, 1400, 1800}, Durations: [3]time.Duration{330 * time.Millisecond, 330 * time.Millisecond, 330 * time.Millisecond}, LevelDBm0: -24}
+	// NorthAmericanSIT is one North American SIT of DOMAIN.md §4: 985.2,
+	// 1370.6 and 1776.7 Hz for 380, 274 and 380 ms. The other variants
+	// swap in 913.8 and 1428.5 Hz and other long/short orders.
+	NorthAmericanSIT = SIT{Freqs: [3]dsp.Hz{985.2, 1370.6, 1776.7}, Durations: [3]time.Duration{380 * time.Millisecond, 274 * time.Millisecond, 380 * time.Millisecond}, LevelDBm0: -24}
+)
+
+// Append appends the three segments, each starting at phase 0, with no
+// gap and no silence after.
+func (s SIT) Append(dst []int16) []int16 {
+	for i, f := range s.Freqs {
+		dst = AppendTone(dst, []dsp.Hz{f}, s.LevelDBm0, s.Durations[i])
+	}
+	return dst
+}
