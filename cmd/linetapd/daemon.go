@@ -12,11 +12,13 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/board"
 	"github.com/linetap/linetap/hw/sim"
 	"github.com/linetap/linetap/hw/wavfile"
 	"github.com/linetap/linetap/storage"
@@ -38,6 +40,7 @@ type flags struct {
 	speed       float64
 	printConfig bool
 	logJSON     bool
+	board       string
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
@@ -51,6 +54,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.Float64Var(&f.speed, "sim-speed", -1, "simulator speed: 1 real time, 0 as fast as possible (overrides source.speed)")
 	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective config as JSON and exit")
 	fs.BoolVar(&f.logJSON, "log-json", false, "log as JSON lines instead of text")
+	fs.StringVar(&f.board, "board", "", "wire the lines from a board profile ("+strings.Join(board.Names(), ", ")+"); overrides source.board")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -70,6 +74,11 @@ func loadConfig(f flags) (linetap.Config, error) {
 		defer fh.Close()
 		if cfg, err = linetap.LoadConfig(fh); err != nil {
 			return cfg, fmt.Errorf("%s: %w", f.config, err)
+		}
+	}
+	if f.board != "" {
+		if err := cfg.ApplyBoard(f.board); err != nil {
+			return cfg, err
 		}
 	}
 	if f.data != "" {
@@ -126,7 +135,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("call was interrupted by a crash or power cut; kept up to its last committed second", "call", id)
 	}
 
-	src, sensor, err := openSource(cfg)
+	src, sensor, err := openSource(cfg, log)
 	if err != nil {
 		return err
 	}
@@ -200,7 +209,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 }
 
 // openSource builds the audio source and line sensor the config names.
-func openSource(cfg linetap.Config) (hw.AudioSource, hw.LineSensor, error) {
+func openSource(cfg linetap.Config, log *slog.Logger) (hw.AudioSource, hw.LineSensor, error) {
 	channels := 0
 	for _, l := range cfg.Lines {
 		channels = max(channels, l.Channel+1)
@@ -244,6 +253,8 @@ func openSource(cfg linetap.Config) (hw.AudioSource, hw.LineSensor, error) {
 			return src, nil, nil
 		}
 		return src, src, nil
+	case "portaudio":
+		return openHardware(cfg, channels, log)
 	}
 	return nil, nil, fmt.Errorf("source.kind: %q unknown", cfg.Source.Kind)
 }

@@ -1,0 +1,55 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/portaudio"
+)
+
+func TestBoardFlag(t *testing.T) {
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"--board", "rpi4", "--print-config"}, &out, &errb); err != nil {
+		t.Fatal(err, errb.String())
+	}
+	for _, want := range []string{`"board": "rpi4"`, `"device": "USB Audio"`, `"chip": "pinctrl-bcm2711"`, `"hook": 17`, `"active_low": true`} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("printed config lacks %s:\n%s", want, out.String())
+		}
+	}
+	out.Reset()
+	err := run(context.Background(), []string{"--board", "rpi9", "--print-config"}, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), `config: source.board: board: unknown profile "rpi9"`) {
+		t.Errorf("unknown board: %v", err)
+	}
+}
+
+// Without the portaudio tag the source is not supported; with it, a card
+// that does not exist is named in the error. Either way linetapd refuses
+// to start.
+func TestPortaudioSourceMissingCard(t *testing.T) {
+	dir := t.TempDir()
+	conf := filepath.Join(dir, "asound.conf")
+	if err := os.WriteFile(conf, []byte("pcm.!default { type null }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ALSA_CONFIG_PATH", conf)
+	cfg := filepath.Join(dir, "linetap.json")
+	if err := os.WriteFile(cfg, []byte(`{"listen": "127.0.0.1:0", "source": {"kind": "portaudio", "device": "no-such-card"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"--config", cfg, "--data", filepath.Join(dir, "data")}, &out, &errb)
+	if !errors.Is(err, hw.ErrNotSupported) && !errors.Is(err, portaudio.ErrNoDevice) {
+		t.Fatalf("err %v", err)
+	}
+	if !strings.Contains(err.Error(), "no-such-card") {
+		t.Errorf("error does not name the card: %v", err)
+	}
+}
