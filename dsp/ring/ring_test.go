@@ -103,6 +103,52 @@ func TestCadences(t *testing.T) {
 	}
 }
 
+// TestLevels measures a 1 s burst of 20 Hz ringing at levels from barely
+// above the threshold (a tap with an attenuator, no clipping) to the
+// clipped output of tone.AppendRing, whose duration argument includes the
+// RingTail of discharge after the voltage is removed.
+func TestLevels(t *testing.T) {
+	on := time.Second
+	sine := func(a float64) []int16 {
+		x := make([]int16, samples(on))
+		for i := range x {
+			x[i] = sat(int(math.Round(a * math.Sin(2*math.Pi*20*float64(i)/dsp.Rate))))
+		}
+		return x
+	}
+	cases := []struct {
+		name string
+		x    []int16
+		want time.Duration
+	}{
+		{"12000 LSB sine", sine(12000), on},
+		{"20000 LSB sine", sine(20000), on},
+		{"clipped sine, 10× full scale", sine(327670), on},
+		{"tone.AppendRing(1 s)", tone.AppendRing(nil, 20, on), on - tone.RingTail},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			x := append(make([]int16, 800), c.x...)
+			x = append(x, make([]int16, 4000)...)
+			ev := detect(x, 160)
+			if len(ev) != 1 {
+				t.Fatalf("%v, want one burst", ev)
+			}
+			e := ev[0]
+			if d := dur(e.Start - 800); d < -tolerance || d > tolerance {
+				t.Errorf("starts %v from where it was sent", d)
+			}
+			if d := dur(e.End-e.Start) - c.want; d < -tolerance || d > tolerance {
+				t.Errorf("lasts %v, want %v ± %v", dur(e.End-e.Start), c.want, tolerance)
+			}
+		})
+	}
+	// Below the threshold is not ringing (DOMAIN.md §1: the rule's level).
+	if ev := detect(sine(9900), 160); len(ev) != 0 {
+		t.Errorf("9900 LSB ringing: %v, want nothing", ev)
+	}
+}
+
 // click appends a hook-switch transient as a tap sees it: a step of
 // amplitude a that clips the ADC for the first few milliseconds and decays
 // through the coupling capacitor with time constant tau, optionally with a
