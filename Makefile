@@ -7,7 +7,7 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 
-.PHONY: all build run test check bench cross fuzz clean powercut talkoff image buildroot-check
+.PHONY: all build run test check bench cross fuzz clean powercut talkoff image buildroot-check hil
 
 all: build
 
@@ -74,6 +74,15 @@ BUILDROOT_VERSION ?= 2025.02.18
 BOARD ?= rpi4-64
 image:
 	BUILDROOT_VERSION=$(BUILDROOT_VERSION) GO=$(GO) ./buildroot/image.sh $(BOARD)
+
+# Hardware in the loop (docs/hardware.md, "Hardware-in-the-loop"): Debian's
+# kernel under QEMU TCG with gpio-sim and snd-aloop, on each of HIL_ARCHES.
+# Needs qemu-system-x86 qemu-system-arm cpio gcc-aarch64-linux-gnu
+# libc6-dev-arm64-cross and network access; the cache is HIL_CACHE
+# (default ~/.cache/linetap-hil, about 0.7 GB).
+HIL_ARCHES ?= amd64 arm64
+hil:
+	@for a in $(HIL_ARCHES); do GO=$(GO) ./hil/run.sh $$a || exit 1; done
 
 clean:
 	rm -rf $(BIN)
