@@ -172,7 +172,8 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 	for i, v := range x {
 		n := pos + int64(i)
 		// Mix down around the centre frequency.
-		z := complex(float64(v), 0) * d.lo
+		f := float64(v)
+		z := complex(f*real(d.lo), f*imag(d.lo))
 		d.lo *= d.rot
 		if n&63 == 0 { // keep the phasors on the unit circle, at absolute positions so chunking cannot change results
 			d.lo = unit(d.lo)
@@ -193,7 +194,11 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 			y += complex(d.taps[j], 0) * (win[j] + win[firTaps-1-j])
 		}
 		// The phase step between samples measures the mark frequency.
-		prod := y * complex(real(d.prev), -imag(d.prev))
+		// (Only a mark run's frequency is measured.)
+		var prod complex128
+		if d.state == stIdle || d.state == stWaitMark {
+			prod = y * complex(real(d.prev), -imag(d.prev))
+		}
 		d.prev = y
 		// Non-coherent matched filters: the energy of each tone over the
 		// last bit. s > 0 is space, s < 0 mark.
