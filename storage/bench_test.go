@@ -1,8 +1,13 @@
 package storage_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"hash"
+	"io/fs"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -11,6 +16,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/dsp/codec"
 	"github.com/linetap/linetap/storage"
 )
 
@@ -140,4 +146,118 @@ func rssBytes() int64 {
 		}
 	}
 	return 0
+}
+
+// BenchmarkStore records eight lines, one-second batches of 60-second
+// calls, with each codec, and reports what it costs: ns/op is one
+// Commit of one second of eight lines; overhead-% the bytes the files
+// take on the disk (allocated blocks) beyond the codec's own bytes;
+// MB/h-line the disk bytes per hour of one line's audio; write-amp the
+// bytes this process sent to the block device (/proc/self/io
+// write_bytes) per byte of audio. Run it with -benchtime 600x or more:
+// the files' fixed costs dominate a short run.
+func BenchmarkStore(b *testing.B) {
+	for _, name := range codec.Names() {
+		b.Run(name, func(b *testing.B) {
+			cd, err := codec.Lookup(name)
+			if err != nil {
+				b.Fatal(err)
+			}
+			dir := filepath.Join(b.TempDir(), "data")
+			s, err := storage.Open(dir, storage.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			data := cd.Encode(nil, noise(rand.New(rand.NewPCG(1, 1)), 8000))
+			type line struct {
+				call linetap.Call
+				h    hash.Hash
+				seq  uint32
+			}
+			lines := make([]*line, 8)
+			var raw int64
+			var batch linetap.Batch
+			io0 := procWriteBytes()
+			for b.Loop() {
+				batch.Reset()
+				for i := range lines {
+					l := lines[i]
+					if l == nil {
+						id, err := s.NewCallID()
+						if err != nil {
+							b.Fatal(err)
+						}
+						l = &line{h: sha256.New(), call: linetap.Call{ID: id, Line: i, Direction: linetap.Inbound, State: linetap.StateRecording,
+							Trigger: linetap.TriggerHook, Start: t0, AudioStart: t0, Rate: 8000, Codec: name}}
+						lines[i] = l
+					}
+					batch.Chunks = append(batch.Chunks, linetap.Chunk{Call: l.call.ID, Seq: l.seq, Offset: l.call.Samples, Samples: 8000, Data: data})
+					l.seq++
+					l.call.Samples += 8000
+					l.h.Write(data)
+					l.call.SHA256 = hex.EncodeToString(l.h.Sum(nil))
+					raw += int64(len(data))
+					if l.seq == 60 {
+						l.call.State, l.call.End = linetap.StateComplete, t0.Add(time.Minute)
+						l.call.Duration = time.Minute
+						lines[i] = nil
+					}
+					batch.Calls = append(batch.Calls, l.call)
+				}
+				if err := s.Commit(&batch); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			wrote := procWriteBytes() - io0
+			if err := s.Close(); err != nil {
+				b.Fatal(err)
+			}
+			disk := diskBytes(b, dir)
+			hours := float64(b.N) * 8 / 3600
+			b.ReportMetric(100*(float64(disk)/float64(raw)-1), "overhead-%")
+			b.ReportMetric(float64(disk)/1e6/hours, "MB/h-line")
+			b.ReportMetric(float64(raw)/1e6/hours, "raw-MB/h-line")
+			if wrote > 0 {
+				b.ReportMetric(float64(wrote)/float64(raw), "write-amp")
+			}
+		})
+	}
+}
+
+// procWriteBytes returns the bytes this process caused to be sent to the
+// storage layer (/proc/self/io write_bytes; 0 if unknown).
+func procWriteBytes() int64 {
+	b, err := os.ReadFile("/proc/self/io")
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "write_bytes: "); ok {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// diskBytes returns the bytes the files under dir take on the disk:
+// their allocated blocks where the system says, else their sizes.
+func diskBytes(b *testing.B, dir string) int64 {
+	var n int64
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		n += allocated(fi)
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return n
 }

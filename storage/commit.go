@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -101,16 +102,18 @@ func (s *Store) Commit(b *linetap.Batch) error {
 			}
 		}
 		if err := s.writeChunks(b.Chunks); err != nil {
-			s.dirty = true
+			s.dirty, s.stale = true, true
 			return s.writeFault(err)
 		}
 	}
 	if err := s.writeRecords(plans, order, len(b.Chunks) > 0); err != nil {
 		// The chunks are durable but no record mentions them: the next
-		// Open must look for them in this segment.
-		s.dirty = true
+		// Open must look for them in this segment, and the next commit
+		// must drop them before it writes their retry.
+		s.dirty, s.stale = true, true
 		return s.writeFault(err)
 	}
+	s.stale = false
 	return nil
 }
 
@@ -271,6 +274,9 @@ func checkCall(c *linetap.Call) error {
 	return nil
 }
 
+// batchPart is how many chunks go into one nested bucket of a batch.
+const batchPart = 4
+
 // writeChunks puts chunks into the current segment in one transaction.
 func (s *Store) writeChunks(chunks []linetap.Chunk) error {
 	size := 0
@@ -284,18 +290,47 @@ func (s *Store) writeChunks(chunks []linetap.Chunk) error {
 	}
 	err := s.cur.Update(func(tx *bolt.Tx) error {
 		bk := tx.Bucket(bucketChunks)
-		bk.FillPercent = 1.0 // append-only: keys only grow within a call
+		bk.FillPercent = 1.0 // batches only ever go to the end
+		fb, err := tx.CreateBucketIfNotExists(bucketFirst)
+		if err != nil {
+			return err
+		}
+		if s.stale {
+			if err := dropStale(tx, chunks); err != nil {
+				return err
+			}
+		}
+		n, err := bk.NextSequence()
+		if err != nil {
+			return err
+		}
+		var sub *bolt.Bucket
+		var name []byte
 		for i := range chunks {
+			if i%batchPart == 0 {
+				// bbolt never splits a node of four or fewer values: a
+				// bucket of at most four chunks is one run of pages,
+				// with no branch page.
+				name = append(u64(n), byte(i/batchPart))
+				if sub, err = bk.CreateBucket(name); err != nil {
+					return err
+				}
+				sub.FillPercent = 1.0
+			}
 			c := &chunks[i]
 			start := len(buf)
 			buf = append(buf, chunkKey(c.Call, c.Seq)...)
-			var err error
 			if buf, err = s.appendChunk(buf, c); err != nil {
 				return err
 			}
 			kv := buf[start:]
-			if err := bk.Put(kv[:chunkKeyLen], kv[chunkKeyLen:]); err != nil {
+			if err := sub.Put(kv[:chunkKeyLen], kv[chunkKeyLen:]); err != nil {
 				return err
+			}
+			if fb.Get(u64(c.Call)) == nil {
+				if err := fb.Put(u64(c.Call), name); err != nil {
+					return err
+				}
 			}
 		}
 		return nil
@@ -336,8 +371,12 @@ func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteCh
 					info.FirstCall = id
 				}
 				info.LastCall = max(info.LastCall, id)
-				if err := tx.Bucket(bucketSegCalls).Put(segCallKey(s.curNum, id), []byte{}); err != nil {
-					return err
+				// Only what changes is written: a Put of the same value
+				// still rewrites its page.
+				if sc := tx.Bucket(bucketSegCalls); sc.Get(segCallKey(s.curNum, id)) == nil {
+					if err := sc.Put(segCallKey(s.curNum, id), []byte{}); err != nil {
+						return err
+					}
 				}
 			}
 			if err := putRecord(tx, calls, rec, p.rec); err != nil {
@@ -350,11 +389,11 @@ func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteCh
 			if err != nil {
 				return err
 			}
-			if err := errors.Join(segs.Put(u32(s.curNum), v), m.Put(keyCurrent, u32(s.curNum))); err != nil {
+			if err := errors.Join(putChanged(segs, u32(s.curNum), v), putChanged(m, keyCurrent, u32(s.curNum))); err != nil {
 				return err
 			}
 		}
-		return m.Put(keyScan, u32(s.scanFrom))
+		return putChanged(m, keyScan, u32(s.scanFrom))
 	})
 	if err != nil {
 		return fmt.Errorf("storage: write %d call records to %s: %w", len(order), s.path(indexName), err)
@@ -382,7 +421,57 @@ func putRecord(tx *bolt.Tx, calls, recording *bolt.Bucket, r *record) error {
 		return err
 	}
 	if r.Call.State == linetap.StateRecording {
+		if recording.Get(k) != nil {
+			return nil // a Put of what is there still rewrites the page
+		}
 		return recording.Put(k, []byte{})
 	}
+	if recording.Get(k) == nil {
+		return nil
+	}
 	return recording.Delete(k)
+}
+
+// dropStale deletes, from the current segment, chunks a failed commit may
+// have left that the batch chunks writes again: for each call, those at or
+// after the batch's first seq of it.
+func dropStale(tx *bolt.Tx, chunks []linetap.Chunk) error {
+	from := map[uint64]uint32{}
+	for i := range chunks {
+		c := &chunks[i]
+		if f, ok := from[c.Call]; !ok || c.Seq < f {
+			from[c.Call] = c.Seq
+		}
+	}
+	var refs []chunkRef
+	err := forEachChunk(tx, func(batch, k, _ []byte) error {
+		id, seq, err := parseChunkKey(k)
+		if err != nil {
+			return err
+		}
+		if f, ok := from[id]; ok && seq >= f {
+			refs = append(refs, chunkRef{batch: clone(batch), key: clone(k)})
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return deleteChunks(tx, refs)
+}
+
+// clone copies b (nil stays nil).
+func clone(b []byte) []byte {
+	if b == nil {
+		return nil
+	}
+	return append([]byte(nil), b...)
+}
+
+// putChanged puts v under k unless it is there already.
+func putChanged(b *bolt.Bucket, k, v []byte) error {
+	if bytes.Equal(b.Get(k), v) {
+		return nil
+	}
+	return b.Put(k, v)
 }

@@ -122,8 +122,18 @@ func TestEncryptedTamperedChunk(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket([]byte("chunks"))
+		// Chunks sit in one nested bucket per batch.
 		k := storage.ChunkKey(g.call.ID, 1)
+		var b *bolt.Bucket
+		tx.Bucket([]byte("chunks")).ForEachBucket(func(name []byte) error {
+			if sub := tx.Bucket([]byte("chunks")).Bucket(name); sub.Get(k) != nil {
+				b = sub
+			}
+			return nil
+		})
+		if b == nil {
+			t.Fatal("chunk 1 not found")
+		}
 		v := append([]byte(nil), b.Get(k)...)
 		v[16+12+5] ^= 0x10
 		binary.BigEndian.PutUint32(v[12:], crc32.Checksum(v[16:], crc32.MakeTable(crc32.Castagnoli)))

@@ -35,7 +35,8 @@ var (
 	bucketCalls     = []byte("calls")     // index: call id → record; its sequence hands out call IDs
 	bucketRecording = []byte("recording") // index: ids of calls in state recording
 	bucketSegments  = []byte("segments")  // index: segment number → segment info
-	bucketChunks    = []byte("chunks")    // segment: (call, seq) → chunk
+	bucketChunks    = []byte("chunks")    // segment: batch number → bucket of (call, seq) → chunk
+	bucketFirst     = []byte("first")     // segment: call → batch number of its first chunk there
 	bucketChain     = []byte("chain")     // index: chain seq → call id and chain hash
 	bucketAudit     = []byte("audit")     // index: audit seq → audit entry
 	bucketSegCalls  = []byte("segcalls")  // index: (segment, call) → nothing: which calls have chunks where

@@ -1,7 +1,6 @@
 package storage
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"strings"
@@ -108,12 +107,7 @@ func (s *Store) walk(r *record, f func(seg, seq uint32, c chunkValue) error) err
 	for _, sp := range r.Spans {
 		name := s.path(segmentName(sp.Seg))
 		err := s.readSegment(sp.Seg, func(tx *bolt.Tx) error {
-			cur := tx.Bucket(bucketChunks).Cursor()
-			k, v := cur.Seek(chunkKey(id, sp.From))
-			for seq := sp.From; seq < sp.To; seq++ {
-				if !bytes.Equal(k, chunkKey(id, seq)) {
-					return fmt.Errorf("%w: call %d: chunk %d missing from %s", ErrCorrupt, id, seq, name)
-				}
+			next, err := callChunks(tx, id, sp.From, sp.To, func(seq uint32, v []byte) error {
 				c, err := parseChunkValue(v)
 				if err == nil {
 					c, err = s.openChunk(id, seq, c)
@@ -125,12 +119,12 @@ func (s *Store) walk(r *record, f func(seg, seq uint32, c chunkValue) error) err
 					return fmt.Errorf("%w: call %d: chunk %d in %s starts at sample %d, want %d", ErrCorrupt, id, seq, name, c.offset, off)
 				}
 				off += int64(c.samples)
-				if err := f(sp.Seg, seq, c); err != nil {
-					return err
-				}
-				k, v = cur.Next()
+				return f(sp.Seg, seq, c)
+			})
+			if err == nil && next < sp.To {
+				err = fmt.Errorf("%w: call %d: chunk %d missing from %s", ErrCorrupt, id, next, name)
 			}
-			return nil
+			return err
 		})
 		if err != nil {
 			return err
@@ -238,7 +232,7 @@ func (s *Store) Check() error {
 	for _, n := range segs {
 		name := s.path(segmentName(n))
 		err := s.readSegment(n, func(tx *bolt.Tx) error {
-			return tx.Bucket(bucketChunks).ForEach(func(k, _ []byte) error {
+			return forEachChunk(tx, func(_, k, _ []byte) error {
 				id, seq, err := parseChunkKey(k)
 				if err != nil {
 					errs = append(errs, fmt.Errorf("%s: %w", name, err))

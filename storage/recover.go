@@ -225,10 +225,8 @@ func u64v(b []byte) uint64 {
 // sweep deletes the chunks of segment n that no record places there,
 // except those that continue a call still recording, which it adopts.
 func (s *Store) sweep(tx *bolt.Tx, n uint32, load func(uint64) (*record, error), changed map[uint64]*record) error {
-	bk := tx.Bucket(bucketChunks)
-	var drop [][]byte
-	c := bk.Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
+	var drop []chunkRef
+	err := forEachChunk(tx, func(batch, k, v []byte) error {
 		id, seq, err := parseChunkKey(k)
 		if err != nil {
 			return err
@@ -238,7 +236,7 @@ func (s *Store) sweep(tx *bolt.Tx, n uint32, load func(uint64) (*record, error),
 			return err
 		}
 		if r != nil && r.holds(n, seq) {
-			continue
+			return nil
 		}
 		if r != nil && r.Call.State == linetap.StateRecording && seq == r.Chunks {
 			cv, err := parseChunkValue(v)
@@ -257,16 +255,18 @@ func (s *Store) sweep(tx *bolt.Tx, n uint32, load func(uint64) (*record, error),
 				r.extend(n, seq, seq+1)
 				r.Chunks++
 				changed[id] = r
-				continue
+				return nil
 			}
 		}
 		s.log.Warn("storage: deleting chunk no record mentions", "file", s.path(segmentName(n)), "call", id, "seq", seq)
-		drop = append(drop, append([]byte(nil), k...))
+		drop = append(drop, chunkRef{batch: clone(batch), key: clone(k)})
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	for _, k := range drop {
-		if err := bk.Delete(k); err != nil {
-			return err
-		}
+	if err := deleteChunks(tx, drop); err != nil {
+		return err
 	}
 	return nil
 }

@@ -214,19 +214,29 @@ func (s *Store) dropChunks(n uint32, ids []uint64) error {
 		}
 		defer db.Close()
 	}
+	gone := make(map[uint64]bool, len(ids))
+	for _, id := range ids {
+		gone[id] = true
+	}
 	err := db.Update(func(tx *bolt.Tx) error {
-		bk := tx.Bucket(bucketChunks)
-		var keys [][]byte
-		c := bk.Cursor()
-		for _, id := range ids {
-			p := u64(id)
-			for k, _ := c.Seek(p); k != nil && bytes.HasPrefix(k, p); k, _ = c.Next() {
-				keys = append(keys, append([]byte(nil), k...))
+		var refs []chunkRef
+		err := forEachChunk(tx, func(batch, k, _ []byte) error {
+			if id, _, err := parseChunkKey(k); err == nil && gone[id] {
+				refs = append(refs, chunkRef{batch: clone(batch), key: clone(k)})
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
-		for _, k := range keys {
-			if err := bk.Delete(k); err != nil {
-				return err
+		if err := deleteChunks(tx, refs); err != nil {
+			return err
+		}
+		if fb := tx.Bucket(bucketFirst); fb != nil {
+			for _, id := range ids {
+				if err := fb.Delete(u64(id)); err != nil {
+					return err
+				}
 			}
 		}
 		return nil

@@ -64,6 +64,7 @@ type Store struct {
 	curSize   int64  // bytes of cur in use (bbolt high-water mark)
 	scanFrom  uint32 // first segment that may hold chunks no record mentions
 	dirty     bool   // a commit failed after writing chunks: scanFrom must not advance
+	stale     bool   // the last commit failed: its chunks may be in the segment
 	segments  map[uint32]bool
 	recovered []uint64
 
