@@ -161,6 +161,19 @@ func TestAnalyzeText(t *testing.T) {
 	}
 }
 
+// TestEmptyWAV checks that a WAV with no samples is analysed without error
+// and has no events.
+func TestEmptyWAV(t *testing.T) {
+	b := makeWAV(wavSpec{tag: 1, bits: 16, rate: 48000, frames: [][]int16{{0, 0}}})
+	b = b[:len(b)-4]
+	binary.LittleEndian.PutUint32(b[40:], 0)
+	binary.LittleEndian.PutUint32(b[4:], uint32(len(b)-8))
+	evs, err := analyze(bytes.NewReader(b), "empty.wav")
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("%v, %v; want no events and no error", evs, err)
+	}
+}
+
 func TestAnalyzeUsage(t *testing.T) {
 	for _, args := range [][]string{{"analyze"}, {"analyze", "--json"}, {"analyze", "--bogus", "x.wav"}} {
 		var stdout, stderr bytes.Buffer
@@ -355,6 +368,7 @@ func TestWAVErrors(t *testing.T) {
 		{"12-bit", set16(good, 34, 12), errWAVFormat, "12-bit samples of format tag 0x0001"},
 		{"µ-law", set16(good, 20, 7), errWAVFormat, "format tag 0x0007"},
 		{"44 057 Hz", set(good, 24, 44057), errWAVFormat, "44057 Hz needs 16000 polyphase branches"},
+		{"data before fmt", append(append(bytes.Clone(good[:12]), "data\x00\x00\x00\x00"...), good[12:]...), errNotWAV, "data chunk before any fmt chunk"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
