@@ -2,6 +2,8 @@ package dtmf_test
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"testing"
 	"time"
 
@@ -63,28 +65,55 @@ func FuzzDetector(f *testing.F) {
 	})
 }
 
+// benchSignals are the inputs the detector benchmarks run on.
+func benchSignals() []struct {
+	name string
+	x    []int16
+} {
+	digits, _ := dtmf.AppendDigits(nil, "0123456789*#ABCD", 50*time.Millisecond, 50*time.Millisecond, -10)
+	rng := rand.New(rand.NewPCG(1, 1))
+	noise := make([]int16, 2*dsp.Rate)
+	for i := range noise {
+		noise[i] = int16(rng.NormFloat64() * dsp.Peak(-45) / math.Sqrt2)
+	}
+	return []struct {
+		name string
+		x    []int16
+	}{
+		{"digits", digits},
+		// A steady vowel with formants on DTMF rows and columns: the
+		// worst case for the spectral gate.
+		{"voice", voices[0].render(2 * time.Second)},
+		{"silence", make([]int16, 2*dsp.Rate)},
+		{"noise-45dBm0", noise},
+	}
+}
+
+// reportAudio reports ns per sample and audio seconds per second of wall
+// time and, where the OS reports it, per CPU second (cpu0 is cpuTime()
+// before the loop), for a loop over n samples per iteration.
+func reportAudio(b *testing.B, n int, cpu0 time.Duration) {
+	samples := float64(b.N) * float64(n)
+	perSample := float64(b.Elapsed().Nanoseconds()) / samples
+	b.ReportMetric(perSample, "ns/sample")
+	b.ReportMetric(1e9/perSample/dsp.Rate, "channel-s/s")
+	if cpu := cpuTime() - cpu0; cpu0 > 0 && cpu > 0 {
+		b.ReportMetric(samples/dsp.Rate/cpu.Seconds(), "audio-s/cpu-s")
+	}
+}
+
 func BenchmarkDetector(b *testing.B) {
-	for _, sig := range []struct {
-		name   string
-		digits string
-	}{{"digits", "0123456789*#ABCD"}, {"voice", ""}} {
-		var x []int16
-		if sig.digits != "" {
-			x, _ = dtmf.AppendDigits(nil, sig.digits, 50*time.Millisecond, 50*time.Millisecond, -10)
-		} else {
-			x = voices[0].render(2 * time.Second)
-		}
+	for _, sig := range benchSignals() {
 		b.Run(sig.name, func(b *testing.B) {
 			d := dtmf.NewDetector()
 			out := make([]dtmf.Event, 0, 32)
 			var pos int64
+			cpu0 := cpuTime()
 			for b.Loop() {
-				out = d.Process(x, pos, out[:0])
-				pos += int64(len(x))
+				out = d.Process(sig.x, pos, out[:0])
+				pos += int64(len(sig.x))
 			}
-			perSample := float64(b.Elapsed().Nanoseconds()) / float64(b.N*len(x))
-			b.ReportMetric(perSample, "ns/sample")
-			b.ReportMetric(1e9/perSample/dsp.Rate, "channel-s/s")
+			reportAudio(b, len(sig.x), cpu0)
 		})
 	}
 }

@@ -38,7 +38,7 @@ const (
 const (
 	pendSubs    = 2                       // sub-blocks in the pending window: 10 ms
 	pendLen     = pendSubs * subLen       // samples in it
-	pendFrac    = 0.5                     // share of its energy the strongest row and column carry
+	pendFrac    = 0.7                     // share of its energy the strongest row and column carry
 	pendLevel   = 0.5                     // each at least this share of minPower (−3 dB: leakage of an off-nominal tone)
 	pendTwistDB = 12.0                    // |twist| allowed
 	pendHold    = 2                       // sub-blocks Pending stays set after the last suspicion
@@ -51,7 +51,7 @@ const (
 // tone to the end of the sub-block after which Pending reports it: measured
 // by TestPendingLatency over every digit, levels −4…−36 dBm0, twists
 // −8…+4 dB and frequency errors of ±1.5 %.
-const MaxPendingLatency = 12 * time.Millisecond
+const MaxPendingLatency = 14 * time.Millisecond
 
 // Harmonic check: voiced speech is a comb of harmonics of its pitch, so
 // two DTMF-like harmonics come with neighbours; a real key press has none.
@@ -475,8 +475,11 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 		return 0, 0, 0
 	}
 	digit = keypad[r][c-4]
-	// A key press already under way is not re-examined for speech.
-	if !(d.active && digit == d.digit) && d.voiced(fr, fc) {
+	// Speech is checked for on the decision that would begin a key press
+	// only: not on a key press already under way, nor on the first of the
+	// agreeing decisions (the second looks at 25 of the same 30 ms).
+	starts := !(d.active && digit == d.digit) && digit == d.cand && d.candN+1 >= startBy
+	if starts && d.voiced(fr, fc) {
 		return 0, 0, 0
 	}
 	return digit, min(frac0, 1), min(frac1, 1)
@@ -488,7 +491,15 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 // the two tones are measured, and two within neighbourDB of the weaker
 // tone mark the pair as speech.
 func (d *Detector) voiced(fr, fc float64) bool {
-	pr, pc := d.spanPower(fr), d.spanPower(fc)
+	var w [spanLen]float64
+	i := 0
+	for j := history - 1; j >= 0; j-- {
+		for _, v := range &d.raw[d.slotIdx(j)] {
+			w[i] = v * hann[i]
+			i++
+		}
+	}
+	pr, pc := spanPower(&w, fr), spanPower(&w, fc)
 	limit := min(pr, pc) * math.Pow(10, neighbourDB/10)
 	for m := 1; m <= maxPitchDiv; m++ {
 		f0 := (fc - fr) / float64(m)
@@ -502,13 +513,13 @@ func (d *Detector) voiced(fr, fc float64) bool {
 		// Two neighbours make a comb; one alone may be a third tone,
 		// which Q.24 asks to tolerate at −16 dB.
 		n := 0
-		if d.spanPower(fr-f0) > limit {
+		if spanPower(&w, fr-f0) > limit {
 			n++
 		}
-		if d.spanPower(fc+f0) > limit {
+		if spanPower(&w, fc+f0) > limit {
 			n++
 		}
-		if m > 1 && n < 2 && d.spanPower(fr+f0) > limit {
+		if m > 1 && n < 2 && spanPower(&w, fr+f0) > limit {
 			n++
 		}
 		if n >= 2 {
@@ -518,21 +529,16 @@ func (d *Detector) voiced(fr, fc float64) bool {
 	return false
 }
 
-// spanPower is the power at f over the last spanLen samples, Hann
+// spanPower is the power at f of w, the last spanLen samples Hann
 // windowed (by Goertzel recursion; only run for candidate digits).
-func (d *Detector) spanPower(f float64) float64 {
+func spanPower(w *[spanLen]float64, f float64) float64 {
 	if f <= 0 || f >= dsp.Rate/2 {
 		return 0
 	}
 	coef := 2 * math.Cos(2*math.Pi*f/dsp.Rate)
 	var s1, s2 float64
-	i := 0
-	for j := history - 1; j >= 0; j-- {
-		for _, v := range &d.raw[d.slotIdx(j)] {
-			s0 := v*hann[i] + coef*s1 - s2
-			s2, s1 = s1, s0
-			i++
-		}
+	for _, v := range w {
+		s1, s2 = (v-s2)+coef*s1, s1
 	}
 	return s1*s1 + s2*s2 - coef*s1*s2
 }

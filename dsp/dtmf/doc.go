@@ -29,8 +29,8 @@
 // # Pending
 //
 // Pending is the early warning a PCI DSS masker acts on: every 5 ms the
-// newest 10 ms are checked for a strong row and column tone carrying half
-// the energy, and Pending holds from that suspicion (at most
+// newest 10 ms are checked for a strong row and column tone carrying 70 %
+// of the energy, and Pending holds from that suspicion (at most
 // MaxPendingLatency after the tone's first sample) until 10 ms after the
 // last suspicion or validated decision. Its start is placed 15 ms before
 // the suspicion, which is never after the tone's first sample.

@@ -94,5 +94,5 @@ func ExampleDetector_Pending() {
 		}
 	}
 	// Output:
-	// at 55 ms: DTMF suspected from 40 ms
+	// at 60 ms: DTMF suspected from 45 ms
 }

@@ -21,7 +21,7 @@ const minCorpus = 15 * 60 * dsp.Rate
 
 // readCorpusWAV reads an 8 kHz 16-bit mono PCM WAV file, as sox writes
 // it: RIFF chunks, "fmt " before "data".
-func readCorpusWAV(t *testing.T, path string) []int16 {
+func readCorpusWAV(t testing.TB, path string) []int16 {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -128,4 +128,36 @@ func TestTalkOff(t *testing.T) {
 	for _, f := range falses {
 		t.Errorf("false digit: %s", f)
 	}
+}
+
+// BenchmarkTalkOffCorpus runs the detector over the whole talk-off corpus
+// (speech, music, mixes): the cost on audio that is mostly not DTMF.
+func BenchmarkTalkOffCorpus(b *testing.B) {
+	dir := os.Getenv(talkOffEnv)
+	if dir == "" {
+		b.Fatalf("%s is not set: run scripts/talkoff.sh DIR and set it to DIR", talkOffEnv)
+	}
+	files, err := filepath.Glob(filepath.Join(dir, "*.wav"))
+	if err != nil || len(files) == 0 {
+		b.Fatalf("no WAV files in %s (%v)", dir, err)
+	}
+	var corpus [][]int16
+	n := 0
+	for _, f := range files {
+		x := readCorpusWAV(b, f)
+		corpus = append(corpus, x)
+		n += len(x)
+	}
+	d := dtmf.NewDetector()
+	out := make([]dtmf.Event, 0, 32)
+	cpu0 := cpuTime()
+	for b.Loop() {
+		for _, x := range corpus {
+			d.Reset()
+			for i := 0; i < len(x); i += 160 {
+				out = d.Process(x[i:min(len(x), i+160)], int64(i), out[:0])
+			}
+		}
+	}
+	reportAudio(b, n, cpu0)
 }
