@@ -25,10 +25,13 @@
 //
 // A Receiver listens to one line and needs no configuration: it recognises
 // the standard by what it hears.
-//   - An energy gate looks at 8 ms blocks: the demodulators only run while
-//     the line carries more than a −50 dBm0 sine's power (and is not
-//     clipped by ringing), from the block before the signal began until
-//     256 ms after it ended. An idle line costs about one multiply per
+//   - Two energy gates look at 8 ms blocks: the detectors behind them only
+//     run while the line carries more than a −50 dBm0 sine's power, is not
+//     clipped by ringing, and has enough of it at high frequencies (the
+//     first difference's energy at least 0.7 of the block's for the FSK
+//     demodulator, 0.3 for the DTMF and alert detectors, which voiced
+//     speech mostly is not), from the block before the signal began until
+//     80 ms after it ended. An idle line costs about three operations per
 //     sample.
 //   - FSK is demodulated once for Bell 202 and V.23 (they share the centre
 //     frequency 1700 Hz) and told apart by the measured mark frequency.

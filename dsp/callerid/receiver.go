@@ -36,8 +36,14 @@ const (
 const (
 	gateBlock = 64  // samples per gate decision (8 ms)
 	gateDBm0  = -50 // a block below the power of a sine at this level is quiet (FSK squelch −48, GR-30)
-	gateHold  = 32  // quiet blocks (256 ms) before the demodulators stop
+	gateHold  = 10  // quiet blocks (80 ms) before the demodulators stop: longer than the DTMF detector takes to report a digit
 	gateClip  = 32000
+	// gateFSK and gateTones, in tenths, are the least share of a block's
+	// energy its first difference must have to run the FSK demodulator
+	// (FSK: ≥ 0.82 from the 1200 Hz mark) and the DTMF and alert detectors
+	// (DTMF 697 + 1209 Hz with the low tone 8 dB louder: 0.37).
+	gateFSK   = 7
+	gateTones = 3
 )
 
 // DTMF CLIP: digits 70 ms apart (DOMAIN.md §3); a longer pause than
@@ -46,6 +52,12 @@ const (
 	clipGap     = 2400 // samples: 300 ms between one digit's end and the next one's start
 	clipLatency = 480  // samples: the DTMF detector reports a digit 45 ms after it ends
 )
+
+// gateState is one gate: open, and how many quiet blocks since.
+type gateState struct {
+	open  bool
+	quiet int
+}
 
 // gatePower is the block energy, in LSB², of a sine at gateDBm0.
 var gatePower = func() int64 { p := dsp.Peak(gateDBm0); return int64(p * p / 2 * gateBlock) }()
@@ -64,9 +76,9 @@ type Receiver struct {
 	prev    [gateBlock]int16 // the block before it
 	prevPos int64
 	hasPrev bool
-	open    bool
-	quiet   int
-	now     int64 // position after the last sample seen
+	fsk     gateState // the FSK demodulator's gate
+	tones   gateState // the DTMF and alert detectors' gate
+	now     int64     // position after the last sample seen
 
 	demod   *fsk.Demodulator
 	spb     float64
@@ -127,7 +139,8 @@ func NewReceiver() *Receiver {
 // Reset forgets all state, as if r were new; a message in progress is
 // dropped without being reported.
 func (r *Receiver) Reset() {
-	r.bn, r.hasPrev, r.open, r.quiet = 0, false, false, 0
+	r.bn, r.hasPrev = 0, false
+	r.fsk, r.tones = gateState{}, gateState{}
 	r.demod.Reset()
 	r.det.Reset()
 	r.alert.Reset()
@@ -140,8 +153,11 @@ func (r *Receiver) Reset() {
 // Flush appends what Process still holds at the end of a stream: a message
 // waiting out its quiet period, or one cut short (with ErrTruncated).
 func (r *Receiver) Flush(out []Message) []Message {
-	if r.bn > 0 && r.open {
-		out = r.run(r.blk[:r.bn], r.blkPos, out)
+	if r.bn > 0 && r.fsk.open {
+		out = r.runFSK(r.blk[:r.bn], r.blkPos, false, out)
+	}
+	if r.bn > 0 && r.tones.open {
+		out = r.runTones(r.blk[:r.bn], r.blkPos, false, out)
 	}
 	r.bn = 0
 	r.evs = r.det.Flush(r.evs[:0])
@@ -188,44 +204,76 @@ func (r *Receiver) Process(x []int16, pos int64, out []Message) []Message {
 // demodulators over it (and the block before, when the gate opens, so the
 // onset is not lost).
 func (r *Receiver) block(out []Message) []Message {
-	var e int64
+	var e, de int64
 	var peak int32
+	last := int32(r.blk[0])
+	if r.hasPrev {
+		last = int32(r.prev[gateBlock-1])
+	}
 	for _, v := range r.blk {
 		w := int32(v)
 		e += int64(w * w)
+		d := int64(w - last)
+		de += d * d
+		last = w
 		peak = max(peak, w, -w)
 	}
 	// Ringing clips the ADC (DOMAIN.md §1); caller ID never comes during
 	// it and is never that loud (−4 dBm0 peaks at 14,400 LSB, two DTMF
-	// tones at 28,800), so a clipped block counts as quiet.
-	loud := e > gatePower && peak < gateClip
-	if loud && !r.open {
-		r.open, r.quiet = true, 0
-		r.demod.Reset()
-		r.det.Reset()
-		r.alert.Reset()
-		if r.hasPrev {
-			out = r.run(r.prev[:], r.prevPos, out)
-		}
-	}
-	if r.open {
-		out = r.run(r.blk[:], r.blkPos, out)
-		if loud {
-			r.quiet = 0
-		} else if r.quiet++; r.quiet > gateHold {
-			r.open = false
-		}
-	}
+	// tones at 28,800), so a clipped block counts as quiet. The energy of
+	// the first difference, 4·sin²(πf/Rate) times a tone's, tells where
+	// the power lies: at least 0.82 of it for FSK (≥ 1200 Hz) and more for
+	// the alert tones, 0.37 for DTMF 697 + 1209 Hz with the low tone 8 dB
+	// louder, mostly less for voiced speech, whose power is under 1 kHz.
+	base := e > gatePower && peak < gateClip
+	out = r.gate(&r.fsk, base && de*10 > e*gateFSK, r.runFSK, out)
+	out = r.gate(&r.tones, base && de*10 > e*gateTones, r.runTones, out)
 	r.prev, r.prevPos, r.hasPrev = r.blk, r.blkPos, true
 	r.now = r.blkPos + gateBlock
 	return r.timeouts(out)
 }
 
-// run feeds samples starting at pos to the demodulators.
-func (r *Receiver) run(x []int16, pos int64, out []Message) []Message {
+// gate runs one gate for the full block r.blk: it opens when loud (and
+// then runs the block before too, so the onset is not lost) and closes
+// after gateHold quiet blocks.
+func (r *Receiver) gate(g *gateState, loud bool, run func(x []int16, pos int64, reset bool, out []Message) []Message, out []Message) []Message {
+	if loud && !g.open {
+		g.open, g.quiet = true, 0
+		if r.hasPrev {
+			out = run(r.prev[:], r.prevPos, true, out)
+		} else {
+			out = run(nil, r.blkPos, true, out)
+		}
+	}
+	if g.open {
+		out = run(r.blk[:], r.blkPos, false, out)
+		if loud {
+			g.quiet = 0
+		} else if g.quiet++; g.quiet > gateHold {
+			g.open = false
+		}
+	}
+	return out
+}
+
+// runFSK feeds samples starting at pos to the FSK demodulator, reset
+// first when the gate has just opened.
+func (r *Receiver) runFSK(x []int16, pos int64, reset bool, out []Message) []Message {
+	if reset {
+		r.demod.Reset()
+	}
 	r.bytes = r.demod.Process(x, pos, r.bytes[:0])
 	for _, b := range r.bytes {
 		out = r.byteIn(b, out)
+	}
+	return out
+}
+
+// runTones feeds samples starting at pos to the alert and DTMF detectors.
+func (r *Receiver) runTones(x []int16, pos int64, reset bool, out []Message) []Message {
+	if reset {
+		r.alert.Reset()
+		r.det.Reset()
 	}
 	r.alerts = r.alert.Process(x, pos, r.alerts[:0])
 	if n := len(r.alerts); n > 0 {
