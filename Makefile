@@ -52,7 +52,7 @@ TALKOFF_DIR ?=
 talkoff:
 	@dir="$(TALKOFF_DIR)"; [ -n "$$dir" ] || dir=$$(mktemp -d -t linetap-talkoff.XXXXXX); \
 	./scripts/talkoff.sh "$$dir" && \
-	LINETAP_TALKOFF_DIR="$$dir" $(GO) test -tags talkoff -count=1 -run '^TestTalkOff$$' -v ./dsp/dtmf/; \
+	LINETAP_TALKOFF_DIR="$$dir" $(GO) test -tags talkoff -count=1 -run '^TestTalkOff' -v ./dsp/dtmf/ ./dsp/tone/; \
 	rc=$$?; [ -n "$(TALKOFF_DIR)" ] || rm -rf "$$dir"; exit $$rc
 
 # ARM builds of everything that needs no cgo.
