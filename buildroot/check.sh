@@ -9,18 +9,19 @@
 #      linters reject the broken examples in testdata/lint;
 #   3. the defconfigs: one symbol per line, no duplicates, the package on;
 #      the RAUC compatible strings agree across system.conf and boards;
-#   4. every script of the overlay, package and board passes `sh -n` (or
-#      `bash -n`) and shellcheck, and is executable;
-#   5. the USB hotplug handler and the first-boot data partition script,
-#      in a sandbox with stand-in commands;
-#   6. the init script starts the cross-built linetapd (linux/arm64, no
-#      cgo) under qemu-aarch64-static against a throwaway data directory
-#      with the simulated lines; the test sees it answer on its HTTP port
+#   4. every script of the overlay, package and board passes `sh -n` and
+#      `busybox sh -n` (or `bash -n`) and shellcheck, and is executable;
+#   5. the USB hotplug handler, the first-boot data partition script,
+#      post-build.sh and post-image.sh, in a sandbox with stand-in
+#      commands; make image failing early without network;
+#   6. the init script (under BusyBox ash, the board's shell) starts the
+#      cross-built linetapd (linux/arm64, no cgo) under qemu-aarch64-static
+#      against a throwaway data directory with the simulated lines; the test sees it answer on its HTTP port
 #      and control socket, kills it and sees the supervisor restart it,
 #      then stops it cleanly.
 #
-# Needs: bash, awk, go and the Debian packages shellcheck and
-# qemu-user-static (.ci/run installs them). A missing tool is a failure,
+# Needs: bash, awk, go and the Debian packages shellcheck, busybox-static
+# and qemu-user-static (.ci/run installs them). A missing tool is a failure,
 # not a skip.
 #
 # Environment: GO (default go); BUILDROOT_CHECK_SRC=head builds linetapd
@@ -126,8 +127,11 @@ WRAP
 		fail "arm64 linetapd refuses package/linetap/linetap.json: $cfg"
 	fi
 
+	# The supervisor runs under BusyBox ash, the board's shell.
+	printf '#!/bin/sh\nexec busybox sh "%s" "$@"\n' "$HERE/package/linetap/supervise" >"$TMP/supervise-ash"
+	chmod +x "$TMP/supervise-ash"
 	cat >"$TMP/defaults" <<DEFAULTS
-LINETAPD_SUPERVISE=$HERE/package/linetap/supervise
+LINETAPD_SUPERVISE=$TMP/supervise-ash
 LINETAPD_BIN=$ARM/linetapd-qemu
 LINETAPD_CONFIG=$HERE/package/linetap/linetap.json
 LINETAPD_ARGS="--data $data --listen 127.0.0.1:$port"
@@ -142,7 +146,7 @@ LINETAP_LOG=$TMP/linetapd.log
 DEFAULTS
 	export LINETAP_DEFAULTS="$TMP/defaults"
 	local out sup child1 child2 victims qemu2 q
-	out=$(sh "$init" start 2>&1)
+	out=$(busybox sh "$init" start 2>&1)
 	if [[ "$out" == *OK* ]]; then pass; else fail "S99linetapd start: $out"; fi
 	sup=$(cat "$RUN_DIR/supervise.pid" 2>/dev/null)
 	if wait_for 60 "$probe" "http://127.0.0.1:$port/healthz"; then
@@ -150,14 +154,14 @@ DEFAULTS
 	else
 		fail "linetapd started by S99linetapd does not answer on 127.0.0.1:$port within 60 s; log:
 $(cat "$TMP/linetapd.log" 2>/dev/null)"
-		sh "$init" stop >/dev/null 2>&1
+		busybox sh "$init" stop >/dev/null 2>&1
 		return
 	fi
 	if PROBE_BODY="$TMP/info" "$probe" "http://127.0.0.1:$port/api/v1/info" && grep -q '"api": *1' "$TMP/info"; then pass; else fail "GET /api/v1/info: $(cat "$TMP/info" 2>/dev/null)"; fi
 	if [ -S "$data/linetapd.sock" ]; then pass; else fail "no control socket $data/linetapd.sock"; fi
-	out=$(sh "$init" status 2>&1)
+	out=$(busybox sh "$init" status 2>&1)
 	if [[ "$out" == "linetapd is running"* ]]; then pass; else fail "S99linetapd status: $out"; fi
-	if out=$(sh "$init" start 2>&1) && [[ "$out" == *"already running"* ]]; then pass; else fail "second start: $out"; fi
+	if out=$(busybox sh "$init" start 2>&1) && [[ "$out" == *"already running"* ]]; then pass; else fail "second start: $out"; fi
 
 	# linetapd dies (SIGKILL to the emulated process): the supervisor
 	# starts a new one, which answers again.
@@ -177,7 +181,7 @@ $(cat "$TMP/linetapd.log" 2>/dev/null)"
 
 	# Clean stop: both processes gone, the socket removed by linetapd.
 	qemu2=$(children_of "$child2")
-	out=$(sh "$init" stop 2>&1)
+	out=$(busybox sh "$init" stop 2>&1)
 	if [[ "$out" == *OK* ]]; then pass; else fail "S99linetapd stop: $out"; fi
 	if dead "$sup" && dead "$child2"; then pass; else fail "processes left after stop (supervisor $sup, linetapd $child2)"; fi
 	for q in $qemu2; do
@@ -185,7 +189,7 @@ $(cat "$TMP/linetapd.log" 2>/dev/null)"
 	done
 	if grep -q "linetapd stopped (exit status 0)" "$TMP/linetapd.log"; then pass; else fail "linetapd did not exit 0 on stop: $(tail -n 20 "$TMP/linetapd.log")"; fi
 	if [ ! -e "$data/linetapd.sock" ]; then pass; else fail "control socket left after a clean stop"; fi
-	out=$(sh "$init" status 2>&1)
+	out=$(busybox sh "$init" status 2>&1)
 	if [[ "$out" == "linetapd is stopped" ]]; then pass; else fail "status after stop: $out"; fi
 	unset LINETAP_DEFAULTS
 }
@@ -315,6 +319,8 @@ if grep -q '"data": *"/data/' "$HERE/package/linetap/linetap.json"; then pass; e
 # ---------------------------------------------------------------- 4
 section "shell scripts"
 need shellcheck "apt-get install shellcheck"
+# The board's shell is BusyBox ash: the scripts are checked and run with it.
+need busybox "apt-get install busybox-static"
 scripts=()
 while IFS= read -r f; do scripts+=("$f"); done < <(
 	{
@@ -330,7 +336,10 @@ for f in "${scripts[@]}"; do
 	if [ ! -f "$f" ]; then fail "missing script $rel"; continue; fi
 	if [ -x "$f" ]; then pass; else fail "$rel is not executable"; fi
 	case "$(head -n1 "$f")" in
-	'#!/bin/sh') if out=$(sh -n "$f" 2>&1); then pass; else fail "sh -n $rel: $out"; fi ;;
+	'#!/bin/sh')
+		if out=$(sh -n "$f" 2>&1); then pass; else fail "sh -n $rel: $out"; fi
+		if out=$(busybox sh -n "$f" 2>&1); then pass; else fail "busybox sh -n $rel: $out"; fi
+		;;
 	'#!/usr/bin/env bash' | '#!/bin/bash') if out=$(bash -n "$f" 2>&1); then pass; else fail "bash -n $rel: $out"; fi ;;
 	*) fail "$rel: unexpected interpreter line $(head -n1 "$f")" ;;
 	esac
@@ -343,7 +352,8 @@ done
 # ---------------------------------------------------------------- 5
 section "USB hotplug and first boot (sandbox)"
 # Stand-ins for the commands the scripts run on the board. Each records how
-# it was called in $TMP/calls.
+# it was called in $TMP/calls. These scripts run under the host's sh: BusyBox
+# ash would run its own mount and blkid applets instead of the stand-ins.
 SB="$TMP/sandbox"
 mkdir -p "$SB/bin" "$SB/dev" "$SB/media" "$SB/run" "$SB/leds/ACT" "$SB/sysblock/sda/sda1"
 CALLS="$TMP/calls"
