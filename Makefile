@@ -63,7 +63,7 @@ cross:
 # The appliance's Buildroot external tree, checked without Buildroot:
 # structure, Config.in/.mk syntax, shellcheck, USB and first-boot scripts in
 # a sandbox, and the init script starting the arm64 linetapd under
-# qemu-aarch64-static (needs shellcheck and qemu-user-static).
+# qemu-aarch64-static (needs shellcheck, busybox-static and qemu-user-static).
 buildroot-check:
 	GO=$(GO) ./buildroot/check.sh
 
