@@ -27,6 +27,8 @@ func exportSource(src source) export.Source {
 
 type sourceAdapter struct{ src source }
 
+var _ export.Source = sourceAdapter{}
+
 func (a sourceAdapter) Calls(ctx context.Context, q linetap.CallQuery) ([]linetap.Call, error) {
 	return a.src.calls(ctx, q)
 }

@@ -2,6 +2,7 @@ package codec_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -115,5 +116,20 @@ func TestUnavailableUnknown(t *testing.T) {
 	_, err := codec.Lookup("gsm")
 	if !errors.Is(err, codec.ErrUnknown) || errors.Is(err, codec.ErrUnavailable) {
 		t.Fatalf("Lookup(gsm) error %v", err)
+	}
+}
+
+func ExampleADPCM() {
+	var c codec.ADPCM
+	data := c.Encode(nil, []int16{0, 1000, 2000, 1000, 0})
+	n, _ := c.Samples(data)
+	pcm, err := c.Decode(nil, data)
+	fmt.Println(len(data), "bytes,", n, "samples:", pcm, err)
+	// Output: 7 bytes, 5 samples: [68 993 1920 1079 94] <nil>
+}
+
+func ExampleUnavailable() {
+	if why, ok := codec.Unavailable("opus"); ok {
+		fmt.Println("opus:", why)
 	}
 }

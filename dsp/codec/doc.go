@@ -19,6 +19,9 @@
 //     run). Its Encode cannot report an error (the Codec interface has
 //     none): if libopus cannot allocate an encoder, the chunk it writes has
 //     no packets and Decode reports it as corrupt.
+//   - Opus starts a fresh encoder and decoder for every chunk, so that a
+//     chunk decodes alone; the first frame of each chunk is a little worse
+//     (once a second with the engine's batches).
 //   - Opus is lossy in a way a waveform SNR does not measure: tests compare
 //     correlation and exact sample counts, not samples.
 //   - Storage written with "opus" cannot be played by a build without the

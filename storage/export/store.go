@@ -18,6 +18,8 @@ func StoreSource(st *storage.Store) Source { return storeSource{st} }
 
 type storeSource struct{ st *storage.Store }
 
+var _ Source = storeSource{}
+
 func (s storeSource) Calls(_ context.Context, q linetap.CallQuery) ([]linetap.Call, error) {
 	return s.st.Calls(q)
 }
