@@ -239,9 +239,21 @@ func (c *channel) events(ch int) []event {
 		}
 	}
 	ms := func(d time.Duration) int64 { return int64(d * dsp.Rate / time.Second) }
+	// The digits of DTMF caller ID are reported as the caller ID, not as
+	// key presses (its Start and End are the first and last digits').
+	clip := func(p int64) bool {
+		for _, m := range c.msgs {
+			if m.Standard == callerid.DTMFCLIP && p >= m.Start-ms(digitGuard) && p <= m.End+ms(digitGuard) {
+				return true
+			}
+		}
+		return false
+	}
 	for _, d := range c.digs {
-		evs = append(evs, event{ch: ch, pos: d.Start, kind: "dtmf", dur: d.End - d.Start, digit: d.Digit})
 		quiet(d.Start-ms(digitGuard), d.End+ms(digitGuard))
+		if !clip(d.Start) {
+			evs = append(evs, event{ch: ch, pos: d.Start, kind: "dtmf", dur: d.End - d.Start, digit: d.Digit})
+		}
 	}
 	for _, m := range c.msgs {
 		kind := "callerid"
@@ -257,6 +269,7 @@ func (c *channel) events(ch int) []event {
 	}
 	for _, p := range c.progs {
 		evs = append(evs, event{ch: ch, pos: p.Start, kind: "tone", dur: -1, tone: p.Kind.String()})
+		quiet(p.Start, p.Pos+ms(toneGuard)) // what was recognised, SIT included
 	}
 	// A tone's first and last frames come before Tone() says so.
 	for f, t := range c.toned {

@@ -20,8 +20,8 @@ import (
 
 // corpus is every file of testdata/analyze; a missing one fails the test.
 var corpus = []string{
-	"dtmf.wav", "callerid-sdmf.wav", "callerid-mdmf.wav", "callerid-etsi.wav", "callerid-error.wav",
-	"rings.wav", "progress.wav", "voice-16k.wav", "stereo-44k.wav",
+	"dtmf.wav", "callerid-sdmf.wav", "callerid-mdmf.wav", "callerid-etsi.wav", "callerid-bt-ntt-dtmf.wav",
+	"callerid-error.wav", "rings.wav", "progress.wav", "sit.wav", "voice-16k.wav", "stereo-44k.wav",
 }
 
 // Tolerances of the golden comparison, in seconds, between the time (t) and

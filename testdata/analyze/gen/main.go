@@ -68,10 +68,16 @@ func (f *file) digits(ch int, s string, on, off time.Duration) {
 }
 
 // cid appends a caller-ID transmission and records its event at the first
-// byte's start bit: 300 seizure and 180 mark bits at 1200 baud (GR-30,
-// EN 300 659-1) come first, 480 bits = 3200 samples.
+// byte's start bit (for DTMF CLIP, the first digit): the standard's
+// seizure and mark bits at 1200 baud come first (GR-30, EN 300 659-1: 300
+// and 180, 480 bits = 3200 samples; BT SIN227 96 and 55; NTT 80 marks).
 func (f *file) cid(ch int, m callerid.Message, ev line) {
-	ev["ch"], ev["t"], ev["type"] = ch, secs(len(f.chans[ch])+3200), "callerid"
+	o := callerid.DefaultOptionsFor(m.Standard, -12)
+	pre := 0
+	if m.Standard != callerid.DTMFCLIP {
+		pre = (o.SeizureBits + o.MarkBits) * dsp.Rate / 1200
+	}
+	ev["ch"], ev["t"], ev["type"] = ch, secs(len(f.chans[ch])+pre), "callerid"
 	ev["standard"] = string(m.Standard)
 	for _, k := range []string{"number", "name", "datetime", "number_absence", "name_absence"} {
 		if _, ok := ev[k]; !ok {
@@ -79,7 +85,7 @@ func (f *file) cid(ch int, m callerid.Message, ev line) {
 		}
 	}
 	f.events = append(f.events, ev)
-	f.chans[ch] = append(f.chans[ch], must(callerid.Synth(m, -12))...)
+	f.chans[ch] = append(f.chans[ch], must(callerid.SynthOptions(m, o))...)
 }
 
 // ring appends ringing voltage for on (tone.AppendRing removes it RingTail
@@ -273,6 +279,25 @@ func main() {
 	f.noise(4)
 	f.write()
 
+	// BT SIN227 with its shortest preamble, NTT J-CLIP and DTMF CLIP (the
+	// Swedish A…C variant and a withheld number, B10), one per channel.
+	f = newFile("callerid-bt-ntt-dtmf", 8000, 16, 3)
+	for ch := range f.chans {
+		f.chans[ch] = silence(nil, ms(300))
+	}
+	f.cid(0, callerid.Message{Standard: callerid.BT, DateTime: "05061718", Number: "01632960002", Name: "BT TEST"},
+		line{"number": "01632960002", "name": "BT TEST", "datetime": "05061718"})
+	f.cid(1, callerid.Message{Standard: callerid.NTT, Number: "0312345678"},
+		line{"number": "0312345678"})
+	f.cid(2, callerid.Message{Standard: callerid.DTMFCLIP, Number: "46701234567"},
+		line{"number": "46701234567"})
+	f.chans[2] = silence(f.chans[2], ms(500))
+	f.cid(2, callerid.Message{Standard: callerid.DTMFCLIP, NumberAbsence: "P"},
+		line{"number_absence": "P"})
+	f.pad(ms(400))
+	f.noise(10)
+	f.write()
+
 	// A damaged SDMF message: the DOMAIN.md test vector with its checksum
 	// 0x51 changed to 0x52.
 	f = newFile("callerid-error", 8000, 16, 1)
@@ -321,6 +346,17 @@ func main() {
 	}
 	f.pad(ms(200))
 	f.noise(7)
+	f.write()
+
+	// Special information tones: ITU-T E.180 and a North American one.
+	f = newFile("sit", 8000, 16, 2)
+	for ch, s := range []tone.SIT{tone.StandardSIT, tone.NorthAmericanSIT} {
+		f.chans[ch] = silence(nil, ms(200))
+		f.events = append(f.events, line{"ch": ch, "t": 0.2, "type": "tone", "tone": "sit"})
+		f.chans[ch] = s.Append(f.chans[ch])
+	}
+	f.pad(ms(300))
+	f.noise(11)
 	f.write()
 
 	// 16 kHz, 32-bit float: a voice, then two digits.
