@@ -32,27 +32,27 @@ func NewMeter(window time.Duration) *Meter {
 
 // Process adds the samples of x. It allocates nothing.
 func (m *Meter) Process(x []int16) {
+	ring, next, sumSq := m.ring, m.next, m.sumSq
+	peak, clipped := int32(m.peak), m.clipped
 	for _, s := range x {
-		old := int64(m.ring[m.next])
-		m.sumSq += int64(s)*int64(s) - old*old
-		m.ring[m.next] = s
-		if m.next++; m.next == len(m.ring) {
-			m.next = 0
+		v := int64(s)
+		old := int64(ring[next])
+		sumSq += v*v - old*old
+		ring[next] = s
+		if next++; next == len(ring) {
+			next = 0
 		}
-		if m.filled < len(m.ring) {
-			m.filled++
-		}
-		a := s
-		if s == math.MinInt16 {
-			a = math.MaxInt16
-		} else if s < 0 {
-			a = -s
-		}
-		m.peak = max(m.peak, a)
 		if s == math.MaxInt16 || s == math.MinInt16 {
-			m.clipped++
+			clipped++
 		}
+		a := int32(s)
+		if a < 0 {
+			a = -a
+		}
+		peak = max(peak, min(a, math.MaxInt16)) // −32768 counts as 32767
 	}
+	m.next, m.sumSq, m.peak, m.clipped = next, sumSq, int16(peak), clipped
+	m.filled = min(m.filled+len(x), len(ring))
 }
 
 // DBm0 returns the RMS level over the last window (or over what has been
@@ -87,7 +87,8 @@ const (
 // passed since the last such frame.
 type VAD struct {
 	threshold float64
-	hangover  int // frames
+	minSumSq  int64 // Σx² over a frame at threshold
+	hangover  int   // frames
 
 	sumSq  int64
 	n      int
@@ -99,7 +100,14 @@ type VAD struct {
 // NewVAD returns a VAD that is active while the level over 10 ms frames is
 // at least thresholdDBm0, and for hangover after.
 func NewVAD(thresholdDBm0 float64, hangover time.Duration) *VAD {
-	return &VAD{threshold: thresholdDBm0, hangover: max(0, int(hangover/(10*time.Millisecond)))}
+	v := &VAD{threshold: thresholdDBm0, hangover: max(0, int(hangover/(10*time.Millisecond)))}
+	// A frame is loud when dsp.DBm0 of its RMS is at least the threshold;
+	// below −100 dBm0 (the floor dsp.DBm0 reports) every frame is.
+	if thresholdDBm0 > -100 {
+		a := dsp.Peak(thresholdDBm0)
+		v.minSumSq = int64(math.Ceil(a * a / 2 * frameLen))
+	}
+	return v
 }
 
 // Process adds x and reports whether the stream is active at its end:
@@ -110,9 +118,9 @@ func (v *VAD) Process(x []int16) bool {
 		if v.n++; v.n < frameLen {
 			continue
 		}
-		level := dsp.DBm0(math.Sqrt(float64(v.sumSq) / frameLen))
+		loud := v.sumSq >= v.minSumSq
 		v.sumSq, v.n = 0, 0
-		if level >= v.threshold {
+		if loud {
 			v.loudN++
 			if v.loudN >= onsetBy || v.active {
 				v.active, v.hold = true, v.hangover

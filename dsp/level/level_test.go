@@ -132,22 +132,57 @@ func TestNoAllocs(t *testing.T) {
 	}
 }
 
+func TestVADThreshold(t *testing.T) {
+	// A frame is loud when its level is at least the threshold; 0.2 dB
+	// either side of it decides.
+	for _, tc := range []struct {
+		threshold, level float64
+		want             bool
+	}{{-40, -39.8, true}, {-40, -40.2, false}, {-20, -19.8, true}, {-20, -20.2, false}, {-100, -120, true}, {-120, -200, true}} {
+		t.Run(fmt.Sprintf("%v/%v", tc.threshold, tc.level), func(t *testing.T) {
+			v := level.NewVAD(tc.threshold, 0)
+			var x []int16
+			if tc.level > -100 {
+				// 1 kHz: whole cycles in every 10 ms frame.
+				x = tone.AppendTone(nil, []dsp.Hz{1000}, tc.level, 100*time.Millisecond)
+			} else {
+				x = make([]int16, 800)
+			}
+			if got := v.Process(x); got != tc.want {
+				t.Errorf("active = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+// reportAudio reports ns per sample and, where the OS reports it, audio
+// seconds per CPU second (cpu0 is cpuTime() before the loop).
+func reportAudio(b *testing.B, n int, cpu0 time.Duration) {
+	samples := float64(b.N) * float64(n)
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/samples, "ns/sample")
+	if cpu := cpuTime() - cpu0; cpu0 > 0 && cpu > 0 {
+		b.ReportMetric(samples/dsp.Rate/cpu.Seconds(), "audio-s/cpu-s")
+	}
+}
+
 func BenchmarkMeter(b *testing.B) {
 	x := tone.AppendTone(nil, []dsp.Hz{1000}, -10, time.Second)
 	m := level.NewMeter(time.Second)
+	cpu0 := cpuTime()
 	for b.Loop() {
 		m.Process(x)
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/sample")
+	reportAudio(b, len(x), cpu0)
 }
 
 func BenchmarkVAD(b *testing.B) {
 	x := tone.AppendTone(nil, []dsp.Hz{1000}, -10, time.Second)
 	v := level.NewVAD(-40, time.Second)
+	cpu0 := cpuTime()
 	for b.Loop() {
 		v.Process(x)
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(x)), "ns/sample")
+	reportAudio(b, len(x), cpu0)
 }
 
 func ExampleMeter() {

@@ -57,19 +57,43 @@ func FuzzProgressDetector(f *testing.F) {
 	})
 }
 
-func BenchmarkProgressDetector(b *testing.B) {
-	p, _ := tone.PlanFor("US")
-	x := p.Busy.Append(nil, 10*time.Second)
-	d := tone.NewProgressDetector()
-	out := make([]tone.ProgressEvent, 0, 8)
-	var pos int64
-	for b.Loop() {
-		out = d.Process(x, pos, out[:0])
-		pos += int64(len(x))
-	}
-	perSample := float64(b.Elapsed().Nanoseconds()) / float64(b.N*len(x))
+// reportAudio reports ns per sample and audio seconds per second of wall
+// time and, where the OS reports it, per CPU second (cpu0 is cpuTime()
+// before the loop), for a loop over n samples per iteration.
+func reportAudio(b *testing.B, n int, cpu0 time.Duration) {
+	samples := float64(b.N) * float64(n)
+	perSample := float64(b.Elapsed().Nanoseconds()) / samples
 	b.ReportMetric(perSample, "ns/sample")
 	b.ReportMetric(1e9/perSample/dsp.Rate, "channel-s/s")
+	if cpu := cpuTime() - cpu0; cpu0 > 0 && cpu > 0 {
+		b.ReportMetric(samples/dsp.Rate/cpu.Seconds(), "audio-s/cpu-s")
+	}
+}
+
+func BenchmarkProgressDetector(b *testing.B) {
+	p, _ := tone.PlanFor("US")
+	for _, sig := range []struct {
+		name string
+		x    []int16
+	}{
+		{"busy", p.Busy.Append(nil, 10*time.Second)},
+		{"dial", p.Dial.Append(nil, 10*time.Second)},
+		{"sit", tone.StandardSIT.Append(make([]int16, dsp.Rate))},
+		{"voice", voice(10*time.Second, 1)},
+		{"silence", make([]int16, 10*dsp.Rate)},
+	} {
+		b.Run(sig.name, func(b *testing.B) {
+			d := tone.NewProgressDetector()
+			out := make([]tone.ProgressEvent, 0, 8)
+			var pos int64
+			cpu0 := cpuTime()
+			for b.Loop() {
+				out = d.Process(sig.x, pos, out[:0])
+				pos += int64(len(sig.x))
+			}
+			reportAudio(b, len(sig.x), cpu0)
+		})
+	}
 }
 
 func BenchmarkAppendTone(b *testing.B) {

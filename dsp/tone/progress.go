@@ -405,6 +405,9 @@ func goertzel4(x *[pSub]float64, c *[nBins]float64, k int) (a1, a2, b1, b2, c1, 
 // pMinLevel filling pMinShare of it.
 var pGate = func() float64 { a := dsp.Peak(pMinLevel); return pMinShare * a * a / 2 * pSub }()
 
+// pMinMean is the mean power (LSB²) of a signal at pMinLevel dBm0.
+var pMinMean = func() float64 { a := dsp.Peak(pMinLevel); return a * a / 2 }()
+
 // endSub closes the sub-block ending before sample t.
 func (d *ProgressDetector) endSub(t int64, out []ProgressEvent) []ProgressEvent {
 	var e float64
@@ -507,7 +510,7 @@ func (d *ProgressDetector) classify() int {
 		e += d.subE[j]
 	}
 	mean := e / pWin
-	if dsp.DBm0(math.Sqrt(mean)) < pMinLevel {
+	if mean < pMinMean {
 		return -1
 	}
 	var share [maxFreqs]float64
