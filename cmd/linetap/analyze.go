@@ -64,6 +64,27 @@ type event struct {
 // cmdAnalyze runs every detector on every channel of each file and prints
 // the events; a file that cannot be read is reported on stderr and the
 // others are still analysed.
+//
+// Each file is read whole (8-, 16-, 24-, 32-bit PCM or 32-bit float, any
+// number of channels up to 64, 8 to 192 kHz), each channel resampled to
+// 8 kHz (dsp/resample, aligned: no delay) and given to the DTMF, caller-ID,
+// ring (dsp/ring), call-progress and voice detectors. Events come out in
+// time order, then by channel. With --json each is one object on a line:
+//
+//	{"file","ch","t","type":"dtmf","digit","dur"}             one per key press, t at its onset
+//	{…,"type":"callerid","standard","number","name","datetime","number_absence","name_absence"}
+//	{…,"type":"callerid_error","standard","error","raw"}      a damaged message, raw in hex
+//	{…,"type":"ring","dur"}                                   one per ring burst
+//	{…,"type":"tone","tone"}                                  dial, ringback, busy, reorder, sit
+//	{…,"type":"voice","dur"}
+//
+// t and dur are seconds from the start of the file, to the millisecond;
+// caller-ID fields that were not sent are null, and a message-waiting
+// message adds "mwi":"on"|"off". A caller ID's t is its first byte's start
+// bit (for DTMF caller ID its first digit, whose digits are not also
+// reported as key presses); a tone's t is the start of the first burst of
+// the cadence recognised. Voice is loud 10 ms frames outside every other
+// detection, gaps under 500 ms bridged, shorter than 200 ms dropped.
 func cmdAnalyze(args []string, stdout, stderr io.Writer) error {
 	asJSON := false
 	var files []string
