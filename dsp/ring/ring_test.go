@@ -218,6 +218,25 @@ func TestNoRingFromTransients(t *testing.T) {
 		"two tones 30 Hz apart at −3 dBm0": func() []int16 {
 			return tone.AppendTone(nil, []dsp.Hz{300, 330}, -3, 2*time.Second)
 		},
+		"clipped low-pitched voice, 60–150 Hz": func() []int16 {
+			// Harmonics shaped by two formants (600, 1700 Hz), the pitch
+			// gliding from 60 to 150 Hz, driven three times past full scale.
+			n := samples(4 * time.Second)
+			x := make([]int16, n)
+			var ph float64
+			for i := range x {
+				t := float64(i) / dsp.Rate
+				ph += 2 * math.Pi * (60 + 90*t/4) / dsp.Rate
+				var v float64
+				for h := 1; h <= 40; h++ {
+					fh := float64(h) * (60 + 90*t/4)
+					g := math.Exp(-math.Pow((fh-600)/200, 2)) + 0.5*math.Exp(-math.Pow((fh-1700)/300, 2)) + 0.1/float64(h)
+					v += g * math.Sin(float64(h)*ph)
+				}
+				x[i] = sat(int(40000 * v))
+			}
+			return x
+		},
 		"DTMF at 0 dBm0": func() []int16 {
 			return tone.AppendTone(nil, []dsp.Hz{941, 1336}, 0, time.Second)
 		},
@@ -225,6 +244,15 @@ func TestNoRingFromTransients(t *testing.T) {
 	for name, gen := range cases {
 		t.Run(name, func(t *testing.T) {
 			x := gen()
+			beyond := 0
+			for _, v := range x {
+				if v > ring.Threshold || v < -ring.Threshold {
+					beyond++
+				}
+			}
+			if beyond == 0 {
+				t.Fatalf("never beyond ±%d: the case tests nothing", ring.Threshold)
+			}
 			d := ring.NewDetector()
 			var ev []ring.Event
 			for i := 0; i < len(x); i += 80 {
