@@ -39,6 +39,17 @@ func crashHelper(dir string) error {
 	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
 	lines := make([]*callGen, 8)
 	var done []uint64
+	// First the oldest call a previous round finished.
+	old, err := s.Calls(linetap.CallQuery{Limit: 1 << 20})
+	if err != nil {
+		return err
+	}
+	for i := len(old) - 1; i >= 0; i-- {
+		if old[i].State != linetap.StateRecording {
+			done = append(done, old[i].ID)
+			break
+		}
+	}
 	for n := 0; ; n++ {
 		var b linetap.Batch
 		for i := range lines {
@@ -57,11 +68,11 @@ func crashHelper(dir string) error {
 		if err := s.Commit(&b); err != nil {
 			return err
 		}
-		if n%10 == 9 && len(done) > 4 {
-			if _, err := s.Delete(done[:2], "crash-helper", "test"); err != nil {
+		if n%3 == 0 && len(done) > 0 {
+			if _, err := s.Delete(done[:1], "crash-helper", "test"); err != nil {
 				return err
 			}
-			done = done[2:]
+			done = done[1:]
 		}
 	}
 }

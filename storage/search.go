@@ -1,6 +1,7 @@
 package storage
 
 import (
+	"bytes"
 	"fmt"
 	"slices"
 	"sort"
@@ -45,30 +46,89 @@ type Page struct {
 	Next uint64 `json:"next,omitempty"`
 }
 
-// summary is what the in-memory search index keeps of a call.
+// summary is what the in-memory search index keeps of a call: no
+// pointers, so a scan of a million runs through memory in order; the
+// texts live in the index's arena.
 type summary struct {
 	id    uint64
-	start int64 // unix nanoseconds
-	dur   int64 // nanoseconds
-	line  int32
-	dir   linetap.Direction
-	text  string // number "\x00" dialled "\x00" lower-case name
-	tags  []string
+	start int64  // unix nanoseconds
+	dur   int64  // nanoseconds
+	tags  uint64 // bit i: tag tagNames[i]; bit 63: tags beyond those, in extra
+	off   uint32 // number, dialled digits and lower-case name, in the arena
+	nlen  uint16
+	dlen  uint16
+	mlen  uint16
+	line  int16
+	dir   uint8
 }
+
+// overflowTag marks a call with tags beyond the 63 interned ones.
+const overflowTag = 63
+
+// directions numbers the directions for summary.dir (0: another).
+var directions = map[linetap.Direction]uint8{linetap.Inbound: 1, linetap.Outbound: 2, linetap.Unknown: 3}
 
 // searchIndex holds a summary of every call, sorted by ID.
 type searchIndex struct {
-	mu   sync.RWMutex
-	list []summary
+	mu       sync.RWMutex
+	list     []summary
+	arena    []byte
+	tagBits  map[string]uint8
+	tagNames []string
+	extra    map[uint64][]string // tags of calls with bit 63 set
 }
 
-func summarize(r *record) summary {
-	c := &r.Call
-	return summary{
-		id: c.ID, start: c.Start.UnixNano(), dur: int64(c.Duration), line: int32(c.Line), dir: c.Direction,
-		text: c.CallerID.Number + "\x00" + c.Dialled + "\x00" + strings.ToLower(c.CallerID.Name),
-		tags: slices.Clip(r.Tags),
+func newSearchIndex(n int) *searchIndex {
+	return &searchIndex{list: make([]summary, 0, n), arena: make([]byte, 0, n*24), tagBits: map[string]uint8{}, extra: map[uint64][]string{}}
+}
+
+// text returns the three texts of sm.
+func (x *searchIndex) text(sm *summary) (number, dialled, name []byte) {
+	t := x.arena[sm.off:]
+	return t[:sm.nlen], t[sm.nlen : sm.nlen+sm.dlen], t[sm.nlen+sm.dlen : sm.nlen+sm.dlen+sm.mlen]
+}
+
+func clip(s string) string {
+	if len(s) > 1<<16-1 {
+		return s[:1<<16-1]
 	}
+	return s
+}
+
+// summarize makes the summary of r (x.mu held for writing); old, when
+// not nil, is the call's summary so far, whose texts are reused when
+// they did not change.
+func (x *searchIndex) summarize(r *record, old *summary) summary {
+	c := &r.Call
+	num, dl, nm := clip(c.CallerID.Number), clip(c.Dialled), clip(strings.ToLower(c.CallerID.Name))
+	sm := summary{id: c.ID, start: c.Start.UnixNano(), dur: int64(c.Duration), line: int16(c.Line), dir: directions[c.Direction]}
+	if old != nil {
+		on, od, om := x.text(old)
+		if string(on) == num && string(od) == dl && string(om) == nm {
+			sm.off, sm.nlen, sm.dlen, sm.mlen = old.off, old.nlen, old.dlen, old.mlen
+		}
+	}
+	if sm.nlen+sm.dlen+sm.mlen == 0 && len(num)+len(dl)+len(nm) > 0 {
+		sm.off = uint32(len(x.arena))
+		x.arena = append(append(append(x.arena, num...), dl...), nm...)
+		sm.nlen, sm.dlen, sm.mlen = uint16(len(num)), uint16(len(dl)), uint16(len(nm))
+	}
+	delete(x.extra, c.ID)
+	for _, t := range r.Tags {
+		b, ok := x.tagBits[t]
+		if !ok && len(x.tagNames) < overflowTag {
+			b, ok = uint8(len(x.tagNames)), true
+			x.tagBits[t] = b
+			x.tagNames = append(x.tagNames, t)
+		}
+		if ok {
+			sm.tags |= 1 << b
+		} else {
+			sm.tags |= 1 << overflowTag
+			x.extra[c.ID] = append(x.extra[c.ID], t)
+		}
+	}
+	return sm
 }
 
 func (x *searchIndex) find(id uint64) (int, bool) {
@@ -78,22 +138,23 @@ func (x *searchIndex) find(id uint64) (int, bool) {
 
 // put adds or replaces the summary of r.
 func (x *searchIndex) put(r *record) {
-	sm := summarize(r)
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	if n := len(x.list); n == 0 || x.list[n-1].id < sm.id {
-		x.list = append(x.list, sm)
+	id := r.Call.ID
+	if n := len(x.list); n == 0 || x.list[n-1].id < id {
+		x.list = append(x.list, x.summarize(r, nil))
 		return
 	}
-	i, ok := x.find(sm.id)
+	i, ok := x.find(id)
 	if ok {
-		x.list[i] = sm
+		x.list[i] = x.summarize(r, &x.list[i])
 		return
 	}
-	x.list = slices.Insert(x.list, i, sm)
+	x.list = slices.Insert(x.list, i, x.summarize(r, nil))
 }
 
-// remove drops the summaries of ids.
+// remove drops the summaries of ids. Their texts stay in the arena until
+// the index is rebuilt (at the next Open).
 func (x *searchIndex) remove(ids []uint64) {
 	if len(ids) == 0 {
 		return
@@ -101,6 +162,7 @@ func (x *searchIndex) remove(ids []uint64) {
 	gone := make(map[uint64]bool, len(ids))
 	for _, id := range ids {
 		gone[id] = true
+		delete(x.extra, id)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -125,16 +187,16 @@ func (s *Store) searchIndex() (*searchIndex, error) {
 	if s.search != nil {
 		return s.search, nil
 	}
-	x := &searchIndex{}
+	var x *searchIndex
 	err := s.index.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCalls)
-		x.list = make([]summary, 0, b.Stats().KeyN)
+		x = newSearchIndex(b.Stats().KeyN)
 		return b.ForEach(func(k, v []byte) error {
 			r, err := decodeRecord(k, v)
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.path(indexName), err)
 			}
-			x.list = append(x.list, summarize(r))
+			x.list = append(x.list, x.summarize(r, nil))
 			return nil
 		})
 	})
@@ -145,32 +207,74 @@ func (s *Store) searchIndex() (*searchIndex, error) {
 	return x, nil
 }
 
-// match reports whether sm satisfies q.
-func (q *Query) match(sm *summary, from, to int64, name string) bool {
+// matcher is a Query prepared for scanning summaries.
+type matcher struct {
+	q        *Query
+	from, to int64
+	dir      uint8
+	number   []byte
+	name     []byte
+	tags     uint64   // interned tags the call must have
+	extra    []string // tags that are not interned: the call must have them in extra
+}
+
+func (x *searchIndex) matcher(q *Query) matcher {
+	m := matcher{q: q, from: -1 << 63, to: 1<<63 - 1, number: []byte(q.Number), name: []byte(strings.ToLower(q.Name))}
+	if !q.From.IsZero() {
+		m.from = q.From.UnixNano()
+	}
+	if !q.To.IsZero() {
+		m.to = q.To.UnixNano()
+	}
+	if q.Direction != "" {
+		m.dir = directions[q.Direction]
+		if m.dir == 0 {
+			m.dir = 0xFF // no call has it
+		}
+	}
+	for _, t := range q.Tags {
+		if b, ok := x.tagBits[t]; ok {
+			m.tags |= 1 << b
+		} else {
+			m.extra = append(m.extra, t)
+		}
+	}
+	return m
+}
+
+// match reports whether sm satisfies the query (x.mu held).
+func (x *searchIndex) match(m *matcher, sm *summary) bool {
+	q := m.q
 	switch {
-	case sm.start < from || sm.start >= to:
+	case sm.start < m.from || sm.start >= m.to:
 		return false
 	case q.Line != nil && int(sm.line) != *q.Line:
 		return false
-	case q.Direction != "" && sm.dir != q.Direction:
+	case m.dir != 0 && sm.dir != m.dir:
 		return false
 	case q.MinDuration > 0 && sm.dur < int64(q.MinDuration):
 		return false
 	case q.MaxDuration > 0 && sm.dur > int64(q.MaxDuration):
 		return false
+	case sm.tags&m.tags != m.tags:
+		return false
 	}
-	if q.Number != "" || name != "" {
-		num, rest, _ := strings.Cut(sm.text, "\x00")
-		dialled, nm, _ := strings.Cut(rest, "\x00")
-		if q.Number != "" && !strings.Contains(num, q.Number) && !strings.Contains(dialled, q.Number) {
+	if len(m.extra) > 0 {
+		if sm.tags&(1<<overflowTag) == 0 {
 			return false
 		}
-		if name != "" && !strings.Contains(nm, name) {
-			return false
+		for _, t := range m.extra {
+			if !slices.Contains(x.extra[sm.id], t) {
+				return false
+			}
 		}
 	}
-	for _, t := range q.Tags {
-		if !slices.Contains(sm.tags, t) {
+	if len(m.number) > 0 || len(m.name) > 0 {
+		num, dl, nm := x.text(sm)
+		if len(m.number) > 0 && !bytes.Contains(num, m.number) && !bytes.Contains(dl, m.number) {
+			return false
+		}
+		if len(m.name) > 0 && !bytes.Contains(nm, m.name) {
 			return false
 		}
 	}
@@ -198,23 +302,16 @@ func (s *Store) Search(q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	from, to := int64(-1<<63), int64(1<<63-1)
-	if !q.From.IsZero() {
-		from = q.From.UnixNano()
-	}
-	if !q.To.IsZero() {
-		to = q.To.UnixNano()
-	}
-	name := strings.ToLower(q.Name)
 	var ids []uint64
 	var next uint64
 	x.mu.RLock()
+	m := x.matcher(&q)
 	i := len(x.list)
 	if q.Before != 0 {
 		i, _ = x.find(q.Before)
 	}
 	for i--; i >= 0; i-- {
-		if q.match(&x.list[i], from, to, name) {
+		if x.match(&m, &x.list[i]) {
 			if len(ids) == limit {
 				next = ids[len(ids)-1]
 				break
