@@ -115,10 +115,19 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) (er
 	if err != nil {
 		return fmt.Errorf("export to %s: %w", out, err)
 	}
+	damaged := 0
 	for _, s := range m.Skipped {
 		fmt.Fprintf(stderr, "linetap: call %d not exported: %s\n", s.ID, s.Reason)
+		if s.Reason != export.ReasonRecording {
+			damaged++
+		}
 	}
 	fmt.Fprintf(stdout, "%d calls exported to %s\nsigned by device key %s\n", len(m.Calls), out, m.Device.Fingerprint)
+	if damaged > 0 {
+		// The export is complete and signed, but not everything asked for
+		// is in it: say so in the exit code too.
+		return fmt.Errorf("%d selected calls could not be exported (listed above and in the manifest)", damaged)
+	}
 	return nil
 }
 

@@ -114,6 +114,9 @@ type Skip struct {
 	Reason string `json:"reason"`
 }
 
+// ReasonRecording is the Skip reason of a call still being recorded.
+const ReasonRecording = "still recording"
+
 // Skippable marks a Source error that concerns one call only (its audio
 // is damaged or gone): Export lists the call as skipped and goes on. Any
 // other Source error stops the export.
@@ -168,7 +171,7 @@ func Export(ctx context.Context, src Source, dst Target, opt Options) (*Manifest
 			return m, fmt.Errorf("export: stopped after %d of %d calls: %w", i, len(calls), err)
 		}
 		if c.State == linetap.StateRecording {
-			m.Skipped = append(m.Skipped, Skip{ID: c.ID, Reason: "still recording"})
+			m.Skipped = append(m.Skipped, Skip{ID: c.ID, Reason: ReasonRecording})
 			continue
 		}
 		ent, err := e.call(ctx, src, c)
