@@ -1,5 +1,6 @@
 // Package storage keeps linetap's recordings in a data directory of bbolt
-// files, built to survive years on an SD card and power cuts at any moment.
+// files, built to survive years on an SD card, power cuts at any moment, a
+// full disk, and auditors who must be able to trust what they are given.
 //
 // # Layout
 //
@@ -7,15 +8,25 @@
 //
 //   - index.db: the call records (bucket "calls", keyed by big-endian call
 //     ID, whose sequence hands out IDs), the IDs of calls still recording
-//     ("recording"), the segment bookkeeping ("segments") and a "meta"
-//     bucket with the magic "linetap-index" and the format version.
+//     ("recording"), the segment bookkeeping ("segments"; "segcalls": which
+//     calls have chunks in which segment; "purge": chunks of deleted calls
+//     still to remove), the chain of finished calls ("chain"), the audit
+//     log ("audit") and a "meta" bucket with the magic "linetap-index",
+//     the format version and, for an encrypted store, the key check value.
 //   - audio-000001.db, audio-000002.db, …: audio segments. Bucket "chunks"
-//     maps (call, seq) — 8 + 4 bytes big-endian, so keys sort by call then
-//     seq — to offset, sample count, CRC-32C and the encoded data. A new
-//     segment is started once the current one passes Options.SegmentSize,
-//     so no file grows past what a 32-bit board can map and retention can
-//     delete whole files. A call may span segments; its record lists, per
-//     segment, the range of its chunks held there.
+//     holds, per committed batch, nested buckets of at most four chunks
+//     each, keyed by the batch number and a part byte; in them (call, seq)
+//     — 8 + 4 bytes big-endian — maps to offset, sample count, CRC-32C and
+//     the encoded (or encrypted) data. Bucket "first" says in which batch
+//     a call's chunks in the segment begin. Batches only ever go to the
+//     end of the tree, so a chunk is written once: bbolt rewrites a whole
+//     leaf for any insert into it and keeps at least two values per leaf,
+//     and eight calls inserting into one (call, seq) tree rewrote every
+//     chunk about three times. A new segment is started once the current
+//     one passes Options.SegmentSize, so no file grows past what a 32-bit
+//     board can map and retention can delete whole files. A call may span
+//     segments; its record lists, per segment, the range of its chunks
+//     held there.
 //   - tmp/: files being created. A new file is built there and renamed into
 //     place, so a crash never leaves a half-made file among the others.
 //
@@ -31,7 +42,79 @@
 // read-write Open deletes them, or adopts them when they continue a call
 // still recording. Every record carries the SHA-256 state over its chunks,
 // so Commit checks the engine's SHA256 without rereading audio and Verify
-// can recompute it.
+// can recompute it. A commit that fails after its chunks were written
+// leaves them for the retry of the same batch to replace.
+//
+// # Integrity
+//
+// When a call is finished (its first record in a state other than
+// recording) it is chained: its record gets Meta, the SHA-256 of its
+// metadata (linetap.Call as JSON), and Chain = SHA-256(label, chain
+// position, call ID, Prev, Meta, the audio's SHA-256), where Prev is the
+// Chain of the call finished before it; the "chain" bucket keeps (call
+// ID, Chain) by position. A chained record cannot be changed by Commit.
+// Tags, notes and the keep flag are annotations made later by people:
+// they are outside the chain, and each change is an audit entry.
+//
+// The audit log is its own hash chain: each entry's Hash covers its
+// fields and the Hash of the entry before. The store appends an entry for
+// every deletion (naming the call and its Chain), retention run, keep
+// flag, annotation and reclaimed segment; other packages add theirs with
+// Audit.
+//
+// A deleted call's record leaves "calls" but its chain entry stays, so
+// the chain still links. VerifyAll accepts a chain entry without a record
+// only where the audit log holds a deletion of that call with the same
+// Chain; anything else is a break it names: a chunk failing its CRC or
+// AES-GCM tag, audio not matching its SHA-256, a record whose fields no
+// longer match Meta, a broken link, a chain entry missing, a record gone
+// without an audited deletion, a finished call outside the chain, an
+// audit entry changed or missing.
+//
+// # Retention
+//
+// Options.Retention deletes calls older than a line's age limit (by End;
+// hourly, or when ApplyRetention is called) and, when free space falls
+// below MinFree, the calls of the oldest segments, oldest first, a whole
+// segment at a time. Calls with the keep flag (SetKeep, a legal hold) and
+// calls still recording are never deleted; a segment holding one is
+// passed over. EraseNumber deletes every call of a number for a
+// data-protection request, except held ones, which it reports.
+//
+// Deleting a call removes its record and queues its chunks in "purge";
+// purge then removes every segment file that no live call has chunks in
+// (never the one being written), and deletes the call's chunks from the
+// segments that still hold other calls' audio. Deleting the file is what
+// gives space back to the disk; deleted chunks in a shared segment only
+// free pages inside it for bbolt to reuse.
+//
+// # Disk full
+//
+// Before each Commit the store reads the free space (Options.Statfs, or
+// statfs(2)). Below the retention floor it raises AlarmDiskLow and
+// applies free-space retention. If the batch still does not fit (twice
+// its size plus 16 MiB, bbolt's growth step), it raises AlarmDiskFull and
+// returns ErrFull having written nothing: the caller keeps the batch and
+// commits it again later; the alarm clears by itself when a commit fits.
+// A write that fails with ENOSPC is reported the same way.
+//
+// # Encryption
+//
+// With Options.KeyFile, every chunk's data is sealed with AES-256-GCM
+// (NIST SP 800-38D) under a random 96-bit nonce, the chunk's (call, seq,
+// offset, samples) as additional data. Random nonces need no counter to
+// persist across power cuts; SP 800-38D §8.3 allows 2^32 of them per key,
+// 17 years of eight lines committing every second. index.db keeps a hash
+// of the key, so a wrong or missing key is ErrKey at Open, never garbage
+// audio; a key file readable by group or others is refused.
+//
+// # Search
+//
+// Search filters an in-memory summary of every call (ID, start, duration,
+// line, direction, tags as bits, the number, dialled digits and
+// lower-case name in one byte arena), newest first, and reads only the
+// page's records from index.db. The summary is built on the first Search
+// and kept in step by Commit, Annotate and deletions.
 //
 // # Open
 //
@@ -39,18 +122,51 @@
 // high-water mark, linetap's magic and format, the whole index with bbolt's
 // Check — before opening anything for writing, so a foreign or damaged
 // file is refused and left as it was. A read-write Open then marks every
-// call still recording as interrupted (Recovered lists them).
+// call still recording as interrupted (Recovered lists them), removes
+// segment files a crash left half-reclaimed, and finishes pending purges.
 //
 // # Caveats
 //
 //   - One writer per directory: a second read-write or a read-only Open
 //     fails with ErrLocked after Options.Timeout while a writer holds it
 //     (bbolt's flock). A read-only Store sees the files as they were opened
-//     and is meant for tools run while the daemon is stopped.
+//     and is meant for tools run while the daemon is stopped: `linetap
+//     verify` needs linetapd stopped.
 //   - Open reads only the segments written since the last clean commit
-//     when it looks for stray chunks; Check reads everything.
-//   - Segments are never deleted yet: retention is a later issue, as are
-//     encryption and export.
+//     when it looks for stray chunks; Check and VerifyAll read everything.
+//   - Retention frees disk space only by deleting whole segment files. A
+//     deleted call whose segments also hold kept or newer calls keeps
+//     taking that space (its chunks are deleted, their pages reused by
+//     bbolt inside the file) until every call in the segment is gone. A
+//     legal hold on one call pins its segments, up to Options.SegmentSize
+//     each; with 256 MiB segments and eight lines that is about 1.2 hours
+//     of G.711 from every line around the held call.
+//   - Erased audio is deleted from the bbolt files, but bbolt does not
+//     zero freed pages: the bytes stay on the card until overwritten
+//     (with encryption they are ciphertext under the store's key).
+//   - The chain proves that nothing inside it was changed, removed
+//     without an audit entry or reordered; it cannot show that the newest
+//     calls were cut off together with the newest audit entries, nor that
+//     someone rebuilt every hash. Anchor it outside the device: keep
+//     ChainHead's value elsewhere (a signed export, a remote log).
+//   - Meta covers linetap.Call as this build marshals it to JSON: a new
+//     field in linetap.Call that is not omitempty changes every Meta and
+//     is a format change. Records chained by an older build stay valid
+//     only if the JSON of their Call is unchanged.
+//   - Stores made before the chain (this version's first format) have
+//     finished calls outside it: VerifyAll reports each as unchained.
+//   - A retention run and EraseNumber decode every record under the store
+//     lock; with a million calls they stall commits for seconds (the
+//     engine keeps the audio meanwhile).
+//   - The first Search decodes every record (about a minute for a million
+//     calls on a Raspberry Pi-class CPU) and keeps about 50 bytes per call
+//     plus its texts in memory; a number or name substring query scans all
+//     of them.
+//   - Free space is read with statfs(2) on Linux only; elsewhere the
+//     disk-full checks are skipped unless Options.Statfs is set.
+//   - Segments are opened read-write to delete chunks of deleted calls; a
+//     segment another reader has open at that moment keeps them queued
+//     for the next deletion or Open.
 //   - The bbolt meta-page pre-check assumes a little-endian machine, like
 //     every board linetap runs on.
 //   - Reads of an older segment open and map it for the call; keep PCM

@@ -84,3 +84,66 @@ func ExampleStore_PCM() {
 	fmt.Println(pcm, s.Verify(id))
 	// Output: [100 -200 300] <nil>
 }
+
+// exampleStore records three finished calls without audio into a fresh
+// store and returns it with a cleanup.
+func exampleStore(opt storage.Options) (*storage.Store, func()) {
+	dir, _ := os.MkdirTemp("", "linetap")
+	s, err := storage.Open(dir, opt)
+	if err != nil {
+		log.Fatal(err)
+	}
+	empty := sha256.Sum256(nil)
+	for i, number := range []string{"6095551212", "2125550100", "6095559999"} {
+		id, err := s.NewCallID()
+		if err != nil {
+			log.Fatal(err)
+		}
+		start := time.Date(2025, 3, 14, 9, i, 0, 0, time.UTC)
+		c := linetap.Call{ID: id, Line: i % 2, Direction: linetap.Inbound, State: linetap.StateComplete,
+			Trigger: linetap.TriggerHook, Start: start, End: start.Add(time.Minute), Duration: time.Minute,
+			AudioStart: start, Rate: 8000, Codec: "pcmu", SHA256: hex.EncodeToString(empty[:]),
+			CallerID: linetap.CallerID{Number: number}}
+		if err := s.Commit(&linetap.Batch{Calls: []linetap.Call{c}}); err != nil {
+			log.Fatal(err)
+		}
+	}
+	return s, func() { s.Close(); os.RemoveAll(dir) }
+}
+
+func ExampleStore_Search() {
+	s, done := exampleStore(storage.Options{})
+	defer done()
+	if err := s.Annotate(1, storage.Annotation{Tags: []string{"sales"}}, "alice"); err != nil {
+		log.Fatal(err)
+	}
+	page, err := s.Search(storage.Query{Number: "609555", Limit: 10})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, c := range page.Calls {
+		fmt.Println(c.ID, c.CallerID.Number, c.Tags)
+	}
+	// Output:
+	// 3 6095559999 []
+	// 1 6095551212 [sales]
+}
+
+func ExampleStore_VerifyAll() {
+	s, done := exampleStore(storage.Options{Retention: storage.Retention{MinFree: -1}})
+	defer done()
+	if err := s.SetKeep(3, true, "legal"); err != nil {
+		log.Fatal(err)
+	}
+	erased, held, err := s.EraseNumber("609-555-9999", "dpo")
+	fmt.Println("erased", erased, "held", held, err)
+	if _, err := s.Delete([]uint64{2}, "admin", "test call"); err != nil {
+		log.Fatal(err)
+	}
+	rep, err := s.VerifyAll()
+	fmt.Printf("%d calls, %d chained, %d deleted with an audit entry, %d audit entries, ok %v, %v\n",
+		rep.Calls, rep.Chained, rep.Deleted, rep.Audit, rep.OK(), err)
+	// Output:
+	// erased [] held [3] <nil>
+	// 2 calls, 3 chained, 1 deleted with an audit entry, 2 audit entries, ok true, <nil>
+}

@@ -199,6 +199,32 @@ func (s *Store) AuditLog(after uint64, limit int) ([]AuditEntry, error) {
 	return out, err
 }
 
+// ChainHead returns the position and hash of the newest link of the chain
+// of calls (0 and "" while no call is finished). Kept outside the device,
+// it lets a later VerifyAll show that no finished call was cut off.
+func (s *Store) ChainHead() (seq uint64, hash string, err error) {
+	idx, err := s.indexDB()
+	if err != nil {
+		return 0, "", err
+	}
+	err = idx.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketChain)
+		if b == nil {
+			return nil
+		}
+		k, v := b.Cursor().Last()
+		if k == nil {
+			return nil
+		}
+		if len(k) != 8 || len(v) != 8+sha256.Size {
+			return fmt.Errorf("%w: %s: chain entry %x malformed", ErrCorrupt, s.path(indexName), k)
+		}
+		seq, hash = u64v(k), hex.EncodeToString(v[8:])
+		return nil
+	})
+	return seq, hash, err
+}
+
 // indexDB returns the open index, or ErrClosed.
 func (s *Store) indexDB() (*bolt.DB, error) {
 	s.mu.Lock()
