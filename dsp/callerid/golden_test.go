@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -170,5 +171,46 @@ func TestGoldenCorpus(t *testing.T) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
 		})
+	}
+}
+
+func TestReceiverStreamEveryStandard(t *testing.T) {
+	// Every standard in one stream, fed whole and in random chunks: the
+	// same messages, in order, at the same positions.
+	var in []int16
+	for _, c := range corpus {
+		in = append(in, c.make(t)...)
+	}
+	r := callerid.NewReceiver()
+	whole := r.Flush(r.Process(in, 0, nil))
+	var names []string
+	for _, m := range whole {
+		names = append(names, string(m.Standard))
+	}
+	want := []string{"bell202-sdmf", "bell202-mdmf", "etsi-v23", "bt", "dtmf-clip", "ntt", "bell202-mdmf", "etsi-v23"}
+	if !reflect.DeepEqual(names, want) {
+		t.Fatalf("standards %v, want %v", names, want)
+	}
+	for i, m := range whole {
+		if (m.Err != nil) != (i == len(whole)-1) {
+			t.Errorf("message %d: %+v", i, m)
+		}
+	}
+	rng := rand.New(rand.NewPCG(9, 9))
+	r.Reset()
+	var parts []callerid.Message
+	for i := 0; i < len(in); {
+		n := min(len(in)-i, 1+rng.IntN(3000))
+		parts = r.Process(in[i:i+n], int64(i), parts)
+		i += n
+	}
+	parts = r.Flush(parts)
+	if len(parts) != len(whole) {
+		t.Fatalf("chunked: %d messages, whole: %d", len(parts), len(whole))
+	}
+	for i := range parts {
+		if toGolden(parts[i]) != toGolden(whole[i]) {
+			t.Errorf("message %d chunked %+v\nwhole %+v", i, parts[i], whole[i])
+		}
 	}
 }
