@@ -32,9 +32,9 @@
 //
 // # Caveats
 //
-//   - Rates below 8 kHz, and rates whose ratio to 8 or 16 kHz needs more
-//     than MaxPhases polyphase branches (odd rates such as 44 057 Hz), are
-//     refused with ErrRate.
+//   - Rates below 8 kHz or above 384 kHz (MaxRate), and rates whose ratio
+//     to 8 or 16 kHz needs more than MaxPhases polyphase branches (odd
+//     rates such as 44 057 Hz), are refused with ErrRate.
 //   - At 8 kHz the Resampler copies samples through unfiltered.
 //   - The 3.4–4 kHz transition band is attenuated progressively: a tone at
 //     3.7 kHz comes out about 6 dB down.

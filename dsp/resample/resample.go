@@ -19,6 +19,10 @@ var (
 // that New accepts: 320 is what 11 025 Hz needs.
 const MaxPhases = 1000
 
+// MaxRate is the fastest input rate New accepts, in hertz: twice the
+// fastest rate sound cards offer, and a bound on the filter's length.
+const MaxRate = 384000
+
 // Filter design (see the package documentation).
 const (
 	passHz      = 3400.0 // G.712: the telephone band ends at 3.4 kHz
@@ -55,11 +59,14 @@ type Resampler struct {
 }
 
 // New returns a Resampler from rate (in hertz) to dsp.Rate. A rate below
-// dsp.Rate, or one that needs more than MaxPhases branches, is an error
-// naming it.
+// dsp.Rate or above MaxRate, or one that needs more than MaxPhases
+// branches, is an error naming it.
 func New(rate int) (*Resampler, error) {
 	if rate < dsp.Rate {
 		return nil, fmt.Errorf("%w: %d Hz is below %d Hz", ErrRate, rate, dsp.Rate)
+	}
+	if rate > MaxRate {
+		return nil, fmt.Errorf("%w: %d Hz is above %d Hz", ErrRate, rate, MaxRate)
 	}
 	g := gcd(rate, dsp.Rate)
 	r := &Resampler{rate: rate, l: dsp.Rate / g, m: rate / g}

@@ -95,7 +95,7 @@ func TestResponse(t *testing.T) {
 // output samples, and that a tone burst starting at 250 ms comes out
 // starting at sample 2000.
 func TestLengthAndAlignment(t *testing.T) {
-	for _, rate := range rates {
+	for _, rate := range append(rates, 192000, resample.MaxRate) {
 		for _, n := range []int{0, 1, 7, rate/3 + 1, rate} {
 			x := make([]int16, n)
 			got := len(convert(t, rate, x, 100))
@@ -158,7 +158,7 @@ func TestPassthrough(t *testing.T) {
 }
 
 func TestRateErrors(t *testing.T) {
-	for _, rate := range []int{-1, 0, 4000, 7999, 44057} {
+	for _, rate := range []int{-1, 0, 4000, 7999, 44057, 384001, 1 << 40} {
 		_, err := resample.New(rate)
 		if !errors.Is(err, resample.ErrRate) {
 			t.Errorf("New(%d): %v, want ErrRate", rate, err)
