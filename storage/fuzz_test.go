@@ -3,9 +3,11 @@ package storage_test
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/linetap/linetap"
@@ -125,6 +127,37 @@ func FuzzChunk(f *testing.F) {
 		o, n, d, err := storage.ParseChunkValue(storage.ChunkValue(&c))
 		if err != nil || o != off || n != len(data) || !bytes.Equal(d, data) {
 			t.Fatalf("value round trip: %d %d %v", o, n, err)
+		}
+	})
+}
+
+// FuzzReadKeyFile: any key file content gives a 32-byte key or ErrKey,
+// and a key written as hex reads back as those bytes.
+func FuzzReadKeyFile(f *testing.F) {
+	f.Add([]byte("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n"))
+	f.Add(bytes.Repeat([]byte{7}, 32))
+	f.Add([]byte("zz"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, "k.key")
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		k, err := storage.ReadKeyFile(p)
+		if err != nil {
+			if !errors.Is(err, storage.ErrKey) {
+				t.Fatalf("error %v is not ErrKey", err)
+			}
+			return
+		}
+		if len(k) != storage.KeySize {
+			t.Fatalf("%d-byte key", len(k))
+		}
+		if len(b) == storage.KeySize && !bytes.Equal(k, b) {
+			t.Fatal("raw key changed")
+		}
+		if h := bytes.TrimSpace(b); len(h) == 2*storage.KeySize && hex.EncodeToString(k) != strings.ToLower(string(h)) {
+			t.Fatalf("hex key %q read as %x", h, k)
 		}
 	})
 }
