@@ -104,7 +104,8 @@ wait_for() {
 
 alive() { [ -n "$1" ] && kill -0 "$1" 2>/dev/null; }
 dead() { ! alive "$1"; }
-restarted() { [ -r "$RUN_DIR/linetapd.pid" ] && [ "$(cat "$RUN_DIR/linetapd.pid")" != "$1" ]; }
+restarted() { restarted_in "$RUN_DIR" "$1"; }
+restarted_in() { [ -r "$1/linetapd.pid" ] && [ "$(cat "$1/linetapd.pid")" != "$2" ]; }
 
 run_linetapd_test() {
 	RUN_DIR="$TMP/run"
@@ -148,7 +149,10 @@ LINETAPD_HEALTH_INTERVAL=1
 LINETAPD_HEALTH_FAILURES=3
 LINETAPD_STOP_TIMEOUT=15
 LINETAP_LOG=$TMP/linetapd.log
+LINETAP_CMDLINE=$TMP/cmdline-plain
+LINETAP_REBOOT_CMD="echo reboot-requested"
 DEFAULTS
+	echo "console=ttyAMA0,115200 root=/dev/mmcblk0p2 ro" >"$TMP/cmdline-plain"
 	export LINETAP_DEFAULTS="$TMP/defaults"
 	local out sup child1 child2 victims qemu2 q
 	out=$(busybox sh "$init" start 2>&1)
@@ -416,7 +420,7 @@ usb() {
 	env PATH="$SB/bin:$PATH" LINETAP_APPLIANCE_CONF="$SB/appliance.conf" \
 		DEV_DIR="$SB/dev" SYS_BLOCK="$SB/sysblock" LINETAP_MEDIA="$SB/media" \
 		LINETAP_LEDS="$SB/leds" LINETAP_RUN="$SB/run" LINETAP_LOG="$TMP/usb.log" \
-		LINETAP_DATA=/data/linetap LINETAP_USB_FOREGROUND=1 RAUC_BIN=rauc \
+		LINETAP_DATA=/data/linetap LINETAP_USB_FOREGROUND=1 RAUC_BIN=rauc LINETAP_REBOOT_CMD="$SB/bin/reboot" \
 		"$@" sh "$HERE/board/linetap/common/rootfs-overlay/usr/libexec/linetap/usb-hotplug"
 }
 
@@ -503,6 +507,80 @@ if [ -d "$TMP/data-mnt/linetap" ] && [ "$(stat -c %a "$TMP/data-mnt/linetap")" =
 echo ext4 >"$DISK.type"
 out=$(datafs 2>&1)
 if ! grep -qE "^(mkfs.ext4|sfdisk) " "$CALLS" && grep -q "^mount -t ext4 " "$CALLS"; then pass; else fail "S05datafs: touched a partition that holds a file system: $(cat "$CALLS")"; fi
+
+# ---------------------------------------------------------------- 5s
+section "supervisor: health probe, RAUC mark-good, fallback (sandbox)"
+# A stand-in linetapd that runs until SIGTERM (then exits 0) or, with
+# FAKE_FAIL, exits 1 at once; the health probe answers while
+# $SV/healthy exists. rauc and reboot are stand-ins that record their calls.
+SV="$TMP/sv"
+mkdir -p "$SV/bin"
+cat >"$SV/linetapd" <<'FAKE'
+#!/bin/sh
+[ -n "${FAKE_FAIL:-}" ] && exit 1
+trap 'exit 0' TERM
+while :; do sleep 1; done
+FAKE
+printf '#!/bin/sh\n[ -e "%s/healthy" ]\n' "$SV" >"$SV/probe"
+printf '#!/bin/sh\necho "rauc $*" >>"%s/calls"\n' "$SV" >"$SV/bin/rauc"
+printf '#!/bin/sh\necho "reboot" >>"%s/calls"\n' "$SV" >"$SV/bin/reboot"
+chmod +x "$SV/linetapd" "$SV/probe" "$SV"/bin/*
+echo "console=ttyAMA0 root=/dev/mmcblk0p3 ro rauc.slot=B" >"$SV/cmdline-b"
+echo "console=ttyAMA0 root=/dev/mmcblk0p2 ro rauc.slot=A linetap.nofallback" >"$SV/cmdline-nofallback"
+
+# supervise LOG CMDLINE [VAR=value...]: starts the supervisor in the
+# background under the host's sh (BusyBox ash would run its own reboot
+# applet); its pid is in $SV/run/supervise.pid.
+supervise() {
+	local log=$1 cmdline=$2
+	shift 2
+	: >"$log"
+	env PATH="$SV/bin:$PATH" LINETAP_DEFAULTS=/nonexistent LINETAPD_BIN="$SV/linetapd" \
+		LINETAPD_CONFIG=/dev/null LINETAP_RUN="$SV/run" LINETAP_REQUIRE_MOUNT= \
+		LINETAPD_HEALTH_CMD="$SV/probe" LINETAPD_HEALTH_INTERVAL=1 LINETAPD_HEALTH_FAILURES=2 \
+		LINETAPD_STOP_TIMEOUT=5 LINETAPD_BACKOFF_MAX=1 LINETAP_LOG="$log" \
+		LINETAP_CMDLINE="$cmdline" LINETAP_REBOOT_CMD="$SV/bin/reboot" "$@" \
+		sh "$HERE/package/linetap/supervise" </dev/null >/dev/null 2>&1 &
+}
+logged() { grep -q "$2" "$1" 2>/dev/null; }
+logged_times() { [ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
+stop_supervisor() {
+	local pid
+	pid=$(cat "$SV/run/supervise.pid" 2>/dev/null)
+	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
+	wait_for 15 dead "$pid"
+}
+
+# Answers: the slot is marked good, once. Stops answering: restarted.
+: >"$SV/calls"
+touch "$SV/healthy"
+supervise "$SV/log1" "$SV/cmdline-b"
+if wait_for 15 logged "$SV/log1" "answers on"; then pass; else fail "supervise: never saw the stand-in answer: $(cat "$SV/log1")"; fi
+if wait_for 5 logged "$SV/calls" "^rauc status mark-good\$" && logged "$SV/log1" "RAUC slot B marked good"; then pass; else fail "supervise: slot B not marked good: $(cat "$SV/calls")"; fi
+first=$(cat "$SV/run/linetapd.pid" 2>/dev/null)
+rm -f "$SV/healthy"
+if wait_for 20 logged "$SV/log1" "hangs: restarting it"; then pass; else fail "supervise: a linetapd that stops answering is not restarted: $(cat "$SV/log1")"; fi
+touch "$SV/healthy"
+if wait_for 15 restarted_in "$SV/run" "$first"; then pass; else fail "supervise: no new linetapd after the hang"; fi
+if [ "$(grep -c "mark-good" "$SV/calls")" = 1 ]; then pass; else fail "supervise: mark-good run $(grep -c "mark-good" "$SV/calls") times in one boot (want 1)"; fi
+child=$(cat "$SV/run/linetapd.pid" 2>/dev/null)
+if stop_supervisor && dead "$child" && logged "$SV/log1" "linetapd stopped (exit status 0)"; then pass; else fail "supervise: SIGTERM did not stop linetapd cleanly: $(tail -n 5 "$SV/log1")"; fi
+if [ ! -e "$SV/run/supervise.pid" ]; then pass; else fail "supervise: pid file left after exit"; fi
+
+# A new slot whose linetapd never starts: after LINETAPD_FALLBACK_AFTER
+# failures the box reboots (so that U-Boot falls back); not so with
+# linetap.nofallback, and not without a RAUC slot.
+: >"$SV/calls"
+rm -rf "$SV/run"
+supervise "$SV/log2" "$SV/cmdline-b" FAKE_FAIL=1 LINETAPD_FALLBACK_AFTER=3
+if wait_for 30 logged "$SV/calls" "^reboot\$" && logged "$SV/log2" "failed 3 times on unconfirmed slot B"; then pass; else fail "supervise: no fallback reboot: $(cat "$SV/log2")"; fi
+wait_for 10 dead "$(cat "$SV/run/supervise.pid" 2>/dev/null)"
+: >"$SV/calls"
+rm -rf "$SV/run"
+supervise "$SV/log3" "$SV/cmdline-nofallback" FAKE_FAIL=1 LINETAPD_FALLBACK_AFTER=2
+if wait_for 20 logged_times "$SV/log3" "exited with status 1" 4; then pass; else fail "supervise: failing linetapd not restarted: $(cat "$SV/log3")"; fi
+if ! grep -q reboot "$SV/calls"; then pass; else fail "supervise: rebooted despite linetap.nofallback"; fi
+stop_supervisor
 
 # ---------------------------------------------------------------- 5a
 section "post-build and post-image (sandbox)"
