@@ -19,7 +19,8 @@
 // So the passband reaches 3.4 kHz (the top of the telephone band, ITU-T
 // G.712) with a ripple under 0.01 dB, and everything at or above 4 kHz —
 // which would alias into the band — is attenuated by at least 60 dB (the
-// tests measure both on sines every 125 Hz at every supported rate: ripple
+// tests measure both on sines every 100 Hz in the passband and every
+// 125–500 Hz in the stopband at every supported rate: ripple
 // ±0.004 dB, stopband 71 dB or more).
 //
 // The output is aligned with the input: the filter's delay is removed by
