@@ -167,7 +167,16 @@ func TestGoldenCorpus(t *testing.T) {
 			if len(want) == 0 {
 				t.Fatalf("%s expects no message", events)
 			}
-			if !reflect.DeepEqual(got, want) {
+			// Positions within 2 ms: the DTMF detector's estimate of a
+			// tone's start may move as it is tuned.
+			same := len(got) == len(want)
+			for i := 0; same && i < len(got); i++ {
+				g, w := got[i], want[i]
+				same = g.Start-w.Start <= 16 && w.Start-g.Start <= 16
+				g.Start = w.Start
+				same = same && g == w
+			}
+			if !same {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
 		})
