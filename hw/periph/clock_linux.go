@@ -1,0 +1,16 @@
+package periph
+
+import (
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// monotonic reads CLOCK_MONOTONIC, the clock of the audio timestamps.
+func monotonic() time.Duration {
+	var ts unix.Timespec
+	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
+		return 0 // cannot fail for CLOCK_MONOTONIC on Linux
+	}
+	return time.Duration(ts.Nano())
+}
