@@ -556,7 +556,7 @@ stop_supervisor() {
 touch "$SV/healthy"
 supervise "$SV/log1" "$SV/cmdline-b"
 if wait_for 15 logged "$SV/log1" "answers on"; then pass; else fail "supervise: never saw the stand-in answer: $(cat "$SV/log1")"; fi
-if wait_for 5 logged "$SV/calls" "^rauc status mark-good\$" && logged "$SV/log1" "RAUC slot B marked good"; then pass; else fail "supervise: slot B not marked good: $(cat "$SV/calls")"; fi
+if wait_for 5 logged "$SV/log1" "RAUC slot B marked good" && logged "$SV/calls" "^rauc status mark-good\$"; then pass; else fail "supervise: slot B not marked good: $(cat "$SV/calls")"; fi
 first=$(cat "$SV/run/linetapd.pid" 2>/dev/null)
 rm -f "$SV/healthy"
 if wait_for 20 logged "$SV/log1" "hangs: restarting it"; then pass; else fail "supervise: a linetapd that stops answering is not restarted: $(cat "$SV/log1")"; fi
