@@ -4,7 +4,7 @@
 set -euo pipefail
 
 HIL_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-REPO_DIR=$(cd "$HIL_DIR/.." && pwd)
+REPO_DIR=${HIL_REPO:-$(cd "$HIL_DIR/.." && pwd)}
 # The cache holds everything fetched or built at test time; never committed.
 HIL_CACHE=${HIL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/linetap-hil}
 HIL_APT_MAX_AGE_MIN=${HIL_APT_MAX_AGE_MIN:-1440}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"time"
 )
 
 // Errors of the driver.
@@ -90,8 +91,49 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "render":
+		fs := flag.NewFlagSet("render", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		scn := fs.String("scenario", "", "scenario file (hw/sim format)")
+		lines := fs.Int("lines", 4, "lines (channels) to render")
+		seed := fs.Int64("seed", 1, "simulator seed")
+		dir := fs.String("o", ".", "output directory")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		if err := render(*scn, *lines, *seed, *dir); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		return 0
+	case "scenario":
+		fs := flag.NewFlagSet("scenario", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		var o scenarioOptions
+		fs.StringVar(&o.Scenario, "scenario", "/hil/scenario.scn", "scenario file")
+		fs.StringVar(&o.Raw, "raw", "/hil/scenario.raw", "rendered audio (S16_LE)")
+		fs.StringVar(&o.Events, "events", "/hil/scenario.events", "rendered line events")
+		fs.IntVar(&o.Lines, "lines", 4, "lines")
+		fs.StringVar(&o.Bank, "bank", "/sys/kernel/config/gpio-sim/lines/bank0", "configfs directory of the lines' gpio-sim bank")
+		fs.StringVar(&o.Label, "label", "hil-lines", "the bank's label (the config's gpio.chip)")
+		fs.StringVar(&o.Data, "data", "/tmp/data", "linetapd data directory")
+		fs.StringVar(&o.Device, "device", "(hw:0,1)", "PortAudio capture device (unique part of its name)")
+		fs.DurationVar(&o.PreRoll, "preroll", 2*time.Second, "linetapd pre-roll")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		r := Result{Test: "scenario", Arch: runtime.GOARCH}
+		scenarioRun(&r, o, stdout, stderr)
+		if err := r.finish(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		if !r.Pass {
+			return 1
+		}
+		return 0
 	default:
-		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke)\n", args[0])
+		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke, render or scenario)\n", args[0])
 		return 2
 	}
 }

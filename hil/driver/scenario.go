@@ -1,0 +1,414 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/sim"
+	"github.com/linetap/linetap/hw/wavfile"
+)
+
+// scenarioOptions are the scenario test's parameters.
+type scenarioOptions struct {
+	Scenario, Raw, Events string
+	Lines                 int
+	Bank                  string // configfs directory of the bank: hook 2i, ring 2i+1
+	Label                 string // the bank's label, as the config names the chip
+	Data                  string
+	Device                string
+	PreRoll               time.Duration
+}
+
+// recorded is the part of a linetap call record the test compares.
+type recorded struct {
+	ID        uint64    `json:"id"`
+	Line      int       `json:"line"`
+	Direction string    `json:"direction"`
+	State     string    `json:"state"`
+	Start     time.Time `json:"start"`
+	End       time.Time `json:"end"`
+	CallerID  struct {
+		Number string `json:"number"`
+		Name   string `json:"name"`
+	} `json:"caller_id"`
+	Dialled    string    `json:"dialled"`
+	AudioStart time.Time `json:"audio_start"`
+	Samples    int64     `json:"samples"`
+	Gaps       []any     `json:"gaps"`
+}
+
+// config is the linetapd configuration of the scenario run.
+func (o scenarioOptions) config() ([]byte, error) {
+	type gpio struct {
+		Chip string `json:"chip"`
+		Hook int    `json:"hook"`
+		Ring int    `json:"ring"`
+	}
+	type line struct {
+		Name    string `json:"name"`
+		Channel int    `json:"channel"`
+		GPIO    gpio   `json:"gpio"`
+	}
+	c := struct {
+		PreRoll string `json:"preroll"`
+		Source  struct {
+			Kind   string `json:"kind"`
+			Device string `json:"device"`
+			Rate   int    `json:"rate"`
+		} `json:"source"`
+		Lines []line `json:"lines"`
+	}{PreRoll: o.PreRoll.String()}
+	c.Source.Kind, c.Source.Device, c.Source.Rate = "portaudio", o.Device, 8000
+	for i := 0; i < o.Lines; i++ {
+		c.Lines = append(c.Lines, line{Name: fmt.Sprintf("hil%d", i), Channel: i,
+			GPIO: gpio{Chip: o.Label, Hook: 2 * i, Ring: 2*i + 1}})
+	}
+	return json.MarshalIndent(c, "", "  ")
+}
+
+// pull sets a gpio-sim input through sysfs.
+func pull(chip string, offset int, up bool) error {
+	v := "pull-down"
+	if up {
+		v = "pull-up"
+	}
+	p := fmt.Sprintf("/sys/bus/gpio/devices/%s/sim_gpio%d/pull", chip, offset)
+	if err := os.WriteFile(p, []byte(v), 0); err != nil {
+		return fmt.Errorf("driver: gpio: %w", err)
+	}
+	return nil
+}
+
+// drive works the hook and ring inputs of chip as events say, timed from
+// t0: hook follows off-hook/on-hook, ring pulses every 20 ms (a 25 Hz
+// ringer's half-cycles) between ring-on and ring-off.
+func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (int, error) {
+	var wg sync.WaitGroup
+	stop := make([]chan struct{}, lines)
+	errc := make(chan error, 64)
+	applied := 0
+	for _, e := range events {
+		if e.Line < 0 || e.Line >= lines {
+			return applied, fmt.Errorf("driver: event on line %d of %d", e.Line, lines)
+		}
+		time.Sleep(time.Until(t0.Add(e.Time)))
+		var err error
+		switch e.Kind {
+		case hw.OffHook:
+			err = pull(chip, 2*e.Line, true)
+		case hw.OnHook:
+			err = pull(chip, 2*e.Line, false)
+		case hw.RingOn:
+			if stop[e.Line] != nil {
+				break
+			}
+			s := make(chan struct{})
+			stop[e.Line] = s
+			wg.Add(1)
+			go func(off int) {
+				defer wg.Done()
+				tick := time.NewTicker(20 * time.Millisecond)
+				defer tick.Stop()
+				up := false
+				for {
+					select {
+					case <-s:
+						if err := pull(chip, off, false); err != nil {
+							errc <- err
+						}
+						return
+					case <-tick.C:
+						up = !up
+						if err := pull(chip, off, up); err != nil {
+							errc <- err
+							return
+						}
+					}
+				}
+			}(2*e.Line + 1)
+		case hw.RingOff:
+			if stop[e.Line] != nil {
+				close(stop[e.Line])
+				stop[e.Line] = nil
+			}
+		default:
+			continue // no polarity input in this wiring
+		}
+		if err != nil {
+			return applied, err
+		}
+		applied++
+	}
+	for _, s := range stop {
+		if s != nil {
+			close(s)
+		}
+	}
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return applied, err
+	default:
+	}
+	return applied, nil
+}
+
+// scenarioRun plays the scenario through the loopback into linetapd and
+// compares what it recorded.
+func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
+	sc, err := loadScenario(o.Scenario)
+	if err != nil {
+		r.add("inputs", "", err)
+		return
+	}
+	b, err := os.ReadFile(o.Raw)
+	if err != nil {
+		r.add("inputs", "", err)
+		return
+	}
+	played, err := Samples(b)
+	if err != nil {
+		r.add("inputs", "", err)
+		return
+	}
+	f, err := os.Open(o.Events)
+	if err != nil {
+		r.add("inputs", "", err)
+		return
+	}
+	events, err := wavfile.ParseEvents(f)
+	f.Close()
+	if err != nil {
+		r.add("inputs", "", err)
+		return
+	}
+	sort.SliceStable(events, func(i, j int) bool { return events[i].Time < events[j].Time })
+	chip, err := readTrim(filepath.Join(o.Bank, "chip_name"))
+	if err != nil {
+		r.add("inputs", "", fmt.Errorf("driver: bank %s is not live: %w", o.Bank, err))
+		return
+	}
+
+	cfg, err := o.config()
+	if err == nil {
+		err = os.WriteFile("/tmp/linetapd.json", cfg, 0o644)
+	}
+	if err != nil {
+		r.add("config", "", err)
+		return
+	}
+	dlog, err := os.Create("/tmp/linetapd.log")
+	if err != nil {
+		r.add("config", "", err)
+		return
+	}
+	defer dlog.Close()
+	d := exec.Command("linetapd", "--config", "/tmp/linetapd.json", "--data", o.Data, "--listen", "127.0.0.1:8080")
+	d.Stdout, d.Stderr = dlog, dlog
+	if err := d.Start(); err != nil {
+		r.add("linetapd start", "", err)
+		return
+	}
+	sock := filepath.Join(o.Data, "linetapd.sock")
+	up := false
+	for i := 0; i < 300 && !up; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			up = true
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !up {
+		d.Process.Kill()
+		d.Wait()
+		r.add("linetapd start", "", fmt.Errorf("no %s within 30 s; log:\n%s", sock, tail("/tmp/linetapd.log")))
+		return
+	}
+	r.add("linetapd start", "socket up", nil)
+
+	format := []string{"-q", "-t", "raw", "-f", "S16_LE", "-c", strconv.Itoa(o.Lines), "-r", "8000"}
+	play := exec.Command("aplay", append([]string{"-D", "hw:Loopback,0,0"}, append(format, o.Raw)...)...)
+	play.Stdout, play.Stderr = log, log
+	if err := play.Start(); err != nil {
+		r.add("aplay", "", err)
+	}
+	t0 := time.Now()
+	applied, derr := drive(chip, t0, events, o.Lines)
+	perr := play.Wait()
+	length := time.Duration(len(played)/o.Lines) * time.Second / 8000
+	r.add("play and drive", fmt.Sprintf("%d line events applied; %s of audio played in %s",
+		applied, seconds(length), seconds(time.Since(t0))), firstErr(derr, perr))
+	time.Sleep(3 * time.Second) // on-hook decisions and post-roll
+	d.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- d.Wait() }()
+	select {
+	case err := <-done:
+		r.add("linetapd stop", "", err)
+	case <-time.After(30 * time.Second):
+		d.Process.Kill()
+		r.add("linetapd stop", "", fmt.Errorf("no exit within 30 s of SIGTERM"))
+	}
+	fmt.Fprintf(log, "linetapd log:\n%s\n", tail("/tmp/linetapd.log"))
+
+	out, err := exec.Command("linetap", "calls", "--data", o.Data, "--json").Output()
+	if err != nil {
+		r.add("linetap calls", "", err)
+		return
+	}
+	var got []recorded
+	sc2 := bufio.NewScanner(bytes.NewReader(out))
+	sc2.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc2.Scan() {
+		fmt.Fprintf(stdout, "HIL-CALL %s\n", sc2.Text())
+		var c recorded
+		if err := json.Unmarshal(sc2.Bytes(), &c); err != nil {
+			r.add("linetap calls", "", fmt.Errorf("driver: call record: %w", err))
+			return
+		}
+		got = append(got, c)
+	}
+	compareCalls(r, sc.Calls(), got)
+	compareAudio(r, o, played, got)
+}
+
+func firstErr(errs ...error) error {
+	for _, e := range errs {
+		if e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// tail returns the last 2 kB of a file.
+func tail(path string) string {
+	b, _ := os.ReadFile(path)
+	if len(b) > 2048 {
+		b = b[len(b)-2048:]
+	}
+	return string(b)
+}
+
+// compareCalls requires one recorded call per scenario call, on the same
+// line, in the same order, with the same direction, caller ID and dialled
+// digits; starts must keep the scenario's spacing within 250 ms.
+func compareCalls(r *Result, want []sim.Call, got []recorded) {
+	sort.SliceStable(want, func(i, j int) bool {
+		if want[i].Line != want[j].Line {
+			return want[i].Line < want[j].Line
+		}
+		return want[i].At < want[j].At
+	})
+	sort.SliceStable(got, func(i, j int) bool {
+		if got[i].Line != got[j].Line {
+			return got[i].Line < got[j].Line
+		}
+		return got[i].Start.Before(got[j].Start)
+	})
+	if len(got) != len(want) {
+		r.add("call count", "", fmt.Errorf("%d calls recorded, the scenario has %d", len(got), len(want)))
+		return
+	}
+	r.add("call count", fmt.Sprintf("%d calls", len(got)), nil)
+	var origin time.Time
+	var worst time.Duration
+	var bad []string
+	for i, w := range want {
+		g := got[i]
+		dir := "inbound"
+		if w.Outbound {
+			dir = "outbound"
+		}
+		wantNum, wantName, wantDial := w.CallerID.Number, w.CallerID.Name, ""
+		if w.Outbound {
+			wantDial = w.Digits
+		}
+		if g.Line != w.Line || g.Direction != dir || g.CallerID.Number != wantNum || g.CallerID.Name != wantName || g.Dialled != wantDial {
+			bad = append(bad, fmt.Sprintf("call %d: line %d %s %q %q dialled %q, want line %d %s %q %q dialled %q",
+				g.ID, g.Line, g.Direction, g.CallerID.Number, g.CallerID.Name, g.Dialled,
+				w.Line, dir, wantNum, wantName, wantDial))
+		}
+		if i == 0 {
+			origin = g.Start.Add(-w.At)
+		}
+		dt := g.Start.Sub(origin.Add(w.At))
+		if dt < 0 {
+			dt = -dt
+		}
+		worst = max(worst, dt)
+	}
+	if len(bad) > 0 {
+		r.add("call metadata", "", fmt.Errorf("%s", strings.Join(bad, "; ")))
+	} else {
+		r.add("call metadata", "line, direction, caller ID, dialled digits equal", nil)
+	}
+	var err error
+	if worst > 250*time.Millisecond {
+		err = fmt.Errorf("a call start is %s off the scenario's spacing (limit 0.25 s)", seconds(worst))
+	}
+	r.add("call start spacing", "worst "+seconds(worst), err)
+}
+
+// compareAudio fetches every call's audio and requires it, sample for
+// sample, inside the µ-law round trip of the played channel.
+func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) {
+	const pad = 8000 * 5
+	for _, g := range got {
+		name := fmt.Sprintf("call %d audio (line %d)", g.ID, g.Line)
+		wav := fmt.Sprintf("/tmp/call%d.wav", g.ID)
+		if out, err := exec.Command("linetap", "audio", "--data", o.Data, strconv.FormatUint(g.ID, 10), wav).CombinedOutput(); err != nil {
+			r.add(name, "", fmt.Errorf("linetap audio: %w: %s", err, out))
+			continue
+		}
+		rec, err := wavSamples(wav)
+		if err != nil {
+			r.add(name, "", err)
+			continue
+		}
+		ch := Channel(played, o.Lines, g.Line, pad)
+		off, err := Find(ch, rec, 1)
+		if err != nil {
+			r.add(name, "", fmt.Errorf("%d samples, %d gaps: %w", len(rec), len(g.Gaps), err))
+			continue
+		}
+		r.add(name, fmt.Sprintf("%d samples found at played sample %d (%s)", len(rec), off-pad,
+			seconds(time.Duration(off-pad)*time.Second/8000)), nil)
+	}
+}
+
+// wavSamples reads the 16-bit samples of a mono WAV file's data chunk.
+func wavSamples(path string) ([]int16, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < 12 || string(b[0:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
+		return nil, fmt.Errorf("driver: %s is not a RIFF/WAVE file", path)
+	}
+	for p := 12; p+8 <= len(b); {
+		id, n := string(b[p:p+4]), int(binary.LittleEndian.Uint32(b[p+4:]))
+		p += 8
+		if p+n > len(b) {
+			n = len(b) - p
+		}
+		if id == "data" {
+			return Samples(b[p : p+n&^1])
+		}
+		p += n + n&1
+	}
+	return nil, fmt.Errorf("driver: %s has no data chunk", path)
+}

@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/dsp/g711"
+)
+
+func TestChannel(t *testing.T) {
+	audio := []int16{100, -5, 1000, 7, -30000, 0}
+	got := Channel(audio, 2, 0, 2)
+	want := []int16{0, 0}
+	for _, v := range []int16{100, 1000, -30000} {
+		want = append(want, g711.DecodeUlaw(g711.EncodeUlaw(v)))
+	}
+	want = append(want, 0, 0)
+	if !equal(got, want) {
+		t.Fatalf("Channel = %v, want %v", got, want)
+	}
+	if got[3] == 1000 {
+		t.Error("no µ-law round trip applied to 1000")
+	}
+}
+
+// wavFile builds a RIFF/WAVE file with the given chunks.
+func wavFile(chunks ...[]byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("RIFF\x00\x00\x00\x00WAVE")
+	for _, c := range chunks {
+		b.Write(c)
+	}
+	return b.Bytes()
+}
+
+func chunk(id string, data []byte) []byte {
+	c := append([]byte(id), 0, 0, 0, 0)
+	binary.LittleEndian.PutUint32(c[4:], uint32(len(data)))
+	c = append(c, data...)
+	if len(data)%2 == 1 {
+		c = append(c, 0)
+	}
+	return c
+}
+
+func TestWavSamples(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name string
+		file []byte
+		want []int16
+		err  string
+	}{
+		{"fmt then data", wavFile(chunk("fmt ", make([]byte, 16)), chunk("data", Bytes([]int16{1, -2, 3}))), []int16{1, -2, 3}, ""},
+		{"odd chunk before data", wavFile(chunk("LIST", []byte{1, 2, 3}), chunk("data", Bytes([]int16{9}))), []int16{9}, ""},
+		{"no data", wavFile(chunk("fmt ", make([]byte, 16))), nil, "no data chunk"},
+		{"not wave", []byte("RIFX1234WAVE"), nil, "not a RIFF/WAVE"},
+		{"short", []byte("RIFF"), nil, "not a RIFF/WAVE"},
+	}
+	for i, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, string(rune('a'+i))+".wav")
+			if err := os.WriteFile(p, tc.file, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := wavSamples(p)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || !equal(got, tc.want) {
+				t.Fatalf("wavSamples = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+func FuzzWavSamples(f *testing.F) {
+	f.Add(wavFile(chunk("data", Bytes([]int16{1, 2}))))
+	f.Add([]byte("RIFF\xff\xff\xff\xffWAVEdata\xff\xff\xff\xff"))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, b []byte) {
+		p := filepath.Join(dir, "f.wav")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s, err := wavSamples(p)
+		if err == nil && 2*len(s) > len(b) {
+			t.Fatalf("%d samples from %d bytes", len(s), len(b))
+		}
+	})
+}
+
+func TestRenderDeterministic(t *testing.T) {
+	sc, err := loadScenario("../testdata/hil4.scn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, ea, err := Render(sc, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, eb, err := Render(sc, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equal(a, b) || len(ea) != len(eb) {
+		t.Fatal("two renders of one scenario and seed differ")
+	}
+	if want := int(sc.Duration() / time.Second * 8000 * 4); len(a) != want {
+		t.Errorf("%d samples, want %d (the scenario's length)", len(a), want)
+	}
+	hooks := 0
+	for _, e := range ea {
+		if e.Kind.String() == "off-hook" {
+			hooks++
+		}
+	}
+	if hooks != len(sc.Calls()) {
+		t.Errorf("%d off-hook events, want one per call (%d)", hooks, len(sc.Calls()))
+	}
+}
+
+func TestCompareCalls(t *testing.T) {
+	sc, err := loadScenario("../testdata/hil4.scn")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	exact := func() []recorded {
+		var rs []recorded
+		for i, c := range sc.Calls() {
+			r := recorded{ID: uint64(i + 1), Line: c.Line, Direction: "inbound", Start: base.Add(c.At)}
+			if c.Outbound {
+				r.Direction, r.Dialled = "outbound", c.Digits
+			}
+			r.CallerID.Number, r.CallerID.Name = c.CallerID.Number, c.CallerID.Name
+			rs = append(rs, r)
+		}
+		return rs
+	}
+	tests := []struct {
+		name   string
+		edit   func([]recorded) []recorded
+		failed string // the failing check's name, "" for none
+	}{
+		{"exact", func(r []recorded) []recorded { return r }, ""},
+		{"late by 100 ms", func(r []recorded) []recorded { r[2].Start = r[2].Start.Add(100 * time.Millisecond); return r }, ""},
+		{"late by 400 ms", func(r []recorded) []recorded { r[2].Start = r[2].Start.Add(400 * time.Millisecond); return r }, "call start spacing"},
+		{"digit lost", func(r []recorded) []recorded { r[1].Dialled = r[1].Dialled[1:]; return r }, "call metadata"},
+		{"name lost", func(r []recorded) []recorded { r[0].CallerID.Name = ""; return r }, "call metadata"},
+		{"call missing", func(r []recorded) []recorded { return r[1:] }, "call count"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Result{}
+			compareCalls(&r, sc.Calls(), tc.edit(exact()))
+			failed := ""
+			for _, c := range r.Checks {
+				if !c.Pass {
+					failed = c.Name
+				}
+			}
+			if failed != tc.failed {
+				t.Errorf("failed check %q, want %q (%+v)", failed, tc.failed, r.Checks)
+			}
+		})
+	}
+}
+
+func TestScenarioConfig(t *testing.T) {
+	o := scenarioOptions{Lines: 2, Label: "hil-lines", Device: "(hw:0,1)", PreRoll: 2 * time.Second}
+	b, err := o.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var c struct {
+		Source struct{ Kind, Device string }
+		Lines  []struct {
+			Channel int
+			GPIO    struct {
+				Chip       string
+				Hook, Ring int
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.Source.Kind != "portaudio" || c.Source.Device != "(hw:0,1)" || len(c.Lines) != 2 {
+		t.Fatalf("config %s", b)
+	}
+	if l := c.Lines[1]; l.Channel != 1 || l.GPIO.Chip != "hil-lines" || l.GPIO.Hook != 2 || l.GPIO.Ring != 3 {
+		t.Errorf("line 1 wiring %+v", l)
+	}
+	// linetapd must accept it as it is.
+	cfg, err := linetap.LoadConfig(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("linetap.LoadConfig: %v\n%s", err, b)
+	}
+	if g := cfg.Lines[1].GPIO; g == nil || g.Ring == nil || *g.Ring != 3 || cfg.Source.Rate != 8000 {
+		t.Errorf("loaded config: line 1 gpio %+v, rate %d", g, cfg.Source.Rate)
+	}
+}
