@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/hw"
 	"github.com/linetap/linetap/hw/gpiocdev"
+	"github.com/linetap/linetap/hw/periph"
 	"github.com/linetap/linetap/hw/portaudio"
 )
 
@@ -36,14 +38,131 @@ func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioS
 	if err != nil {
 		return nil, nil, fmt.Errorf("source: %w", err)
 	}
-	sensor, err := openGPIO(cfg, log)
+	var sensors []hw.LineSensor
+	closeAll := func() error {
+		errs := []error{src.Close()}
+		for _, s := range sensors {
+			errs = append(errs, s.Close())
+		}
+		return errors.Join(errs...)
+	}
+	gs, err := openGPIO(cfg, log)
 	if err != nil {
-		return nil, nil, errors.Join(err, src.Close())
+		return nil, nil, errors.Join(err, closeAll())
 	}
-	if sensor == nil {
+	if gs != nil {
+		sensors = append(sensors, gs)
+	}
+	as, err := openADC(cfg, log)
+	if err != nil {
+		return nil, nil, errors.Join(err, closeAll())
+	}
+	if as != nil {
+		sensors = append(sensors, as)
+	}
+	switch len(sensors) {
+	case 0:
 		return src, nil, nil
+	case 1:
+		return src, sensors[0], nil
 	}
-	return src, sensor, nil
+	return src, merge(sensors), nil
+}
+
+// openADC opens the I2C buses of the lines' adc inputs (lines that also
+// have gpio inputs use those) and starts a voltage sensor over them; nil if
+// no line has one.
+func openADC(cfg linetap.Config, log *slog.Logger) (*periph.Sensor, error) {
+	type busLines struct {
+		inputs []periph.ADCInput
+		lines  []int
+	}
+	byBus := map[int]*busLines{}
+	var order []int
+	for i, l := range cfg.Lines {
+		a := l.ADC
+		if a == nil || l.GPIO != nil || l.Disabled {
+			continue
+		}
+		n, err := periph.BusNumber(a.Bus)
+		if err != nil {
+			return nil, fmt.Errorf("lines[%d].adc.bus: %w", i, err)
+		}
+		if byBus[n] == nil {
+			byBus[n] = &busLines{}
+			order = append(order, n)
+		}
+		b := byBus[n]
+		b.inputs = append(b.inputs, periph.ADCInput{Address: uint16(a.Address), Input: a.Input, Scale: a.Scale, FullScaleMV: a.FullScaleMV})
+		b.lines = append(b.lines, i)
+	}
+	if len(order) == 0 {
+		return nil, nil
+	}
+	var meters []periph.Voltmeter
+	var lines []int
+	for _, n := range order {
+		bus, err := periph.OpenBus(fmt.Sprint(n))
+		if err != nil {
+			return nil, fmt.Errorf("adc: %w", err)
+		}
+		// The bus stays open for the life of the process.
+		m, err := periph.NewADS1115(bus, byBus[n].inputs)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("adc: %w", err), bus.Close())
+		}
+		meters = append(meters, m...)
+		lines = append(lines, byBus[n].lines...)
+	}
+	return periph.NewSensor(meters, lines, periph.Options{Logger: log})
+}
+
+// merged is one hw.LineSensor over several.
+type merged struct {
+	sensors []hw.LineSensor
+	events  chan hw.LineEvent
+	done    chan struct{}
+	once    sync.Once
+	wg      sync.WaitGroup
+}
+
+// merge forwards the events of every sensor to one channel, closed when
+// all of theirs are.
+func merge(sensors []hw.LineSensor) *merged {
+	m := &merged{sensors: sensors, events: make(chan hw.LineEvent, 64), done: make(chan struct{})}
+	for _, s := range sensors {
+		m.wg.Add(1)
+		go func(s hw.LineSensor) {
+			defer m.wg.Done()
+			for e := range s.Events() {
+				select {
+				case m.events <- e:
+				case <-m.done:
+					return
+				}
+			}
+		}(s)
+	}
+	go func() {
+		m.wg.Wait()
+		close(m.events)
+	}()
+	return m
+}
+
+func (m *merged) Events() <-chan hw.LineEvent { return m.events }
+
+// Close closes every sensor and waits for the forwarders to end.
+func (m *merged) Close() error {
+	var errs []error
+	m.once.Do(func() {
+		close(m.done)
+		for _, s := range m.sensors {
+			errs = append(errs, s.Close())
+		}
+		m.wg.Wait()
+	})
+	return errors.Join(errs...)
 }
 
 // openGPIO opens the chips the lines' gpio inputs name and starts a

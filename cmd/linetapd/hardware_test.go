@@ -53,3 +53,37 @@ func TestPortaudioSourceMissingCard(t *testing.T) {
 		t.Errorf("error does not name the card: %v", err)
 	}
 }
+
+type chanSensor chan hw.LineEvent
+
+func (c chanSensor) Events() <-chan hw.LineEvent { return c }
+func (c chanSensor) Close() error                { return nil }
+
+func TestMergeSensors(t *testing.T) {
+	a, b := make(chanSensor, 4), make(chanSensor, 4)
+	m := merge([]hw.LineSensor{a, b})
+	a <- hw.LineEvent{Line: 0, Kind: hw.OffHook}
+	b <- hw.LineEvent{Line: 3, Kind: hw.RingOn}
+	close(a)
+	close(b)
+	got := map[int]hw.EventKind{}
+	for e := range m.Events() {
+		got[e.Line] = e.Kind
+	}
+	if len(got) != 2 || got[0] != hw.OffHook || got[3] != hw.RingOn {
+		t.Errorf("merged %v", got)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	// Close does not wait for a consumer: forwarders blocked on a full
+	// channel end too.
+	c := make(chanSensor, 200)
+	for i := 0; i < 200; i++ {
+		c <- hw.LineEvent{Line: i}
+	}
+	m = merge([]hw.LineSensor{c})
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

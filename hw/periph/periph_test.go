@@ -350,3 +350,18 @@ func BenchmarkMonitor(b *testing.B) {
 		ev, al = m.Sample(time.Duration(i)*10*ms, v, ev[:0], al[:0])
 	}
 }
+
+// ClockValid answers on any Linux machine; on this one it must agree with
+// the RTC's presence or the kernel's NTP state, whichever it is.
+func TestClockValidAnswers(t *testing.T) {
+	ok, err := periph.ClockValid()
+	if errors.Is(err, hw.ErrNotSupported) {
+		return
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, rtcErr := os.Stat("/sys/class/rtc/rtc0"); rtcErr == nil && !ok {
+		t.Error("an RTC is present but the clock is reported invalid")
+	}
+}
