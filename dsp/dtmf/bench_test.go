@@ -138,7 +138,7 @@ func Example() {
 		fmt.Printf("%c %3d–%3d ms\n", e.Digit, e.Start/8, e.End/8)
 	}
 	// Output:
-	// 4   0– 60 ms
-	// 2 120–180 ms
-	// # 240–300 ms
+	// 4   0– 59 ms
+	// 2 120–179 ms
+	// # 240–299 ms
 }

@@ -88,6 +88,10 @@ type bank struct {
 	// g2min[k] is the window's power gain for a tone maxOff from
 	// frequency k: the least the gates may assume.
 	g2min [8]float64
+	// hp is the dial-tone high-pass; hpGain2[k] its power gain at
+	// frequency k.
+	hp      [hpStages]biquad
+	hpGain2 [8]float64
 }
 
 var tab = func() (t bank) {
@@ -105,6 +109,10 @@ var tab = func() (t bank) {
 		g := gain(maxOff * float64(f))
 		t.g2min[k] = g * g
 	}
+	t.hp = designHighPass()
+	for k, f := range freqs {
+		t.hpGain2[k] = powerGain(&t.hp, float64(f))
+	}
 	return t
 }()
 
@@ -118,8 +126,10 @@ type Detector struct {
 
 	// Ring of the last history sub-blocks: samples, DFT per frequency and
 	// energy; head is the next slot.
-	raw   [history][subLen]float64
-	sub   [history][8]complex128 // valid where done
+	raw   [history][subLen]float64 // as received (the speech check)
+	hp    [history][subLen]float64 // through the dial-tone high-pass (everything else)
+	hpZ   [hpStages][2]float64     // high-pass state
+	sub   [history][8]complex128   // valid where done
 	done  [history]bool
 	subPh [history]int     // phase index of the sub-block
 	subE  [history]float64 // Σx²
@@ -138,7 +148,8 @@ type Detector struct {
 
 	active   bool
 	digit    byte
-	start    int64
+	start    int64 // reported start: the energy onset (see onset)
+	decStart int64 // start as the first agreeing decision estimated it
 	lastEnd  int64
 	misses   int
 	lastSeen int64 // one past the last sample fed
@@ -224,12 +235,24 @@ func goertzel4(x *[subLen]float64, c *[8]float64, k int) (a1, a2, b1, b2, c1, c2
 // computed when a decision needs it (see dft).
 func (d *Detector) endSub(t int64, out []Event) []Event {
 	h := d.head
-	raw := &d.raw[h]
-	var e, e1 float64
-	prev := d.prev
+	raw, hp := &d.raw[h], &d.hp[h]
+	var er float64
 	for i, s := range d.buf {
 		v := float64(s)
 		raw[i] = v
+		er += v * v
+	}
+	if er < hpQuiet*minPower {
+		// Nothing a key press could be part of: skip the filter and let
+		// its state go.
+		*hp = [subLen]float64{}
+		d.hpZ = [hpStages][2]float64{}
+	} else {
+		highPass(hp, raw, &d.hpZ)
+	}
+	var e, e1 float64
+	prev := d.prev
+	for _, v := range hp {
 		e += v * v
 		dv := v - prev
 		e1 += dv * dv
@@ -261,10 +284,10 @@ func (d *Detector) dft(i int) *[8]complex128 {
 		return slot
 	}
 	d.done[i] = true
-	raw := &d.raw[i]
+	hp := &d.hp[i]
 	var s1, s2 [8]float64
-	s1[0], s2[0], s1[1], s2[1], s1[2], s2[2], s1[3], s2[3] = goertzel4(raw, &tab.coef, 0)
-	s1[4], s2[4], s1[5], s2[5], s1[6], s2[6], s1[7], s2[7] = goertzel4(raw, &tab.coef, 4)
+	s1[0], s2[0], s1[1], s2[1], s1[2], s2[2], s1[3], s2[3] = goertzel4(hp, &tab.coef, 0)
+	s1[4], s2[4], s1[5], s2[5], s1[6], s2[6], s1[7], s2[7] = goertzel4(hp, &tab.coef, 4)
 	rot := &tab.rot[d.subPh[i]]
 	for k := range slot {
 		b := tab.b[k]
@@ -379,18 +402,43 @@ func (d *Detector) step(t int64, out []Event) []Event {
 	}
 	if d.candN >= startBy {
 		d.active, d.digit, d.misses = true, digit, 0
-		d.start = max(d.candStart, d.origin)
+		d.start = max(min(d.candStart, d.onset(t)), d.origin)
+		d.decStart = max(d.candStart, d.origin)
 		d.lastEnd = t - winLen + int64(frac1*winLen)
 		d.cand, d.candN = 0, 0
 	}
 	return out
 }
 
+// onset estimates where the tone that fills the newest sub-blocks began,
+// from the sub-block energies before t: sub-blocks as loud as the newest
+// two are full of it, and the first quieter one is filled in proportion
+// to its energy. It looks back at most 3 sub-blocks before the first
+// agreeing decision's estimate (a tone that follows speech without a
+// pause is not traced into the speech).
+func (d *Detector) onset(t int64) int64 {
+	ref := (d.subE[d.slotIdx(0)] + d.subE[d.slotIdx(1)]) / 2
+	if ref <= 0 {
+		return t
+	}
+	for j := 0; j < history; j++ {
+		e := d.subE[d.slotIdx(j)]
+		if e >= 0.8*ref {
+			continue
+		}
+		fill := min(e/ref, 1)
+		return max(t-int64(j*subLen)-int64(fill*subLen), d.candStart-3*subLen)
+	}
+	return max(t-history*subLen, d.candStart-3*subLen)
+}
+
 // emit appends the key press in progress, ending no later than limit.
 func (d *Detector) emit(out []Event, limit int64) []Event {
 	end := min(d.lastEnd, limit)
 	end = max(end, d.start+1)
-	if end-d.start >= minKeyLen {
+	// The length test uses the start the decisions alone support: the
+	// energy onset may reach back into a sound that preceded the tone.
+	if end-d.decStart >= minKeyLen {
 		out = append(out, Event{Digit: d.digit, Start: d.start, End: end})
 	}
 	d.active, d.misses = false, 0
@@ -451,7 +499,7 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 	// Upper bounds of each tone's power (LSB²) after the offset correction.
 	const scale = 2.0 / (winLen * winLen)
 	ur, uc := p[r]*scale/tab.g2min[r], p[c]*scale/tab.g2min[c]
-	if ur < minPower || uc < minPower || (ur+uc)*winLen < minFrac*e1 {
+	if ur < minPower*tab.hpGain2[r] || uc < minPower*tab.hpGain2[c] || (ur+uc)*winLen < minFrac*e1 {
 		return 0, 0, 0
 	}
 	pr1, pr0, fr, ok := d.tonePower(r)
@@ -462,10 +510,13 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 	if !ok {
 		return 0, 0, 0
 	}
-	if pr1 < minPower || pc1 < minPower {
+	// Level and twist are of the tones as received: undo the high-pass.
+	if pr1 < minPower*tab.hpGain2[r] || pc1 < minPower*tab.hpGain2[c] {
 		return 0, 0, 0
 	}
-	twist := 10 * math.Log10(pc1/pr1)
+	// Twist from both windows: each window's leakage of the stronger tone
+	// into the weaker one's bin differs, and the sum halves the error.
+	twist := 10 * math.Log10((pc1+pc0)/(pr1+pr0)*tab.hpGain2[r]/tab.hpGain2[c])
 	if twist < minTwistDB || twist > maxTwistDB {
 		return 0, 0, 0
 	}

@@ -4,6 +4,9 @@
 //
 // # Detector
 //
+// Samples first pass a 6th-order Chebyshev high-pass (600 Hz edge, about
+// 30 dB down at 425–440 Hz) so that dial tone under a key press does not
+// count against it; the speech check below uses the unfiltered samples.
 // Each of the eight frequencies is mixed to baseband in 5 ms sub-blocks
 // whose phases share one time origin, so the sum of four consecutive
 // sub-blocks is an exact 20 ms DFT of that frequency, and comparing two such
@@ -37,19 +40,25 @@
 //
 // A key press starts after two agreeing 5 ms decisions and ends after
 // 45 ms without one, so a 10 ms dropout is bridged and a 40 ms pause is
-// not. Start and End are estimated from how much of the window the tone
-// filled at its first and last decisions, not from the decision times.
+// not. Start is where the sub-block energies show the tone began (no more
+// than 15 ms before the first decision's estimate), End how much of the
+// window the tone filled at the last decision. Twist is measured over
+// both windows of a decision.
 //
 // # Caveats
 //
 //   - Tones shorter than about 30 ms are never reported; those between 30
 //     and 40 ms may be (Q.24 allows either).
-//   - A strong continuous interferer that is neither DTMF tone makes the
-//     energy test fail, so digits under it are missed rather than misread.
-//     Dial tone is tolerated only up to 10 dB below the weaker DTMF tone
-//     (TestDialToneUnder); DOMAIN.md §2 asks for 22 dB above the minimum
-//     accept level, which needs a dial-tone high-pass or the dial tone's
-//     projection removed from each window: not done yet.
+//   - A strong continuous interferer above 600 Hz that is neither DTMF
+//     tone makes the energy test fail, so digits under it are missed
+//     rather than misread. Below 500 Hz (dial tone) the high-pass removes
+//     it: 350+440 or 425 Hz at −14 dBm0 (22 dB above the −36 dBm0 accept
+//     level) does not stop decoding (TestDialToneUnder).
+//   - The high-pass costs about as much as the filter bank on every
+//     sub-block louder than −50 dBm0: speech is about half as fast as
+//     without it (BENCHMARKS.md).
+//   - Reported Start and End lag the tone by the high-pass's group delay,
+//     about 2 ms.
 //   - Key presses whose estimated length is under 32 ms are dropped (Q.24
 //     may reject below 40 ms): this is what keeps the talk-off corpus at
 //     zero when a note and a formant briefly line up.
