@@ -37,6 +37,14 @@ if [ -e "$KDIR/done" ]; then
 fi
 log "kernel $KVER (headers $ABI-common, kbuild $SERIES)"
 
+# prune_modules DIR keeps only the module directories the VM loads from
+# (sound, configfs, gpio-sim: initramfs.sh's list and their modules.dep
+# closure), about 360 MB less per kernel.
+prune_modules() {
+	find "$1/kernel" -mindepth 1 -maxdepth 1 ! -name sound ! -name fs -exec rm -rf {} +
+	find "$1/kernel/fs" -mindepth 1 -maxdepth 1 ! -name configfs -exec rm -rf {} +
+}
+
 DEBS=$HIL_CACHE/debs
 apt_fetch "$ARCH" "$DEBS/$ARCH" "linux-image-$KVER" "linux-headers-$KVER" busybox-static
 apt_fetch amd64 "$DEBS/all" "linux-headers-$ABI-common" "linux-source-$SERIES"
@@ -110,6 +118,7 @@ cp "$M/gpio-sim.ko" "$T/gpio-sim.ko"
 mkdir -p "$T/modules/lib/modules/$KVER/extra"
 cp "$M/gpio-sim.ko" "$T/modules/lib/modules/$KVER/extra/"
 depmod -b "$T/modules" "$KVER" || die "depmod of $KVER failed"
+prune_modules "$T/modules/lib/modules/$KVER"
 
 dpkg-deb -x "$(deb_of "$DEBS/$ARCH" busybox-static)" "$T/bb"
 cp "$T/bb/bin/busybox" "$T/busybox"

@@ -17,8 +17,27 @@ case "$ARCH" in
 amd64) QEMU=qemu-system-x86_64 ;;
 arm64) QEMU=qemu-system-aarch64 ;;
 esac
-command -v "$QEMU" >/dev/null || die "$QEMU not found (apt-get install qemu-system-x86 qemu-system-arm)"
-command -v timeout >/dev/null || die "timeout not found"
+# Host tools: installed with apt-get when missing and running as root
+# (as .ci/run does for its own), unless HIL_INSTALL=0.
+need=()
+command -v "$QEMU" >/dev/null || need+=("$([ "$ARCH" = amd64 ] && echo qemu-system-x86 || echo qemu-system-arm)")
+command -v cpio >/dev/null || need+=(cpio)
+command -v depmod >/dev/null || need+=(kmod)
+command -v make >/dev/null || need+=(make)
+command -v gcc >/dev/null || need+=(gcc libc6-dev)
+if [ "$ARCH" = arm64 ] && ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+	need+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+	if [ "$(id -u)" = 0 ] && [ "${HIL_INSTALL:-1}" != 0 ]; then
+		log "installing ${need[*]}"
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null ||
+			{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null; } ||
+			die "apt-get install ${need[*]} failed"
+	else
+		die "missing host packages: ${need[*]}"
+	fi
+fi
 
 t0=$(date +%s)
 KDIR=$("$HIL_DIR/fetch.sh" "$ARCH" | tail -1)
