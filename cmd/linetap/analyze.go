@@ -84,7 +84,9 @@ type event struct {
 // bit (for DTMF caller ID its first digit, whose digits are not also
 // reported as key presses); a tone's t is the start of the first burst of
 // the cadence recognised. Voice is loud 10 ms frames outside every other
-// detection, gaps under 500 ms bridged, shorter than 200 ms dropped.
+// detection, gaps under 500 ms bridged, shorter than 200 ms dropped; the
+// threshold is the recorder's default VOX level, −45 dBm0, so a line whose
+// noise or hum is louder than that is voice throughout.
 func cmdAnalyze(args []string, stdout, stderr io.Writer) error {
 	asJSON := false
 	var files []string
