@@ -3,7 +3,13 @@
 // feed) and a LineSensor (the optocouplers or ADC that sense each line's DC
 // state). Backends live in subpackages named after what they wrap: hw/sim
 // (a simulated line bank), hw/wavfile (a recorded WAV replayed as a sound
-// card); hw/portaudio and hw/gpiocdev follow.
+// card), hw/portaudio (a sound card through PortAudio), hw/gpiocdev
+// (optocouplers on GPIO lines) and hw/periph (line voltage through an I2C
+// ADC); hw/board holds the boards' wiring as data.
+//
+// A source that can lose audio (an overrun, a card unplugged) fills the
+// lost time with silence of the same length and reports it as a Gap
+// through GapReporter, so that recorded time never compresses.
 //
 // # Time
 //

@@ -3,6 +3,7 @@ package board_test
 import (
 	"encoding/json"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -135,4 +136,21 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("%d pinout rows for %d lines", rows, len(p.Lines))
 		}
 	})
+}
+
+// docs/hardware.md shows every profile's pinout as Pinout renders it.
+func TestHardwareDocPinout(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/hardware.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range board.Names() {
+		p, err := board.Lookup(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(doc), "### `"+n+"`\n\n"+p.Description+"\n\n"+board.Pinout(p)) {
+			t.Errorf("docs/hardware.md lacks the current pinout of %s:\n%s", n, board.Pinout(p))
+		}
+	}
 }
