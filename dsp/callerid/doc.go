@@ -68,6 +68,9 @@
 //     read NTT's interface document. It has not been checked against a
 //     capture from an NTT exchange. NTT's preamble (80 marks here) is not
 //     from the document either.
+//   - DTMF CLIP carries no checksum: a digit the DTMF detector misses
+//     gives a shorter number, not an error. Only the start and end digits
+//     and each variant's layout are checked.
 //   - DTMF CLIP's D2# (Denmark: international) and D3# (unavailable) both
 //     give NumberAbsence "O"; the digits stay in Raw.
 //   - At 10 dB SNR, twist −6 dB together with the carrier 1.5 % low and
