@@ -48,7 +48,7 @@ type recorded struct {
 	Dialled    string    `json:"dialled"`
 	AudioStart time.Time `json:"audio_start"`
 	Samples    int64     `json:"samples"`
-	Gaps       []any     `json:"gaps"`
+	Gaps       []gap     `json:"gaps"`
 }
 
 // config is the linetapd configuration of the scenario run.
@@ -363,8 +363,76 @@ func compareCalls(r *Result, want []sim.Call, got []recorded) {
 	r.add("call start spacing", "worst "+seconds(worst), err)
 }
 
+// gap is a stretch of a call's audio that the recorder filled with
+// silence (linetap.AudioGap).
+type gap struct {
+	Offset  int64  `json:"offset"`
+	Samples int64  `json:"samples"`
+	Cause   string `json:"cause"`
+}
+
+// minSegment is the shortest stretch between gaps that is looked for: a
+// shorter one could match by chance.
+const minSegment = 400
+
+// CheckAudio finds every stretch of rec between gaps (of at least
+// minSegment samples) sample for sample in want, the first anywhere and each
+// later one within a second of where the gaps' lengths put it. It returns
+// the number of stretches found, the position of the first in want, and the
+// worst distance of a later one from where the gaps put it (how wrong a
+// gap's length was).
+func CheckAudio(want, rec []int16, gaps []gap) (found, at int, worst int, err error) {
+	type seg struct{ from, to int }
+	var segs []seg
+	pos := 0
+	for _, g := range gaps {
+		if g.Offset < int64(pos) || g.Offset > int64(len(rec)) || g.Samples < 0 {
+			return 0, 0, 0, fmt.Errorf("driver: gap at %d (+%d) outside the call's %d samples", g.Offset, g.Samples, len(rec))
+		}
+		segs = append(segs, seg{pos, int(g.Offset)})
+		pos = int(min(g.Offset+g.Samples, int64(len(rec))))
+	}
+	segs = append(segs, seg{pos, len(rec)})
+	base := -1
+	for _, s := range segs {
+		if s.to-s.from < minSegment {
+			continue
+		}
+		part := rec[s.from:s.to]
+		if base < 0 {
+			off, err := Find(want, part, 1)
+			if err != nil {
+				return found, 0, worst, fmt.Errorf("stretch %d..%d: %w", s.from, s.to, err)
+			}
+			base = off - s.from
+			found++
+			continue
+		}
+		center := base + s.from
+		lo, hi := max(center-8000, 0), min(center+8000+len(part), len(want))
+		if lo >= hi || hi-lo < len(part) {
+			return found, base, worst, fmt.Errorf("stretch %d..%d: %w: beyond the played audio", s.from, s.to, ErrMismatch)
+		}
+		off, err := Find(want[lo:hi], part, 1)
+		if err != nil {
+			return found, base, worst, fmt.Errorf("stretch %d..%d: %w", s.from, s.to, err)
+		}
+		d := lo + off - center
+		if d < 0 {
+			d = -d
+		}
+		worst = max(worst, d)
+		found++
+	}
+	if base < 0 {
+		return 0, 0, 0, fmt.Errorf("driver: no stretch of %d samples or more between gaps", minSegment)
+	}
+	return found, base, worst, nil
+}
+
 // compareAudio fetches every call's audio and requires it, sample for
-// sample, inside the µ-law round trip of the played channel.
+// sample outside the gaps the recorder reported, inside the µ-law round
+// trip of the played channel; gaps themselves fail a separate check.
 func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) {
 	const pad = 8000 * 5
 	for _, g := range got {
@@ -380,13 +448,22 @@ func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) 
 			continue
 		}
 		ch := Channel(played, o.Lines, g.Line, pad)
-		off, err := Find(ch, rec, 1)
+		found, at, worst, err := CheckAudio(ch, rec, g.Gaps)
 		if err != nil {
-			r.add(name, "", fmt.Errorf("%d samples, %d gaps: %w", len(rec), len(g.Gaps), err))
-			continue
+			r.add(name+" exact outside gaps", "", fmt.Errorf("%d samples, %d gaps, %d stretches found before: %w", len(rec), len(g.Gaps), found, err))
+		} else {
+			r.add(name+" exact outside gaps", fmt.Sprintf("%d samples in %d stretches, the first at played sample %d (%s); gap lengths off by %d samples at worst",
+				len(rec), found, at-pad, seconds(time.Duration(at-pad)*time.Second/8000), worst), nil)
 		}
-		r.add(name, fmt.Sprintf("%d samples found at played sample %d (%s)", len(rec), off-pad,
-			seconds(time.Duration(off-pad)*time.Second/8000)), nil)
+		var lost int64
+		for _, x := range g.Gaps {
+			lost += x.Samples
+		}
+		var gerr error
+		if len(g.Gaps) > 0 {
+			gerr = fmt.Errorf("%d gaps, %d samples (%s) filled with silence", len(g.Gaps), lost, seconds(time.Duration(lost)*time.Second/8000))
+		}
+		r.add(name+" without gaps", "", gerr)
 	}
 }
 

@@ -211,3 +211,46 @@ func TestScenarioConfig(t *testing.T) {
 		t.Errorf("loaded config: line 1 gpio %+v, rate %d", g, cfg.Source.Rate)
 	}
 }
+
+func TestCheckAudio(t *testing.T) {
+	want := Channel(Signal(1, 20000, 0, 3), 1, 0, 1000)
+	// A recording of want[5000:15000] whose samples 3000..3800 were lost
+	// and filled with silence.
+	rec := append([]int16{}, want[5000:15000]...)
+	holed := append([]int16{}, rec...)
+	for i := 3000; i < 3800; i++ {
+		holed[i] = 0
+	}
+	// 800 samples lost but only 750 of silence put in their place.
+	short := append(append(append([]int16{}, rec[:3000]...), make([]int16, 750)...), rec[3800:]...)
+	corrupt := append([]int16{}, holed...)
+	corrupt[7000]++
+	tests := []struct {
+		name         string
+		rec          []int16
+		gaps         []gap
+		found, worst int
+		err          string
+	}{
+		{"no gaps", rec, nil, 1, 0, ""},
+		{"gap of the right length", holed, []gap{{3000, 800, "overrun"}}, 2, 0, ""},
+		{"gap 50 samples short", short, []gap{{3000, 750, "overrun"}}, 2, 50, ""},
+		{"corrupt sample", corrupt, []gap{{3000, 800, "overrun"}}, 1, 0, "matched"},
+		{"gap beyond the audio", rec, []gap{{20000, 5, "overrun"}}, 0, 0, "outside"},
+		{"all gap", holed[:300], nil, 0, 0, "no stretch"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			found, at, worst, err := CheckAudio(want, tc.rec, tc.gaps)
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("err = %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil || found != tc.found || at != 5000 || worst != tc.worst {
+				t.Fatalf("CheckAudio = %d, %d, %d, %v; want %d, 5000, %d", found, at, worst, err, tc.found, tc.worst)
+			}
+		})
+	}
+}
