@@ -336,20 +336,24 @@ func TestWriteFaults(t *testing.T) {
 	before := snapshot(t, dataDir)
 	// A full export is about 2 × 16 kB of WAV plus a few kB of the rest.
 	tests := []struct {
-		name   string
-		budget int
-		err    syscall.Errno
-		pulled bool
-		hint   string
+		name    string
+		budget  int
+		err     syscall.Errno
+		pulled  bool
+		hint    string
+		closeAt int
 	}{
-		{"full in the first WAV", 200, syscall.ENOSPC, false, "full"},
-		{"full in the second WAV", 20000, syscall.ENOSPC, false, "full"},
-		{"full in the manifest", 32300, syscall.ENOSPC, false, "full"},
-		{"full at the end", 35500, syscall.ENOSPC, false, "full"},
-		{"pulled before anything", 0, syscall.EIO, true, "removed"},
-		{"pulled in the first WAV", 1000, syscall.EIO, true, "removed"},
-		{"pulled in the manifest", 32300, syscall.EIO, true, "removed"},
-		{"pulled at the end", 35500, syscall.EIO, true, "removed"},
+		{"fsync of the marker fails", 1 << 30, syscall.EIO, false, "removed", 1},
+		{"fsync of the second WAV fails", 1 << 30, syscall.EIO, false, "removed", 3},
+		{"fsync of the signature fails", 1 << 30, syscall.ENOSPC, false, "full", 9},
+		{"full in the first WAV", 200, syscall.ENOSPC, false, "full", 0},
+		{"full in the second WAV", 20000, syscall.ENOSPC, false, "full", 0},
+		{"full in the manifest", 32300, syscall.ENOSPC, false, "full", 0},
+		{"full at the end", 35500, syscall.ENOSPC, false, "full", 0},
+		{"pulled before anything", 0, syscall.EIO, true, "removed", 0},
+		{"pulled in the first WAV", 1000, syscall.EIO, true, "removed", 0},
+		{"pulled in the manifest", 32300, syscall.EIO, true, "removed", 0},
+		{"pulled at the end", 35500, syscall.EIO, true, "removed", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -358,7 +362,7 @@ func TestWriteFaults(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ft := &faultTarget{Target: d, budget: tc.budget, err: tc.err, pulled: tc.pulled}
+			ft := &faultTarget{Target: d, budget: tc.budget, err: tc.err, pulled: tc.pulled, closeAt: tc.closeAt}
 			_, err = export.Export(context.Background(), export.StoreSource(st), ft, opts())
 			if !ft.spent {
 				t.Fatalf("budget %d never ran out: the export is smaller than the test assumes", tc.budget)

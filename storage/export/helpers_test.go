@@ -118,6 +118,10 @@ type faultTarget struct {
 	err    error
 	pulled bool
 	spent  bool
+	// closeAt, when > 0, makes the Close (fsync) of the closeAt-th file
+	// fail with err instead, as a write-back error shows up on a stick.
+	closeAt int
+	closed  int
 }
 
 func (f *faultTarget) Create(name string) (io.WriteCloser, error) {
@@ -162,4 +166,11 @@ func (w *faultWriter) Write(p []byte) (int, error) {
 	return w.w.Write(p)
 }
 
-func (w *faultWriter) Close() error { return w.w.Close() }
+func (w *faultWriter) Close() error {
+	err := w.w.Close()
+	if w.t.closed++; w.t.closed == w.t.closeAt {
+		w.t.spent = true
+		return &fs.PathError{Op: "fsync", Path: w.name, Err: w.t.err}
+	}
+	return err
+}
