@@ -450,6 +450,9 @@ func (c *Config) Validate() error {
 		default:
 			return bad(f+".trigger", "%q unknown (want hook, vox or always)", l.Trigger)
 		}
+		if why, ok := codec.Unavailable(l.Codec); ok {
+			return bad(f+".codec", "%q: %s", l.Codec, why)
+		}
 		if _, err := codec.Lookup(l.Codec); err != nil {
 			return bad(f+".codec", "%q unknown (want one of %s)", l.Codec, strings.Join(codec.Names(), ", "))
 		}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/dsp/codec"
 )
 
 func TestLoadConfigFillsDefaults(t *testing.T) {
@@ -146,4 +147,18 @@ func FuzzLoadConfig(f *testing.F) {
 			t.Fatalf("LoadConfig returned an invalid config: %v", err)
 		}
 	})
+}
+
+func TestOpusWithoutOpusSaysSo(t *testing.T) {
+	_, err := linetap.LoadConfig(strings.NewReader(`{"lines": [{"name": "a", "codec": "opus"}]}`))
+	if _, ok := codec.Unavailable("opus"); !ok {
+		// A build with -tags opus: the codec exists and the config is valid.
+		if err != nil {
+			t.Fatalf("opus refused in an opus build: %v", err)
+		}
+		return
+	}
+	if err == nil || !strings.Contains(err.Error(), "config: lines[0].codec") || !strings.Contains(err.Error(), "without Opus") {
+		t.Fatalf("err = %v, want it to say linetap was built without Opus", err)
+	}
 }
