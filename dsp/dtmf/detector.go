@@ -92,6 +92,10 @@ type bank struct {
 	// frequency k.
 	hp      [hpStages]biquad
 	hpGain2 [8]float64
+	// hpDelay[k] is the high-pass's group delay at frequency k, in whole
+	// samples: a key press's Start and End are moved back by it (see
+	// digitDelay).
+	hpDelay [8]int64
 }
 
 var tab = func() (t bank) {
@@ -112,6 +116,7 @@ var tab = func() (t bank) {
 	t.hp = designHighPass()
 	for k, f := range freqs {
 		t.hpGain2[k] = powerGain(&t.hp, float64(f))
+		t.hpDelay[k] = int64(math.Round(groupDelay(&t.hp, float64(f))))
 	}
 	return t
 }()
@@ -150,6 +155,8 @@ type Detector struct {
 	digit    byte
 	start    int64 // reported start: the energy onset (see onset)
 	decStart int64 // start as the first agreeing decision estimated it
+	delay    int64 // the high-pass's delay of this digit's onset
+	relDelay int64 // and of its release
 	lastEnd  int64
 	misses   int
 	lastSeen int64 // one past the last sample fed
@@ -402,12 +409,28 @@ func (d *Detector) step(t int64, out []Event) []Event {
 	}
 	if d.candN >= startBy {
 		d.active, d.digit, d.misses = true, digit, 0
-		d.start = max(min(d.candStart, d.onset(t)), d.origin)
-		d.decStart = max(d.candStart, d.origin)
+		d.delay, d.relDelay = digitDelay(digit)
+		d.start = max(min(d.candStart, d.onset(t))-d.delay, d.origin)
+		d.decStart = max(d.candStart-d.delay, d.origin)
 		d.lastEnd = t - winLen + int64(frac1*winLen)
 		d.cand, d.candN = 0, 0
 	}
 	return out
+}
+
+// digitDelay is the high-pass's group delay for digit's tone pair: the
+// larger of its two tones' (the pair is complete only when both have
+// arrived) and the smaller (it is broken as soon as one has gone).
+func digitDelay(digit byte) (onset, release int64) {
+	for r := range keypad {
+		for c := range keypad[r] {
+			if keypad[r][c] == digit {
+				a, b := tab.hpDelay[r], tab.hpDelay[4+c]
+				return max(a, b), min(a, b)
+			}
+		}
+	}
+	return 0, 0
 }
 
 // onset estimates where the tone that fills the newest sub-blocks began,
@@ -434,7 +457,7 @@ func (d *Detector) onset(t int64) int64 {
 
 // emit appends the key press in progress, ending no later than limit.
 func (d *Detector) emit(out []Event, limit int64) []Event {
-	end := min(d.lastEnd, limit)
+	end := min(d.lastEnd-d.relDelay, limit)
 	end = max(end, d.start+1)
 	// The length test uses the start the decisions alone support: the
 	// energy onset may reach back into a sound that preceded the tone.
@@ -511,12 +534,14 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 		return 0, 0, 0
 	}
 	// Level and twist are of the tones as received: undo the high-pass.
-	if pr1 < minPower*tab.hpGain2[r] || pc1 < minPower*tab.hpGain2[c] {
+	// At the measured frequencies: the ripple differs across ±2 %.
+	gr, gc := powerGain(&tab.hp, fr), powerGain(&tab.hp, fc)
+	if pr1 < minPower*gr || pc1 < minPower*gc {
 		return 0, 0, 0
 	}
 	// Twist from both windows: each window's leakage of the stronger tone
 	// into the weaker one's bin differs, and the sum halves the error.
-	twist := 10 * math.Log10((pc1+pc0)/(pr1+pr0)*tab.hpGain2[r]/tab.hpGain2[c])
+	twist := 10 * math.Log10((pc1+pc0)/(pr1+pr0)*gr/gc)
 	if twist < minTwistDB || twist > maxTwistDB {
 		return 0, 0, 0
 	}

@@ -97,3 +97,21 @@ func highPass(y, x *[subLen]float64, z *[hpStages][2]float64) {
 	z[1][0], z[1][1] = v1, v2
 	z[2][0], z[2][1] = w1, w2
 }
+
+// phaseAt is the phase response of the whole filter at f, radians.
+func phaseAt(bq *[hpStages]biquad, f float64) float64 {
+	z1 := cmplx.Exp(complex(0, -2*math.Pi*f/dsp.Rate))
+	h := complex(1, 0)
+	for _, b := range bq {
+		h *= (1 - 2*z1 + z1*z1) / (1 + complex(b.a1, 0)*z1 + complex(b.a2, 0)*z1*z1)
+	}
+	return cmplx.Phase(h)
+}
+
+// groupDelay is the filter's group delay at f, in samples (the phase's
+// slope, by a central difference over ±1 Hz, unwrapped).
+func groupDelay(bq *[hpStages]biquad, f float64) float64 {
+	dp := phaseAt(bq, f+1) - phaseAt(bq, f-1)
+	dp = math.Remainder(dp, 2*math.Pi)
+	return -dp / (2 * 2 * math.Pi / dsp.Rate)
+}
