@@ -8,7 +8,7 @@ import (
 
 // The DAHDI rule of DOMAIN.md §1.
 const (
-	// Threshold is the magnitude, in LSB, a sample must exceed to be a peak.
+	// Threshold is the magnitude, in LSB, the samples of a peak exceed.
 	Threshold = 10000
 	// MinGap and MaxGap bound the time from one peak to the next of the
 	// opposite sign in a run (a half-cycle of 10–50 Hz ringing).
