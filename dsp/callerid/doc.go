@@ -73,9 +73,9 @@
 //     and each variant's layout are checked.
 //   - DTMF CLIP's D2# (Denmark: international) and D3# (unavailable) both
 //     give NumberAbsence "O"; the digits stay in Raw.
-//   - At 10 dB SNR, twist −6 dB together with the carrier 1.5 % low and
-//     the baud rate 1 % high loses about a third of messages (reported
-//     damaged); each of these alone, or any two, is decoded.
+//   - At 10 dB SNR (white noise, relative to the weaker tone) with the
+//     carrier, baud and twist at their limits, about 1 % of transmissions
+//     are lost: reported damaged, or (BT's short preamble) not found.
 //   - Below about −48 dBm0 the FSK squelch stays shut (GR-30 requires
 //     rejecting −48.2 dBm); a line clipped by ringing is not listened to.
 //   - The Receiver does not report alert tones, SAS or ring bursts as

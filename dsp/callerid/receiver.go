@@ -2,6 +2,7 @@ package callerid
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/dtmf"
@@ -11,6 +12,8 @@ import (
 const (
 	minSeizure = 5  // 0x55 bytes (50 bits) before a message counts; GR-30 sends 30, BT SIN227 at least 9.6
 	minMarks   = 40 // mark bits before the type byte; GR-30 sends 180, BT SIN227 ≥ 55
+	seizureGap = 4  // mark bits a seizure byte may follow (noise, a damaged byte before)
+	seizureBad = 3  // damaged bytes a seizure may hold (noise; the one straddling seizure and marks)
 	maxGap     = 30 // mark bits between message bytes; GR-30 allows ≤ 20 extra, BT up to 9
 	// minType2Marks is the mark run before an off-hook (Type 2) message,
 	// which has no channel seizure: GR-30 sends 58–75 ms (70–90 bits).
@@ -83,9 +86,9 @@ type Receiver struct {
 	demod   *fsk.Demodulator
 	spb     float64
 	bytes   []fsk.Byte
-	seizure int  // consecutive seizure bytes
-	runs    int  // seizure bytes of the preamble the message follows
-	tail    bool // the byte straddling seizure and marks was seen
+	seizure int // consecutive seizure bytes
+	runs    int // seizure bytes of the preamble the message follows
+	bad     int // bytes in the seizure that were not seizure
 	inMsg   bool
 	raw     [max(maxBody+3, nttMaxFrame)]byte
 	ntt     bool // the message is an NTT frame (ends at DLE ETX and its CRC)
@@ -176,7 +179,7 @@ func (r *Receiver) Flush(out []Message) []Message {
 }
 
 func (r *Receiver) hunt() {
-	r.seizure, r.tail, r.inMsg = 0, false, false
+	r.seizure, r.bad, r.inMsg = 0, 0, false
 	r.ntt, r.dleOpen, r.crcLeft = false, false, 0
 	r.n, r.need, r.framing = 0, 0, 0
 }
@@ -366,30 +369,31 @@ func (r *Receiver) byteIn(b fsk.Byte, out []Message) []Message {
 			return r.msgByte(b, out)
 		}
 	}
+	// A seizure byte is 0x55 (GR-30: 0101…), or one bit off it in noise.
+	seizureLike := !b.Framing && bits.OnesCount8(b.Value^0x55) <= 1
 	switch {
-	case b.Framing:
-		r.seizure, r.tail = 0, false
-	case b.Value == withParity(dle) && b.Marks >= minMarks: // NTT: a mark run, then DLE SOH
+	case b.Value == withParity(dle) && b.Marks >= minMarks && !b.Framing: // NTT: a mark run, then DLE SOH
 		r.begin(b, r.seizure)
 		r.ntt = true
 		return r.msgByte(b, out)
-	case b.Value == 0x55 && b.Marks == 0 && !r.tail: // GR-30 channel seizure 0101…
+	case seizureLike && b.Marks <= seizureGap && r.seizure > 0: // GR-30 channel seizure 0101…
 		r.seizure++
-	case b.Value == 0x55 && b.Marks < minMarks: // a seizure begins
-		r.seizure, r.tail = 1, false
-	case r.seizure >= minSeizure && b.Marks >= minMarks: // GR-30: marks, then the message type
+	case seizureLike && b.Marks < minMarks: // a seizure begins
+		r.seizure, r.bad = 1, 0
+	case r.seizure >= minSeizure && b.Marks >= minMarks && !b.Framing: // GR-30: marks, then the message type
 		r.begin(b, r.seizure)
 		return r.msgByte(b, out)
-	case b.Marks >= minType2Marks && (knownType(ETSI, b.Value) || b.Value == TypeSDMFCallerID || b.Value == TypeSDMFWaiting):
+	case b.Marks >= minType2Marks && !b.Framing && (knownType(ETSI, b.Value) || b.Value == TypeSDMFCallerID || b.Value == TypeSDMFWaiting):
 		// GR-30 off-hook (Type 2): a mark run and no seizure.
 		r.begin(b, 0)
 		return r.msgByte(b, out)
-	case r.seizure >= minSeizure && b.Marks < 2 && !r.tail:
-		// The last character framed across the end of the seizure and the
-		// first marks (a start bit on an even seizure bit).
-		r.tail = true
+	case r.seizure > 0 && b.Marks < minMarks && r.bad < seizureBad:
+		// A seizure byte damaged by noise, or the character framed across
+		// the end of the seizure and the first marks (a start bit on an
+		// even seizure bit).
+		r.bad++
 	default:
-		r.seizure, r.tail = 0, false
+		r.seizure, r.bad = 0, 0
 	}
 	return out
 }

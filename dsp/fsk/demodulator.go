@@ -44,6 +44,8 @@ const (
 	markLag     = 16       // products before an edge that already see it
 	markMin     = 32       // products needed to report MarkHz (≈ 5 bits)
 	resyncGain  = 0.5      // share of a transition's timing error corrected
+	levelAlpha  = 1.0 / 8  // mark level smoothing in a mark run, per sample
+	maxShift    = 1.5      // largest twist correction of a crossing, samples
 )
 
 type demodState uint8
@@ -93,6 +95,7 @@ type Demodulator struct {
 	prods    [markLag]complex128
 	acc      complex128
 	accN     int
+	gm, gs   float64 // mark and space correlator energies over a full bit, this burst; 0 until measured
 }
 
 // NewDemodulator returns a receiver for p. Params that do not Validate
@@ -161,6 +164,7 @@ func (d *Demodulator) Reset() {
 	d.burst = 0
 	d.last = 0
 	d.acc, d.accN = 0, 0
+	d.gm, d.gs = 0, 0
 }
 
 // Process appends the bytes completed within x (which starts at sample
@@ -227,6 +231,7 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 
 		if d.state != stNoCarrier && (d.fast < d.off || d.fast < d.power*dropRatio) {
 			d.state = stNoCarrier
+			d.gm, d.gs = 0, 0
 		}
 		switch d.state {
 		case stNoCarrier:
@@ -242,10 +247,12 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 			if n-markLag >= d.idleN {
 				d.acc += lagged
 				d.accN++
+				d.gm += (em - d.gm) * levelAlpha
 			}
 			if s > 0 && d.last <= 0 {
-				// Start bit: interpolate the zero crossing.
-				d.edge = float64(n-1) + d.last/(d.last-s)
+				// Start bit: interpolate the zero crossing, and move it by
+				// the twist's bias (see twistShift).
+				d.edge = float64(n-1) + d.last/(d.last-s) - d.twistShift()
 				d.next = d.edge + d.spb/2
 				d.k = 0
 				d.value = 0
@@ -261,6 +268,11 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 			// otherwise push the last bits' decisions off centre.
 			if d.k >= 1 && (s > 0) != (d.last > 0) && s != d.last {
 				tc := float64(n-1) + d.last/(d.last-s)
+				if s > 0 {
+					tc -= d.twistShift()
+				} else {
+					tc += d.twistShift()
+				}
 				if e := tc - (d.next - d.spb/2); math.Abs(e) < d.spb/3 {
 					d.next += e * resyncGain
 				}
@@ -271,6 +283,13 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 				case d.k == 0 && mark: // a glitch, not a start bit
 					d.state = stIdle
 				case d.k == 0:
+					// The start bit fills the window: its energy is the
+					// space tone's level.
+					if d.gs == 0 {
+						d.gs = es
+					} else {
+						d.gs += (es - d.gs) * 0.5
+					}
 				case d.k <= 8:
 					if mark {
 						d.value |= 1 << (d.k - 1)
@@ -290,6 +309,19 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 		d.last = s
 	}
 	return out
+}
+
+// twistShift returns how late a mark-to-space crossing of the decision
+// value comes (early for space-to-mark) when the tones differ in level: the
+// one-bit correlators balance when the space fills Am/(Am+As) of the
+// window, not half of it. Zero until both levels have been measured in
+// this burst.
+func (d *Demodulator) twistShift() float64 {
+	if d.gm <= 0 || d.gs <= 0 {
+		return 0
+	}
+	am, as := math.Sqrt(d.gm), math.Sqrt(d.gs)
+	return max(-maxShift, min(maxShift, (am/(am+as)-0.5)*float64(d.win)))
 }
 
 // startIdle begins a mark run counted from time from (decision time base);

@@ -21,8 +21,10 @@
 // machine resynchronises on every start bit's leading edge (interpolated
 // between samples), decides each bit at its middle, and moves the
 // remaining decisions by half the timing error of every transition inside
-// the character, so that carrier and baud offsets and twist (which shifts
-// the start edge) do not push the last bits off centre. Each Byte carries the
+// the character, so that carrier and baud offsets do not push the last
+// bits off centre. Twist (one tone louder) moves every crossing of the
+// decision value; once a burst's mark level (from a mark run) and space
+// level (from a start bit) are known, the crossings are moved back. Each Byte carries the
 // sample position of its start bit, whether the stop bit was missing, how
 // many idle mark bits came before it, the mean frequency of that idle run
 // (measured by a phase-step discriminator over the whole run, from which a
