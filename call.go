@@ -97,6 +97,9 @@ type Call struct {
 	// Gaps are stretches of the audio that the sound card lost and that
 	// were filled with silence of the same length.
 	Gaps []AudioGap `json:"gaps,omitempty"`
+	// ClockFixed says the call began before the wall clock was valid
+	// (no NTP sync, no RTC) and its times were re-stamped when it was set.
+	ClockFixed bool `json:"clock_fixed,omitempty"`
 }
 
 // AudioGap is a stretch of a call's audio that was lost at capture.

@@ -28,8 +28,13 @@ type Options struct {
 	Store  Store
 	// Now gives the wall-clock time that anchors sample positions (nil =
 	// time.Now). Tests inject a fixed clock.
-	Now    func() time.Time
-	Logger *slog.Logger
+	Now func() time.Time
+	// ClockValid reports whether Now can be trusted yet (nil = always).
+	// Until it does, calls are stamped from a provisional anchor; when it
+	// turns true the anchor is re-taken, the calls in progress are
+	// re-stamped and flagged ClockFixed, and the shift is logged.
+	ClockValid func() bool
+	Logger     *slog.Logger
 }
 
 // Engine records calls from an audio source and a line sensor.
@@ -48,6 +53,8 @@ type Engine struct {
 	// Time anchor: wall(pos) = wall0 + (pos−pos0)/rate, set at the first block.
 	wall0      time.Time
 	anchor     bool
+	clockValid func() bool
+	clockOK    bool          // wall0 came from a valid clock
 	pos        int64         // position of the next block's first frame
 	blockAt    time.Duration // capture time of the current block
 	blockAtPos int64
@@ -123,18 +130,19 @@ func New(opt Options) (*Engine, error) {
 		return nil, fmt.Errorf("%w: source runs at %d Hz; the engine needs %d Hz", ErrFormat, f.Rate, dsp.Rate)
 	}
 	e := &Engine{
-		cfg:     opt.Config,
-		src:     opt.Source,
-		sensor:  opt.Sensor,
-		store:   opt.Store,
-		now:     opt.Now,
-		log:     opt.Logger,
-		rate:    f.Rate,
-		buf:     make([]int16, BlockFrames*f.Channels),
-		cur:     newBatch(len(opt.Config.Lines)),
-		free:    newBatch(len(opt.Config.Lines)),
-		writes:  make(chan *batch),
-		written: make(chan *batch, 1),
+		cfg:        opt.Config,
+		src:        opt.Source,
+		sensor:     opt.Sensor,
+		store:      opt.Store,
+		now:        opt.Now,
+		clockValid: opt.ClockValid,
+		log:        opt.Logger,
+		rate:       f.Rate,
+		buf:        make([]int16, BlockFrames*f.Channels),
+		cur:        newBatch(len(opt.Config.Lines)),
+		free:       newBatch(len(opt.Config.Lines)),
+		writes:     make(chan *batch),
+		written:    make(chan *batch, 1),
 	}
 	if e.now == nil {
 		e.now = time.Now
@@ -210,6 +218,31 @@ func (b *batch) carry(next *batch) {
 // samples converts a duration to a sample count at the engine's rate.
 func (e *Engine) samples(d time.Duration) int64 {
 	return int64(d) * int64(e.rate) / int64(time.Second)
+}
+
+// fixClock re-anchors the wall clock once it is valid and re-stamps the
+// calls in progress.
+func (e *Engine) fixClock() {
+	e.clockOK = true
+	wall0 := e.now().Add(-time.Duration(e.pos) * time.Second / time.Duration(e.rate))
+	shift := wall0.Sub(e.wall0)
+	e.wall0 = wall0
+	var fixed []uint64
+	for _, l := range e.lines {
+		c := l.cur
+		if c == nil {
+			continue
+		}
+		for _, t := range []*time.Time{&c.rec.Start, &c.rec.AudioStart, &c.rec.Answer, &c.rec.End} {
+			if !t.IsZero() {
+				*t = t.Add(shift)
+			}
+		}
+		c.rec.ClockFixed = true
+		fixed = append(fixed, c.rec.ID)
+	}
+	e.log.Warn("wall clock set: call times re-stamped; calls that ended before keep provisional times",
+		"shift", shift, "fixed", fixed)
 }
 
 // wallAt returns the wall-clock time of sample position pos.
@@ -301,6 +334,12 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 	if !e.anchor {
 		e.anchor = true
 		e.wall0 = e.now()
+		e.clockOK = e.clockValid == nil || e.clockValid()
+		if !e.clockOK {
+			e.log.Warn("wall clock not set yet (no NTP sync, no RTC): call times are provisional until it is")
+		}
+	} else if !e.clockOK && e.clockValid() {
+		e.fixClock()
 	}
 	e.blockAt, e.blockAtPos = at, e.pos
 	start, end := e.pos, e.pos+int64(n)

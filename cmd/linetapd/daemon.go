@@ -139,7 +139,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	eng, err := linetap.New(linetap.Options{Config: cfg, Source: src, Sensor: sensor, Store: store, Logger: log})
+	var clockValid func() bool
+	if cfg.Source.Kind == "portaudio" {
+		clockValid = hardwareClockValid(log)
+	}
+	eng, err := linetap.New(linetap.Options{Config: cfg, Source: src, Sensor: sensor, Store: store, Logger: log, ClockValid: clockValid})
 	if err != nil {
 		src.Close()
 		if sensor != nil {

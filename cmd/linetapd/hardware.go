@@ -216,3 +216,24 @@ func openGPIO(cfg linetap.Config, log *slog.Logger) (*gpiocdev.Sensor, error) {
 	}
 	return s, nil
 }
+
+// hardwareClockValid checks the board's clock (RTC present, or NTP in sync)
+// at most once a second; a board where the check is not possible counts as
+// valid.
+func hardwareClockValid(log *slog.Logger) func() bool {
+	var last time.Time
+	ok := false
+	return func() bool {
+		if ok || time.Since(last) < time.Second {
+			return ok
+		}
+		last = time.Now()
+		v, err := periph.ClockValid()
+		if err != nil {
+			log.Warn("cannot tell whether the clock is set; trusting it", "err", err)
+			v = true
+		}
+		ok = v
+		return ok
+	}
+}
