@@ -76,10 +76,73 @@ type searchIndex struct {
 	tagBits  map[string]uint8
 	tagNames []string
 	extra    map[uint64][]string // tags of calls with bit 63 set
+
+	// grams maps a trigram of a number or dialled digits (field 0) or a
+	// lower-case name (field 1), packed as field<<24 | 3 bytes, to the
+	// IDs of the calls whose text had it, ascending. IDs of calls deleted
+	// or whose text changed may remain: every candidate is checked
+	// against its summary.
+	grams map[uint32][]uint32
+	bigID bool // an ID does not fit 32 bits: grams are not used
 }
 
 func newSearchIndex(n int) *searchIndex {
-	return &searchIndex{list: make([]summary, 0, n), arena: make([]byte, 0, n*24), tagBits: map[string]uint8{}, extra: map[uint64][]string{}}
+	return &searchIndex{list: make([]summary, 0, n), arena: make([]byte, 0, n*24), tagBits: map[string]uint8{},
+		extra: map[uint64][]string{}, grams: map[uint32][]uint32{}}
+}
+
+// gram packs the trigram at the start of b for field f.
+func gram(f uint32, b []byte) uint32 {
+	return f<<24 | uint32(b[0])<<16 | uint32(b[1])<<8 | uint32(b[2])
+}
+
+// addGrams adds call id under every trigram of its texts.
+func (x *searchIndex) addGrams(id uint64, texts ...[]byte) {
+	if id >= 1<<32 {
+		x.bigID = true
+		return
+	}
+	v := uint32(id)
+	for f, t := range texts {
+		field := uint32(0) // number and dialled digits share field 0
+		if f == 2 {
+			field = 1
+		}
+		for i := 0; i+3 <= len(t); i++ {
+			k := gram(field, t[i:])
+			l := x.grams[k]
+			switch n := len(l); {
+			case n == 0 || l[n-1] < v:
+				x.grams[k] = append(l, v)
+			case l[n-1] == v:
+			default:
+				j, found := slices.BinarySearch(l, v)
+				if !found {
+					x.grams[k] = slices.Insert(l, j, v)
+				}
+			}
+		}
+	}
+}
+
+// candidates returns the IDs of the only calls that can match m's number
+// and name, ascending, and true; or false when the whole list must be
+// scanned (no text of three bytes or more in the query).
+func (x *searchIndex) candidates(m *matcher) ([]uint32, bool) {
+	if x.bigID {
+		return nil, false
+	}
+	var best []uint32
+	found := false
+	for f, t := range [][]byte{m.number, m.name} {
+		for i := 0; i+3 <= len(t); i++ {
+			l := x.grams[gram(uint32(f), t[i:])]
+			if !found || len(l) < len(best) {
+				best, found = l, true
+			}
+		}
+	}
+	return best, found
 }
 
 // text returns the three texts of sm.
@@ -112,6 +175,8 @@ func (x *searchIndex) summarize(r *record, old *summary) summary {
 		sm.off = uint32(len(x.arena))
 		x.arena = append(append(append(x.arena, num...), dl...), nm...)
 		sm.nlen, sm.dlen, sm.mlen = uint16(len(num)), uint16(len(dl)), uint16(len(nm))
+		tn, td, tm := x.text(&sm)
+		x.addGrams(c.ID, tn, td, tm)
 	}
 	delete(x.extra, c.ID)
 	for _, t := range r.Tags {
@@ -306,17 +371,37 @@ func (s *Store) Search(q Query) (Page, error) {
 	var next uint64
 	x.mu.RLock()
 	m := x.matcher(&q)
-	i := len(x.list)
-	if q.Before != 0 {
-		i, _ = x.find(q.Before)
+	take := func(sm *summary) bool {
+		if !x.match(&m, sm) {
+			return true
+		}
+		if len(ids) == limit {
+			next = ids[len(ids)-1]
+			return false
+		}
+		ids = append(ids, sm.id)
+		return true
 	}
-	for i--; i >= 0; i-- {
-		if x.match(&m, &x.list[i]) {
-			if len(ids) == limit {
-				next = ids[len(ids)-1]
+	if cands, ok := x.candidates(&m); ok {
+		// Only the calls whose texts hold a trigram of the query.
+		for j := len(cands) - 1; j >= 0; j-- {
+			id := uint64(cands[j])
+			if q.Before != 0 && id >= q.Before {
+				continue
+			}
+			if i, ok := x.find(id); ok && !take(&x.list[i]) {
 				break
 			}
-			ids = append(ids, x.list[i].id)
+		}
+	} else {
+		i := len(x.list)
+		if q.Before != 0 {
+			i, _ = x.find(q.Before)
+		}
+		for i--; i >= 0; i-- {
+			if !take(&x.list[i]) {
+				break
+			}
 		}
 	}
 	x.mu.RUnlock()

@@ -87,6 +87,10 @@ func TestSearch(t *testing.T) {
 		{"line", storage.Query{Line: &line3}},
 		{"direction", storage.Query{Direction: linetap.Outbound}},
 		{"number", storage.Query{Number: "55"}},
+		{"number or dialled, by trigrams", storage.Query{Number: "123"}},
+		{"longer number", storage.Query{Number: "90210", Direction: linetap.Outbound}},
+		{"name by trigrams", storage.Query{Name: "SMI"}},
+		{"number and name", storage.Query{Number: "444", Name: "bob"}},
 		{"name", storage.Query{Name: "alice"}},
 		{"duration", storage.Query{MinDuration: 10 * time.Minute, MaxDuration: 20 * time.Minute}},
 		{"tags", storage.Query{Tags: []string{"vip", "sales"}}},
@@ -132,6 +136,20 @@ func TestSearch(t *testing.T) {
 	}
 	if p, _ := s.Search(storage.Query{Tags: []string{"fresh"}}); len(p.Calls) != 1 || !slices.Equal(p.Calls[0].Tags, []string{"fresh"}) {
 		t.Errorf("a new tag is not found: %+v", p.Calls)
+	}
+	// Caller ID that arrives after the call's first commit.
+	late := newCall(t, s, 6, "l16")
+	if err := s.Commit(&linetap.Batch{Calls: []linetap.Call{late.call}}); err != nil {
+		t.Fatal(err)
+	}
+	late.call.CallerID = linetap.CallerID{Number: "8885551234", Name: "Late Arrival"}
+	if err := s.Commit(&linetap.Batch{Calls: []linetap.Call{late.call}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []storage.Query{{Number: "8885551"}, {Name: "late arr"}} {
+		if p, _ := s.Search(q); len(p.Calls) != 1 || p.Calls[0].ID != late.call.ID {
+			t.Errorf("Search(%+v) after the caller ID came = %+v", q, p.Calls)
+		}
 	}
 	if _, err := s.Delete([]uint64{g.call.ID}, "a", "test"); err != nil {
 		t.Fatal(err)
