@@ -321,3 +321,33 @@ func Example() {
 	// '4' at sample 267 after 40 marks (Bell 202)
 	// '2' at sample 333 after 0 marks (unmeasured)
 }
+
+func TestDemodulatorTwist(t *testing.T) {
+	// GR-30 receivers accept twist −6…+10 dB, EN 300 659-1 ±6 dB: every
+	// byte value, after a mark run, with the space tone that much louder
+	// or quieter, and start bits where they were sent.
+	data := allBytes()
+	for _, p := range []fsk.Params{fsk.Bell202, fsk.V23} {
+		for _, twist := range []float64{-6, 6, 10} {
+			t.Run(fmt.Sprintf("%s/%+gdB", p.Name, twist), func(t *testing.T) {
+				m := fsk.NewModulator(p, -20)
+				m.SetTwist(twist)
+				x := make([]int16, 200)
+				x = m.AppendBits(x, 1, 80)
+				x = m.AppendBytes(x, data, 1)
+				x = m.AppendBits(x, 1, 10)
+				x = append(x, make([]int16, 200)...)
+				got := fsk.NewDemodulator(p).Process(x, 0, nil)
+				if len(got) != len(data) {
+					t.Fatalf("%d bytes, want %d", len(got), len(data))
+				}
+				for i, g := range got {
+					want := 200 + (80+10*float64(i))*p.SamplesPerBit()
+					if g.Value != data[i] || g.Framing || math.Abs(float64(g.Pos)-want) > 2 {
+						t.Errorf("byte %d: %+v, want 0x%02X at %.0f", i, g, data[i], want)
+					}
+				}
+			})
+		}
+	}
+}
