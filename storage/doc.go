@@ -113,8 +113,11 @@
 // Search filters an in-memory summary of every call (ID, start, duration,
 // line, direction, tags as bits, the number, dialled digits and
 // lower-case name in one byte arena), newest first, and reads only the
-// page's records from index.db. The summary is built on the first Search
-// and kept in step by Commit, Annotate and deletions.
+// page's records from index.db. A number or name of three bytes or more
+// is looked up by trigram: of the query's trigrams, the one with the
+// fewest calls gives the candidates, each then checked in full. The
+// summary is built on the first Search and kept in step by Commit,
+// Annotate and deletions.
 //
 // # Open
 //
@@ -158,10 +161,13 @@
 //   - A retention run and EraseNumber decode every record under the store
 //     lock; with a million calls they stall commits for seconds (the
 //     engine keeps the audio meanwhile).
-//   - The first Search decodes every record (about a minute for a million
-//     calls on a Raspberry Pi-class CPU) and keeps about 50 bytes per call
-//     plus its texts in memory; a number or name substring query scans all
-//     of them.
+//   - The first Search decodes every record (minutes for a million calls
+//     on a Raspberry Pi-class CPU) and keeps, per call, about 48 bytes,
+//     its texts and 4 bytes per trigram of them (about 130 bytes for a
+//     call with a 10-digit number and a name) in memory. A number or name
+//     query shorter than three bytes, and queries on other fields only
+//     that match rarely, scan every summary. Deleted calls and changed
+//     texts leave their trigram entries until the next Open.
 //   - Free space is read with statfs(2) on Linux only; elsewhere the
 //     disk-full checks are skipped unless Options.Statfs is set.
 //   - Segments are opened read-write to delete chunks of deleted calls; a
