@@ -45,4 +45,10 @@
 //     configuration defines neither `default` nor `dmix` (Debian's 19.6).
 //   - Only one PortAudio Source per process: reconnecting re-initialises
 //     the library to rescan the devices.
+//   - Close waits for the device read in progress (one block, 20 ms by
+//     default): PortAudio's blocking read cannot be interrupted from
+//     another thread. A device that hangs without returning an error would
+//     hold Close; ALSA returns an error when a USB card goes away.
+//   - Devices lists the capture devices (index, name, channels, default
+//     rate) for the technician choosing source.device.
 package portaudio
