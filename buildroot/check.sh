@@ -45,6 +45,9 @@ section() { printf '== %s\n' "$*"; }
 
 # Processes this script started, stopped on exit whatever happens.
 cleanup() {
+	if [ -n "${SV_PID:-}" ]; then
+		kill -TERM "$SV_PID" 2>/dev/null
+	fi
 	if [ -n "${RUN_DIR:-}" ] && [ -r "$RUN_DIR/supervise.pid" ]; then
 		kill -TERM "$(cat "$RUN_DIR/supervise.pid")" 2>/dev/null
 		sleep 1
@@ -528,57 +531,56 @@ chmod +x "$SV/linetapd" "$SV/probe" "$SV"/bin/*
 echo "console=ttyAMA0 root=/dev/mmcblk0p3 ro rauc.slot=B" >"$SV/cmdline-b"
 echo "console=ttyAMA0 root=/dev/mmcblk0p2 ro rauc.slot=A linetap.nofallback" >"$SV/cmdline-nofallback"
 
-# supervise LOG CMDLINE [VAR=value...]: starts the supervisor in the
+# supervise NAME CMDLINE [VAR=value...]: starts the supervisor in the
 # background under the host's sh (BusyBox ash would run its own reboot
-# applet); its pid is in $SV/run/supervise.pid.
+# applet), logging to $SV/NAME.log, its run directory $SV/NAME.
 supervise() {
-	local log=$1 cmdline=$2
+	local name=$1 cmdline=$2
 	shift 2
-	: >"$log"
+	: >"$SV/$name.log"
 	env PATH="$SV/bin:$PATH" LINETAP_DEFAULTS=/nonexistent LINETAPD_BIN="$SV/linetapd" \
-		LINETAPD_CONFIG=/dev/null LINETAP_RUN="$SV/run" LINETAP_REQUIRE_MOUNT= \
+		LINETAPD_CONFIG=/dev/null LINETAP_RUN="$SV/$name" LINETAP_REQUIRE_MOUNT= \
 		LINETAPD_HEALTH_CMD="$SV/probe" LINETAPD_HEALTH_INTERVAL=1 LINETAPD_HEALTH_FAILURES=2 \
-		LINETAPD_STOP_TIMEOUT=5 LINETAPD_BACKOFF_MAX=1 LINETAP_LOG="$log" \
+		LINETAPD_STOP_TIMEOUT=5 LINETAPD_BACKOFF_MAX=1 LINETAP_LOG="$SV/$name.log" \
 		LINETAP_CMDLINE="$cmdline" LINETAP_REBOOT_CMD="$SV/bin/reboot" "$@" \
 		sh "$HERE/package/linetap/supervise" </dev/null >/dev/null 2>&1 &
+	SV_PID=$!
 }
 logged() { grep -q "$2" "$1" 2>/dev/null; }
 logged_times() { [ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
+# stop_supervisor: SIGTERM to the last supervisor started; true once gone.
 stop_supervisor() {
-	local pid
-	pid=$(cat "$SV/run/supervise.pid" 2>/dev/null)
-	[ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null
-	wait_for 15 dead "$pid"
+	kill -TERM "$SV_PID" 2>/dev/null
+	wait_for 30 dead "$SV_PID"
 }
 
 # Answers: the slot is marked good, once. Stops answering: restarted.
 : >"$SV/calls"
 touch "$SV/healthy"
-supervise "$SV/log1" "$SV/cmdline-b"
-if wait_for 15 logged "$SV/log1" "answers on"; then pass; else fail "supervise: never saw the stand-in answer: $(cat "$SV/log1")"; fi
-if wait_for 5 logged "$SV/log1" "RAUC slot B marked good" && logged "$SV/calls" "^rauc status mark-good\$"; then pass; else fail "supervise: slot B not marked good: $(cat "$SV/calls")"; fi
-first=$(cat "$SV/run/linetapd.pid" 2>/dev/null)
+supervise good "$SV/cmdline-b"
+if wait_for 60 logged "$SV/good.log" "answers on"; then pass; else fail "supervise: never saw the stand-in answer: $(cat "$SV/good.log")"; fi
+if wait_for 30 logged "$SV/good.log" "RAUC slot B marked good" && logged "$SV/calls" "^rauc status mark-good\$"; then pass; else fail "supervise: slot B not marked good: $(cat "$SV/calls")"; fi
+first=$(cat "$SV/good/linetapd.pid" 2>/dev/null)
 rm -f "$SV/healthy"
-if wait_for 20 logged "$SV/log1" "hangs: restarting it"; then pass; else fail "supervise: a linetapd that stops answering is not restarted: $(cat "$SV/log1")"; fi
+if wait_for 60 logged "$SV/good.log" "hangs: restarting it"; then pass; else fail "supervise: a linetapd that stops answering is not restarted: $(cat "$SV/good.log")"; fi
 touch "$SV/healthy"
-if wait_for 15 restarted_in "$SV/run" "$first"; then pass; else fail "supervise: no new linetapd after the hang"; fi
+if wait_for 60 restarted_in "$SV/good" "$first"; then pass; else fail "supervise: no new linetapd after the hang"; fi
 if [ "$(grep -c "mark-good" "$SV/calls")" = 1 ]; then pass; else fail "supervise: mark-good run $(grep -c "mark-good" "$SV/calls") times in one boot (want 1)"; fi
-child=$(cat "$SV/run/linetapd.pid" 2>/dev/null)
-if stop_supervisor && dead "$child" && logged "$SV/log1" "linetapd stopped (exit status 0)"; then pass; else fail "supervise: SIGTERM did not stop linetapd cleanly: $(tail -n 5 "$SV/log1")"; fi
-if [ ! -e "$SV/run/supervise.pid" ]; then pass; else fail "supervise: pid file left after exit"; fi
+child=$(cat "$SV/good/linetapd.pid" 2>/dev/null)
+if stop_supervisor && dead "$child" && logged "$SV/good.log" "linetapd stopped (exit status 0)"; then pass; else fail "supervise: SIGTERM did not stop linetapd cleanly: $(tail -n 5 "$SV/good.log")"; fi
+if [ ! -e "$SV/good/supervise.pid" ]; then pass; else fail "supervise: pid file left after exit"; fi
 
 # A new slot whose linetapd never starts: after LINETAPD_FALLBACK_AFTER
 # failures the box reboots (so that U-Boot falls back); not so with
-# linetap.nofallback, and not without a RAUC slot.
+# linetap.nofallback.
+rm -f "$SV/healthy"
 : >"$SV/calls"
-rm -rf "$SV/run"
-supervise "$SV/log2" "$SV/cmdline-b" FAKE_FAIL=1 LINETAPD_FALLBACK_AFTER=3
-if wait_for 30 logged "$SV/calls" "^reboot\$" && logged "$SV/log2" "failed 3 times on unconfirmed slot B"; then pass; else fail "supervise: no fallback reboot: $(cat "$SV/log2")"; fi
-wait_for 10 dead "$(cat "$SV/run/supervise.pid" 2>/dev/null)"
+supervise fallback "$SV/cmdline-b" FAKE_FAIL=1 LINETAPD_FALLBACK_AFTER=3
+if wait_for 60 logged "$SV/calls" "^reboot\$" && wait_for 10 logged "$SV/fallback.log" "failed 3 times on unconfirmed slot B"; then pass; else fail "supervise: no fallback reboot: $(cat "$SV/fallback.log")"; fi
+stop_supervisor
 : >"$SV/calls"
-rm -rf "$SV/run"
-supervise "$SV/log3" "$SV/cmdline-nofallback" FAKE_FAIL=1 LINETAPD_FALLBACK_AFTER=2
-if wait_for 20 logged_times "$SV/log3" "exited with status 1" 4; then pass; else fail "supervise: failing linetapd not restarted: $(cat "$SV/log3")"; fi
+supervise nofallback "$SV/cmdline-nofallback" FAKE_FAIL=1 LINETAPD_FALLBACK_AFTER=2
+if wait_for 60 logged_times "$SV/nofallback.log" "exited with status 1" 4; then pass; else fail "supervise: failing linetapd not restarted: $(cat "$SV/nofallback.log")"; fi
 if ! grep -q reboot "$SV/calls"; then pass; else fail "supervise: rebooted despite linetap.nofallback"; fi
 stop_supervisor
 

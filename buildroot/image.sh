@@ -125,6 +125,10 @@ fi
 rm -rf "$stage"
 mkdir -p "$stage"
 git -C "$REPO" archive --format=tar HEAD | tar -x -C "$stage"
+# The version of what is built: HEAD, never "-dirty" (linetap.mk,
+# post-build.sh and post-image.sh read LINETAP_RELEASE).
+LINETAP_RELEASE=$(git -C "$REPO" describe --always HEAD)
+export LINETAP_RELEASE
 (cd "$stage" && GOFLAGS=-mod=mod "$GO" mod vendor) || die "go mod vendor failed in $stage (it needs the Go module proxy)"
 cat >"$out/local.mk" <<EOF
 # Written by buildroot/image.sh: build linetap from the staged, vendored tree.

@@ -13,6 +13,9 @@
 LINETAP_VERSION = local
 LINETAP_SITE = $(BR2_EXTERNAL_LINETAP_PATH)/..
 LINETAP_SITE_METHOD = local
+# Never copy the build outputs (bin/, where make image builds) or a local
+# data directory into the package's build directory.
+LINETAP_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = --exclude=/bin --exclude=/data
 # The repository has no LICENSE file yet; say so rather than guess.
 LINETAP_LICENSE = unknown
 
@@ -26,8 +29,10 @@ LINETAP_BUILD_TARGETS = cmd/linetapd cmd/linetap
 LINETAP_INSTALL_BINS = linetapd linetap
 
 # The version linetapd reports (and post-build.sh writes to
-# /etc/linetap-release): git describe of the repository holding this tree.
-LINETAP_APP_VERSION := $(shell git -C $(BR2_EXTERNAL_LINETAP_PATH)/.. describe --always --dirty 2>/dev/null || echo unknown)
+# /etc/linetap-release): LINETAP_RELEASE from the environment (make image
+# sets it to git describe of the HEAD it builds), else git describe of the
+# repository holding this tree.
+LINETAP_APP_VERSION := $(or $(LINETAP_RELEASE),$(shell git -C $(BR2_EXTERNAL_LINETAP_PATH)/.. describe --always --dirty 2>/dev/null),unknown)
 LINETAP_LDFLAGS = -X main.version=$(LINETAP_APP_VERSION)
 
 LINETAP_TAGS =

@@ -17,7 +17,8 @@ TARGET="${1:?usage: post-build.sh TARGET_DIR BOARD}"
 BOARD="${2:?usage: post-build.sh TARGET_DIR BOARD}"
 EXT="${BR2_EXTERNAL_LINETAP_PATH:-$(cd "$(dirname "$0")/../../.." && pwd)}"
 
-version=$(git -C "$EXT/.." describe --always --dirty 2>/dev/null || echo unknown)
+# LINETAP_RELEASE: set by make image (git describe of the HEAD it builds).
+version=${LINETAP_RELEASE:-$(git -C "$EXT/.." describe --always --dirty 2>/dev/null || echo unknown)}
 # Reproducible builds: SOURCE_DATE_EPOCH when Buildroot sets it.
 if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
 	built=$(date -u -d "@$SOURCE_DATE_EPOCH" '+%Y-%m-%dT%H:%M:%SZ')

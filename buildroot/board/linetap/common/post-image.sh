@@ -16,7 +16,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 EXT="${BR2_EXTERNAL_LINETAP_PATH:-$(cd "$HERE/../../.." && pwd)}"
 BOARD_DIR="$HERE/../$BOARD"
 
-version=$(git -C "$EXT/.." describe --always --dirty 2>/dev/null || echo unknown)
+# LINETAP_RELEASE: set by make image (git describe of the HEAD it builds).
+version=${LINETAP_RELEASE:-$(git -C "$EXT/.." describe --always --dirty 2>/dev/null || echo unknown)}
 
 # U-Boot expects boot.scr (host-uboot-tools makes it from boot.cmd).
 for f in u-boot.bin boot.scr rootfs.ext4; do
