@@ -41,6 +41,7 @@ type flags struct {
 	printConfig bool
 	logJSON     bool
 	board       string
+	listDevices bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
@@ -54,6 +55,7 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.Float64Var(&f.speed, "sim-speed", -1, "simulator speed: 1 real time, 0 as fast as possible (overrides source.speed)")
 	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective config as JSON and exit")
 	fs.BoolVar(&f.logJSON, "log-json", false, "log as JSON lines instead of text")
+	fs.BoolVar(&f.listDevices, "list-devices", false, "list the sound cards' capture devices (for source.device) and exit")
 	fs.StringVar(&f.board, "board", "", "wire the lines from a board profile ("+strings.Join(board.Names(), ", ")+"); overrides source.board")
 	if err := fs.Parse(args); err != nil {
 		return f, err
@@ -103,6 +105,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return nil
 		}
 		return err
+	}
+	if f.listDevices {
+		return listDevices(stdout)
 	}
 	cfg, err := loadConfig(f)
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -236,4 +237,16 @@ func hardwareClockValid(log *slog.Logger) func() bool {
 		ok = v
 		return ok
 	}
+}
+
+// listDevices prints PortAudio's capture devices.
+func listDevices(w io.Writer) error {
+	ds, err := portaudio.Devices()
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		fmt.Fprintf(w, "%d\t%q\t%d channels\t%d Hz\n", d.Index, d.Name, d.Channels, d.Rate)
+	}
+	return nil
 }

@@ -87,3 +87,27 @@ func TestMergeSensors(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestListDevices(t *testing.T) {
+	dir := t.TempDir()
+	in := filepath.Join(dir, "in.raw")
+	if err := os.WriteFile(in, make([]byte, 3200), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conf := filepath.Join(dir, "asound.conf")
+	if err := os.WriteFile(conf, []byte("pcm.!default { type null }\npcm.tap8 { type file slave.pcm { type null } file \"/dev/null\" infile \""+in+"\" format \"raw\" }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("ALSA_CONFIG_PATH", conf)
+	var out, errb bytes.Buffer
+	err := run(context.Background(), []string{"--list-devices"}, &out, &errb)
+	if errors.Is(err, hw.ErrNotSupported) {
+		return // built without the portaudio tag: nothing to list
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), `"tap8"`) {
+		t.Errorf("listing lacks the tap8 device:\n%s", out.String())
+	}
+}
