@@ -371,12 +371,16 @@ type gap struct {
 	Cause   string `json:"cause"`
 }
 
+// GapSlack is how far (in samples, 40 ms: two 20 ms blocks) from a
+// reported gap the audio may already differ.
+const GapSlack = 320
+
 // minSegment is the shortest stretch between gaps that is looked for: a
 // shorter one could match by chance.
 const minSegment = 400
 
-// CheckAudio finds every stretch of rec between gaps (of at least
-// minSegment samples) sample for sample in want, the first anywhere and each
+// CheckAudio finds every stretch of rec between gaps (less GapSlack on each
+// side that borders a gap, and of at least minSegment samples) sample for sample in want, the first anywhere and each
 // later one within a second of where the gaps' lengths put it. It returns
 // the number of stretches found, the position of the first in want, and the
 // worst distance of a later one from where the gaps put it (how wrong a
@@ -393,6 +397,17 @@ func CheckAudio(want, rec []int16, gaps []gap) (found, at int, worst int, err er
 		pos = int(min(g.Offset+g.Samples, int64(len(rec))))
 	}
 	segs = append(segs, seg{pos, len(rec)})
+	// A gap's reported place may be off by up to GapSlack samples (the
+	// overrun is reported on the read after the loss): trim that much off
+	// each side of a stretch that borders a gap.
+	for i := range segs {
+		if i > 0 {
+			segs[i].from += GapSlack
+		}
+		if i < len(segs)-1 {
+			segs[i].to -= GapSlack
+		}
+	}
 	base := -1
 	for _, s := range segs {
 		if s.to-s.from < minSegment {
@@ -452,8 +467,8 @@ func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) 
 		if err != nil {
 			r.add(name+" exact outside gaps", "", fmt.Errorf("%d samples, %d gaps, %d stretches found before: %w", len(rec), len(g.Gaps), found, err))
 		} else {
-			r.add(name+" exact outside gaps", fmt.Sprintf("%d samples in %d stretches, the first at played sample %d (%s); gap lengths off by %d samples at worst",
-				len(rec), found, at-pad, seconds(time.Duration(at-pad)*time.Second/8000), worst), nil)
+			r.add(name+" exact outside gaps", fmt.Sprintf("%d samples in %d stretches (less %d samples beside each gap), the first at played sample %d (%s); gap lengths off by %d samples at worst",
+				len(rec), found, GapSlack, at-pad, seconds(time.Duration(at-pad)*time.Second/8000), worst), nil)
 		}
 		var lost int64
 		for _, x := range g.Gaps {

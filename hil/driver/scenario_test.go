@@ -225,6 +225,11 @@ func TestCheckAudio(t *testing.T) {
 	short := append(append(append([]int16{}, rec[:3000]...), make([]int16, 750)...), rec[3800:]...)
 	corrupt := append([]int16{}, holed...)
 	corrupt[7000]++
+	// Audio differing up to GapSlack before the reported gap is allowed.
+	early := append([]int16{}, holed...)
+	early[3000-GapSlack+1]++
+	tooEarly := append([]int16{}, holed...)
+	tooEarly[3000-GapSlack-1]++
 	tests := []struct {
 		name         string
 		rec          []int16
@@ -235,6 +240,8 @@ func TestCheckAudio(t *testing.T) {
 		{"no gaps", rec, nil, 1, 0, ""},
 		{"gap of the right length", holed, []gap{{3000, 800, "overrun"}}, 2, 0, ""},
 		{"gap 50 samples short", short, []gap{{3000, 750, "overrun"}}, 2, 50, ""},
+		{"differs within the slack", early, []gap{{3000, 800, "overrun"}}, 2, 0, ""},
+		{"differs before the slack", tooEarly, []gap{{3000, 800, "overrun"}}, 0, 0, "matched"},
 		{"corrupt sample", corrupt, []gap{{3000, 800, "overrun"}}, 1, 0, "matched"},
 		{"gap beyond the audio", rec, []gap{{20000, 5, "overrun"}}, 0, 0, "outside"},
 		{"all gap", holed[:300], nil, 0, 0, "no stretch"},
