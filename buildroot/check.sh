@@ -323,6 +323,48 @@ for dc in "$HERE"/configs/*_defconfig; do
 		fail "$name: board/linetap/$board/rootfs-overlay/etc/rauc/system.conf lacks compatible=linetap-$board"
 	fi
 done
+# The partition layout is written in several files; they must agree:
+# genimage.cfg.in (boot, rootfs-a, rootfs-b, data, in that order), the RAUC
+# slots (p2 = A, p3 = B), boot.cmd (A = 2, B = 3), the data partition (p4)
+# and the boot partition in fstab (p1).
+g="$HERE/board/linetap/common/genimage.cfg.in"
+opens=$(tr -cd '{' <"$g" | wc -c)
+closes=$(tr -cd '}' <"$g" | wc -c)
+if [ "$opens" = "$closes" ]; then pass; else fail "genimage.cfg.in: $opens '{' but $closes '}'"; fi
+parts=$(sed -n 's/^[[:space:]]*partition \([a-z-]*\) {.*/\1/p' "$g" | tr '\n' ' ')
+if [ "$parts" = "boot rootfs-a rootfs-b data " ]; then pass; else fail "genimage.cfg.in: partitions '$parts', want 'boot rootfs-a rootfs-b data'"; fi
+for b in rpi4-64 rpi3; do
+	sc="$HERE/board/linetap/$b/rootfs-overlay/etc/rauc/system.conf"
+	if awk '/^\[slot.rootfs.0\]/{s=0} /^\[slot.rootfs.1\]/{s=1} /^device=/{d[s]=$0} /^bootname=/{n[s]=$0}
+		END { exit !(d[0]=="device=/dev/mmcblk0p2" && n[0]=="bootname=A" && d[1]=="device=/dev/mmcblk0p3" && n[1]=="bootname=B") }' "$sc"; then
+		pass
+	else
+		fail "$b system.conf: slots must be A = /dev/mmcblk0p2, B = /dev/mmcblk0p3"
+	fi
+	bc="$HERE/board/linetap/$b/boot.cmd"
+	# U-Boot variables, matched literally.
+	# shellcheck disable=SC2016
+	if grep -A3 'test "${s}" = "A"' "$bc" | grep -q 'setenv linetap_part 2' &&
+		grep -A3 'test "${s}" = "B"' "$bc" | grep -q 'setenv linetap_part 3' &&
+		grep -q 'root=/dev/mmcblk0p${linetap_part}' "$bc" && grep -q 'rauc.slot=${linetap_slot}' "$bc"; then
+		pass
+	else
+		fail "$b boot.cmd: slot A must boot partition 2 and B partition 3, with root= and rauc.slot="
+	fi
+done
+if grep -qx 'DATA_DEV=/dev/mmcblk0p4' "$HERE/board/linetap/common/rootfs-overlay/etc/linetap/appliance.conf" &&
+	grep -qx 'DATA_PARTNO=4' "$HERE/board/linetap/common/rootfs-overlay/etc/linetap/appliance.conf"; then
+	pass
+else
+	fail "appliance.conf: the data partition must be /dev/mmcblk0p4"
+fi
+if grep -qE '^/dev/mmcblk0p1[[:space:]]+/boot/firmware[[:space:]]+vfat' "$HERE/board/linetap/common/rootfs-overlay/etc/fstab" &&
+	grep -q '^/boot/firmware/uboot.env' "$HERE/board/linetap/common/rootfs-overlay/etc/fw_env.config"; then
+	pass
+else
+	fail "fstab/fw_env.config: the boot partition (p1) must be on /boot/firmware, holding uboot.env"
+fi
+
 # The appliance configs must not expose the unauthenticated web UI, and
 # keep their data on the data partition.
 for j in "$HERE/package/linetap/linetap.json" "$HERE"/board/linetap/*/linetap.json; do
