@@ -347,3 +347,20 @@ func TestEventsInTimeOrder(t *testing.T) {
 		t.Errorf("got %s", got)
 	}
 }
+
+func TestDecoderAllocatesNothing(t *testing.T) {
+	d := newDecoder(t)
+	out := make([]hw.LineEvent, 0, 16)
+	var at time.Duration
+	i := 0
+	if n := testing.AllocsPerRun(1000, func() {
+		// Pulses and ring bursts: the steady per-edge path.
+		out, _ = d.Edge(0, gpiocdev.RoleHook, i%2 == 0, at, out[:0])
+		out, _ = d.Edge(0, gpiocdev.RoleRing, i%2 == 0, at, out[:0])
+		out = d.Advance(at+ms, out[:0])
+		at += 50 * ms
+		i++
+	}); n != 0 {
+		t.Errorf("%v allocations per edge", n)
+	}
+}

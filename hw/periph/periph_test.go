@@ -365,3 +365,23 @@ func TestClockValidAnswers(t *testing.T) {
 		t.Error("an RTC is present but the clock is reported invalid")
 	}
 }
+
+func TestMonitorAllocatesNothing(t *testing.T) {
+	m, err := periph.NewMonitor(0, periph.DefaultThresholds())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev := make([]hw.LineEvent, 0, 8)
+	al := make([]periph.Alarm, 0, 8)
+	i := 0
+	if n := testing.AllocsPerRun(1000, func() {
+		v := 48.0
+		if i/200%2 == 1 {
+			v = -9
+		}
+		ev, al = m.Sample(time.Duration(i)*10*ms, v, ev[:0], al[:0])
+		i++
+	}); n != 0 {
+		t.Errorf("%v allocations per sample", n)
+	}
+}

@@ -331,3 +331,26 @@ func BenchmarkSource48k8ch(b *testing.B) {
 		}
 	}
 }
+
+func TestReadAllocatesNothing(t *testing.T) {
+	clock := &vclock{}
+	f := &fake{sf: portaudio.StreamFormat{Channels: 8, Rate: 48000}, sample: ramp, clock: clock}
+	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil }, portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	buf := make([]int16, 8*160)
+	for i := 0; i < 10; i++ { // the fifos reach their working size
+		if _, _, err := src.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := testing.AllocsPerRun(200, func() {
+		if _, _, err := src.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}); n != 0 {
+		t.Errorf("%v allocations per block", n)
+	}
+}
