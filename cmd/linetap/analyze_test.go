@@ -471,13 +471,11 @@ func pcmWAV(rate, channels int, pcm []int16) []byte {
 	return w.Bytes()
 }
 
-// TestAnalyzeSim analyses a minute of the simulated line bank
-// (testdata/sim/us-sdmf.scn: caller ID of three kinds, rings, speech on
-// both lines, a far-end hang-up with busy tone, an outbound call with dial
-// tone and DTMF) and checks what the scenario put there, and that nothing
-// else, such as a digit in the speech, was found.
-func TestAnalyzeSim(t *testing.T) {
-	f, err := os.Open(filepath.Join("..", "..", "testdata", "sim", "us-sdmf.scn"))
+// simPCM renders a scenario of testdata/sim on lines lines as interleaved
+// 8 kHz samples.
+func simPCM(t *testing.T, scenario string, lines int) []int16 {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "..", "testdata", "sim", scenario))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,15 +484,15 @@ func TestAnalyzeSim(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bank, err := sim.New(sc, sim.Options{Lines: 2, Seed: 1})
+	bank, err := sim.New(sc, sim.Options{Lines: lines, Seed: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var pcm []int16
-	buf := make([]int16, 2*160)
+	buf := make([]int16, lines*160)
 	for {
 		n, _, err := bank.Read(buf)
-		pcm = append(pcm, buf[:2*n]...)
+		pcm = append(pcm, buf[:lines*n]...)
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -505,50 +503,87 @@ func TestAnalyzeSim(t *testing.T) {
 	if err := bank.Close(); err != nil {
 		t.Fatal(err)
 	}
-	evs, err := analyze(bytes.NewReader(pcmWAV(8000, 2, pcm)), "sim.wav")
-	if err != nil {
-		t.Fatal(err)
+	return pcm
+}
+
+// TestAnalyzeSim analyses simulated traffic (testdata/sim: caller ID of
+// several standards, rings of the US, UK and DE cadences, speech, far-end
+// hang-ups with busy tone, outbound calls with dial tone, DTMF and
+// ringback) and checks what the scenario put there, and that nothing else,
+// such as a digit in the speech, was found.
+func TestAnalyzeSim(t *testing.T) {
+	cases := []struct {
+		scenario string
+		digits   [2]string
+		rings    [2]int
+		cids     []string
+		tones    []string
+	}{
+		{
+			scenario: "us-sdmf.scn",
+			digits:   [2]string{"18005550100", ""},
+			rings:    [2]int{4, 4}, // 2+2 on line 0, 3+1 on line 1
+			cids: []string{
+				`ch0 callerid bell202-sdmf 6095551212/ ""/ <nil>`,
+				`ch1 callerid bell202-mdmf 2015550123/ "ACME CORP"/ <nil>`,
+				`ch0 callerid bell202-mdmf /O ""/O <nil>`,
+			},
+			tones: []string{"ch1 busy", "ch0 dial"},
+		},
+		{
+			scenario: "uk-de.scn",
+			digits:   [2]string{"999", "0301234567"},
+			rings:    [2]int{6, 5}, // three UK double rings; five DE rings
+			cids: []string{
+				`ch0 callerid etsi-v23 01632960001/ "A N OTHER"/ <nil>`,
+				`ch1 callerid etsi-v23 /P ""/P <nil>`,
+			},
+			tones: []string{"ch0 dial", "ch0 ringback", "ch1 dial", "ch1 ringback", "ch1 busy"},
+		},
 	}
-	digits := [2]string{}
-	rings := [2]int{}
-	voice := [2]float64{}
-	var cids, tones []string
-	for _, e := range evs {
-		switch e.kind {
-		case "dtmf":
-			digits[e.ch] += string(e.digit)
-		case "ring":
-			rings[e.ch]++
-		case "voice":
-			voice[e.ch] += float64(e.dur) / 8000
-		case "callerid", "callerid_error":
-			m := e.msg
-			cids = append(cids, fmt.Sprintf("ch%d %s %s %s/%s %q/%s %v", e.ch, e.kind, m.Standard, m.Number, m.NumberAbsence, m.Name, m.NameAbsence, m.Err))
-		case "tone":
-			tones = append(tones, fmt.Sprintf("ch%d %s", e.ch, e.tone))
-		}
-	}
-	if digits != [2]string{"18005550100", ""} {
-		t.Errorf("digits %q, want the outbound call's 18005550100 on line 0 and none in the speech", digits)
-	}
-	if rings != [2]int{4, 4} {
-		t.Errorf("rings per line %v, want [4 4] (2+2 on line 0, 3+1 on line 1)", rings)
-	}
-	wantCID := []string{
-		`ch0 callerid bell202-sdmf 6095551212/ ""/ <nil>`,
-		`ch1 callerid bell202-mdmf 2015550123/ "ACME CORP"/ <nil>`,
-		`ch0 callerid bell202-mdmf /O ""/O <nil>`,
-	}
-	if !slices.Equal(cids, wantCID) {
-		t.Errorf("caller ID\n%s\nwant\n%s", strings.Join(cids, "\n"), strings.Join(wantCID, "\n"))
-	}
-	for _, want := range []string{"ch1 busy", "ch0 dial"} {
-		if !slices.Contains(tones, want) {
-			t.Errorf("tones %v lack %q", tones, want)
-		}
-	}
-	// Talk: 10 s on line 0, 8 s and 5 s on line 1, in talk-spurts.
-	if voice[0] < 8 || voice[1] < 8 {
-		t.Errorf("voice %.1f s and %.1f s, want most of the talk on each line", voice[0], voice[1])
+	for _, c := range cases {
+		t.Run(c.scenario, func(t *testing.T) {
+			evs, err := analyze(bytes.NewReader(pcmWAV(8000, 2, simPCM(t, c.scenario, 2))), "sim.wav")
+			if err != nil {
+				t.Fatal(err)
+			}
+			digits := [2]string{}
+			rings := [2]int{}
+			voice := [2]float64{}
+			var cids, tones []string
+			for _, e := range evs {
+				switch e.kind {
+				case "dtmf":
+					digits[e.ch] += string(e.digit)
+				case "ring":
+					rings[e.ch]++
+				case "voice":
+					voice[e.ch] += float64(e.dur) / 8000
+				case "callerid", "callerid_error":
+					m := e.msg
+					cids = append(cids, fmt.Sprintf("ch%d %s %s %s/%s %q/%s %v", e.ch, e.kind, m.Standard, m.Number, m.NumberAbsence, m.Name, m.NameAbsence, m.Err))
+				case "tone":
+					tones = append(tones, fmt.Sprintf("ch%d %s", e.ch, e.tone))
+				}
+			}
+			if digits != c.digits {
+				t.Errorf("digits %q, want %q and none in the speech", digits, c.digits)
+			}
+			if rings != c.rings {
+				t.Errorf("rings per line %v, want %v", rings, c.rings)
+			}
+			if !slices.Equal(cids, c.cids) {
+				t.Errorf("caller ID\n%s\nwant\n%s", strings.Join(cids, "\n"), strings.Join(c.cids, "\n"))
+			}
+			for _, want := range c.tones {
+				if !slices.Contains(tones, want) {
+					t.Errorf("tones %v lack %q", tones, want)
+				}
+			}
+			// Every scenario talks for at least 8 s on each line.
+			if voice[0] < 8 || voice[1] < 8 {
+				t.Errorf("voice %.1f s and %.1f s, want most of the talk on each line", voice[0], voice[1])
+			}
+		})
 	}
 }
