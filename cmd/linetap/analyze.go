@@ -98,6 +98,9 @@ func cmdAnalyze(args []string, stdout, stderr io.Writer) error {
 			i = len(args)
 		case a == "--json" || a == "-json":
 			asJSON = true
+		case a == "-h" || a == "--help":
+			fmt.Fprintln(stdout, analyzeUsage)
+			return nil
 		case strings.HasPrefix(a, "-") && a != "-":
 			fmt.Fprintln(stderr, analyzeUsage)
 			return fmt.Errorf("%w: analyze: unknown flag %s", errUsage, a)
@@ -262,11 +265,13 @@ func (c *channel) events(ch int) []event {
 		}
 	}
 	ms := func(d time.Duration) int64 { return int64(d * dsp.Rate / time.Second) }
-	// The digits of DTMF caller ID are reported as the caller ID, not as
-	// key presses (its Start and End are the first and last digits').
+	// The digits of a good DTMF caller ID are reported as the caller ID,
+	// not as key presses (its Start and End are the first and last
+	// digits'); those of a damaged one may have been key presses (a D
+	// pressed during a call starts D<number>C), so they are kept.
 	clip := func(p int64) bool {
 		for _, m := range c.msgs {
-			if m.Standard == callerid.DTMFCLIP && p >= m.Start-ms(digitGuard) && p <= m.End+ms(digitGuard) {
+			if m.Standard == callerid.DTMFCLIP && m.Err == nil && p >= m.Start-ms(digitGuard) && p <= m.End+ms(digitGuard) {
 				return true
 			}
 		}

@@ -204,6 +204,10 @@ func TestAnalyzeUsage(t *testing.T) {
 		}
 	}
 	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"analyze", "--help"}, &stdout, &stderr); err != nil || !strings.HasPrefix(stdout.String(), analyzeUsage) {
+		t.Errorf("--help: %v, stdout %q", err, stdout.String())
+	}
+	stdout.Reset()
 	err := run(context.Background(), []string{"analyze", filepath.Join(t.TempDir(), "missing.wav")}, &stdout, &stderr)
 	if err == nil || !strings.Contains(stderr.String(), "missing.wav") {
 		t.Errorf("missing file: %v, stderr %q", err, stderr.String())
