@@ -49,6 +49,9 @@ func FuzzDetector(f *testing.F) {
 		var ev []dtmf.Event
 		for i := 0; i < len(x); i += bs {
 			ev = d.Process(x[i:min(len(x), i+bs)], pos+int64(i), ev)
+			if start, ok := d.Pending(); ok && (start < pos || start > pos+int64(i+bs)) {
+				t.Fatalf("Pending start %d outside the samples fed [%d, %d)", start, pos, pos+int64(i+bs))
+			}
 		}
 		ev = d.Flush(ev)
 		end := pos + int64(len(x))

@@ -157,6 +157,7 @@ type Detector struct {
 	decStart int64 // start as the first agreeing decision estimated it
 	delay    int64 // the high-pass's delay of this digit's onset
 	relDelay int64 // and of its release
+	prevEnd  int64 // End of the last key press reported
 	lastEnd  int64
 	misses   int
 	lastSeen int64 // one past the last sample fed
@@ -410,8 +411,10 @@ func (d *Detector) step(t int64, out []Event) []Event {
 	if d.candN >= startBy {
 		d.active, d.digit, d.misses = true, digit, 0
 		d.delay, d.relDelay = digitDelay(digit)
-		d.start = max(min(d.candStart, d.onset(t))-d.delay, d.origin)
-		d.decStart = max(d.candStart-d.delay, d.origin)
+		// Never before the origin, nor inside the key press reported last.
+		floor := max(d.origin, d.prevEnd)
+		d.start = max(min(d.candStart, d.onset(t))-d.delay, floor)
+		d.decStart = max(d.candStart-d.delay, floor)
 		d.lastEnd = t - winLen + int64(frac1*winLen)
 		d.cand, d.candN = 0, 0
 	}
@@ -463,6 +466,7 @@ func (d *Detector) emit(out []Event, limit int64) []Event {
 	// energy onset may reach back into a sound that preceded the tone.
 	if end-d.decStart >= minKeyLen {
 		out = append(out, Event{Digit: d.digit, Start: d.start, End: end})
+		d.prevEnd = end
 	}
 	d.active, d.misses = false, 0
 	return out
