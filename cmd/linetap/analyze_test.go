@@ -16,8 +16,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linetap/linetap/dsp/callerid"
+	"github.com/linetap/linetap/dsp/dtmf"
 	"github.com/linetap/linetap/hw/sim"
 )
 
@@ -589,5 +591,39 @@ func TestAnalyzeSim(t *testing.T) {
 				t.Errorf("voice %.1f s and %.1f s, want most of the talk on each line", voice[0], voice[1])
 			}
 		})
+	}
+}
+
+// TestAnalyzeKeyPressesNotCallerID checks that key presses that begin like
+// DTMF caller ID (A…, D…) without being one are still reported as digits,
+// and that a real DTMF caller ID is reported as caller ID only.
+func TestAnalyzeKeyPressesNotCallerID(t *testing.T) {
+	x := make([]int16, 2400)
+	x, err := dtmf.AppendDigits(x, "D", 80*time.Millisecond, 500*time.Millisecond, -10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, _ = dtmf.AppendDigits(x, "12A4", 80*time.Millisecond, 80*time.Millisecond, -10)
+	x = append(x, make([]int16, 8000)...)
+	clip, err := callerid.Synth(callerid.Message{Standard: callerid.DTMFCLIP, Number: "4670"}, -10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x = append(append(x, clip...), make([]int16, 8000)...)
+	evs, err := analyze(bytes.NewReader(pcmWAV(8000, 1, x)), "keys.wav")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var digits, numbers string
+	for _, e := range evs {
+		switch {
+		case e.kind == "dtmf":
+			digits += string(e.digit)
+		case e.kind == "callerid":
+			numbers += e.msg.Number
+		}
+	}
+	if digits != "D12A4" || numbers != "4670" {
+		t.Fatalf("digits %q and caller ID %q, want D12A4 and 4670", digits, numbers)
 	}
 }
