@@ -36,7 +36,8 @@
 // of the energy, and Pending holds from that suspicion (at most
 // MaxPendingLatency after the tone's first sample) until 10 ms after the
 // last suspicion or validated decision. Its start is placed 15 ms before
-// the suspicion, which is never after the tone's first sample.
+// the first suspicion (or at the key press's Start, if that is earlier),
+// which is never after the tone's first sample in the tests.
 //
 // A key press starts after two agreeing 5 ms decisions and ends after
 // 45 ms without one, so a 10 ms dropout is bridged and a 40 ms pause is
@@ -57,11 +58,14 @@
 //   - The high-pass costs about as much as the filter bank on every
 //     sub-block louder than −50 dBm0: speech is about half as fast as
 //     without it (BENCHMARKS.md).
-//   - Reported Start and End lag the tone by the high-pass's group delay,
-//     about 2 ms.
-//   - Key presses whose estimated length is under 32 ms are dropped (Q.24
-//     may reject below 40 ms): this is what keeps the talk-off corpus at
-//     zero when a note and a formant briefly line up.
+//   - Start and End are corrected for the high-pass's group delay (1.5
+//     ms at 697 Hz, less above) by a fixed amount per digit; what remains
+//     is within the 10 ms the tests allow, usually a millisecond.
+//   - Key presses whose length, as the decisions alone estimate it, is
+//     under 32 ms are dropped (Q.24 may reject below 40 ms): most chance
+//     alignments of a note and a formant are shorter. One in the 91.5
+//     minute talk-off corpus is not (0.7 false digits per hour,
+//     BENCHMARKS.md).
 //   - A third tone is tolerated at −16 dB because the harmonic check needs
 //     two neighbouring harmonics; a speech-like comb with only one strong
 //     neighbour is not recognised as speech by it.
