@@ -34,13 +34,13 @@ const (
 	levelDrop = 3
 )
 
-// The energy gate: most of the time a line carries nothing the Receiver
-// looks for, so the demodulators only run while there is signal.
+// The energy gates: most of the time a line carries nothing the Receiver
+// looks for, so the detectors only run while there is signal.
 const (
 	gateBlock = 64  // samples per gate decision (8 ms)
 	gateDBm0  = -50 // a block below the power of a sine at this level is quiet (FSK squelch −48, GR-30)
 	gateHold  = 10  // quiet blocks (80 ms) before the demodulators stop: longer than the DTMF detector takes to report a digit
-	gateClip  = 32000
+	gateClip  = 32000 // LSB: a block that reaches this is clipped (ringing)
 	// gateFSK and gateTones, in tenths, are the least share of a block's
 	// energy its first difference must have to run the FSK demodulator
 	// (FSK: ≥ 0.82 from the 1200 Hz mark) and the DTMF and alert detectors
@@ -65,12 +65,15 @@ type gateState struct {
 // gatePower is the block energy, in LSB², of a sine at gateDBm0.
 var gatePower = func() int64 { p := dsp.Peak(gateDBm0); return int64(p * p / 2 * gateBlock) }()
 
-// Receiver listens to one line for on-hook caller ID. It demodulates FSK
-// once for both layers (Bell 202 and V.23 share the centre frequency
-// 1700 Hz), finds the channel seizure and mark preamble, frames a message by
-// its length byte, recognises the standard by the mark frequency, the
-// preamble and the message type, and appends one Message per transmission;
-// a damaged one comes out with Err set (never as good data).
+// Receiver listens to one line for caller ID in every standard the package
+// knows, with no configuration. It demodulates FSK once for both layers
+// (Bell 202 and V.23 share the centre frequency 1700 Hz), finds the
+// channel seizure and mark preamble (or, for Type 2, the mark run alone),
+// frames a message by its length byte or, for NTT, its DLE frame,
+// recognises the standard by the mark frequency, the preamble and the
+// message type; it also hears DTMF CLIP and alert tones. It appends one
+// Message per transmission; a damaged one comes out with Err set (never as
+// good data). See the package documentation for the gates in front.
 type Receiver struct {
 	// Energy gate.
 	blk     [gateBlock]int16 // the block being filled
@@ -86,7 +89,7 @@ type Receiver struct {
 	demod   *fsk.Demodulator
 	spb     float64
 	bytes   []fsk.Byte
-	seizure int // consecutive seizure bytes
+	seizure int // seizure bytes of the seizure being heard
 	runs    int // seizure bytes of the preamble the message follows
 	bad     int // bytes in the seizure that were not seizure
 	inMsg   bool
