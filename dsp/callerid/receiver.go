@@ -37,9 +37,9 @@ const (
 // The energy gates: most of the time a line carries nothing the Receiver
 // looks for, so the detectors only run while there is signal.
 const (
-	gateBlock = 64  // samples per gate decision (8 ms)
-	gateDBm0  = -50 // a block below the power of a sine at this level is quiet (FSK squelch −48, GR-30)
-	gateHold  = 10  // quiet blocks (80 ms) before the demodulators stop: longer than the DTMF detector takes to report a digit
+	gateBlock = 64    // samples per gate decision (8 ms)
+	gateDBm0  = -50   // a block below the power of a sine at this level is quiet (FSK squelch −48, GR-30)
+	gateHold  = 10    // quiet blocks (80 ms) before the demodulators stop: longer than the DTMF detector takes to report a digit
 	gateClip  = 32000 // LSB: a block that reaches this is clipped (ringing)
 	// gateFSK and gateTones, in tenths, are the least share of a block's
 	// energy its first difference must have to run the FSK demodulator
