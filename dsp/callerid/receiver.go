@@ -233,7 +233,13 @@ func (r *Receiver) block(out []Message) []Message {
 	// louder, mostly less for voiced speech, whose power is under 1 kHz.
 	base := e > gatePower && peak < gateClip
 	out = r.gate(&r.fsk, base && de*10 > e*gateFSK, r.runFSK, out)
-	out = r.gate(&r.tones, base && de*10 > e*gateTones, r.runTones, out)
+	// While an FSK message is coming no DTMF or alert tone can: the tone
+	// detectors rest, and start afresh after it.
+	if r.inMsg {
+		r.tones = gateState{}
+	} else {
+		out = r.gate(&r.tones, base && de*10 > e*gateTones, r.runTones, out)
+	}
 	r.prev, r.prevPos, r.hasPrev = r.blk, r.blkPos, true
 	r.now = r.blkPos + gateBlock
 	return r.timeouts(out)
