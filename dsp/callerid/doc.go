@@ -31,7 +31,8 @@
 //     first difference's energy at least 0.7 of the block's for the FSK
 //     demodulator, 0.3 for the DTMF and alert detectors, which voiced
 //     speech mostly is not), from the block before the signal began until
-//     80 ms after it ended. An idle line costs about three operations per
+//     80 ms after it ended. The DTMF and alert detectors also rest while
+//     an FSK message is coming in. An idle line costs about three operations per
 //     sample.
 //   - FSK is demodulated once for Bell 202 and V.23 (they share the centre
 //     frequency 1700 Hz) and told apart by the measured mark frequency.
