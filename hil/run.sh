@@ -60,7 +60,8 @@ scenario)
 	# linetapd with PortAudio (cgo, against the sysroot) and the GPIO
 	# character device, fed hil/testdata/hil4.scn through snd-aloop while
 	# the driver works a gpio-sim bank: line i's hook is offset 2i, its
-	# ring detector 2i+1.
+	# ring detector 2i+1. -faults adds contact bounce at every off-hook and
+	# a 500 ms hook flash in each call (hil/driver Faults).
 	case "$ARCH" in
 	amd64) CC_ARCH=gcc ;;
 	arm64) CC_ARCH=aarch64-linux-gnu-gcc ;;
@@ -75,7 +76,7 @@ scenario)
 	(cd "$REPO_DIR" && "$GO" run ./hil/driver render -scenario hil/testdata/hil4.scn -lines 4 -seed 1 -o "$W/stage/hil") ||
 		die "render of the scenario failed"
 	echo "lines hil-lines 8 hook0 ring0 hook1 ring1 hook2 ring2 hook3 ring3" >"$W/stage/etc/hil/banks"
-	echo "hil-driver scenario -lines 4 -bank /sys/kernel/config/gpio-sim/lines/bank0 -label hil-lines" \
+	echo "hil-driver scenario -lines 4 -faults -bank /sys/kernel/config/gpio-sim/lines/bank0 -label hil-lines" \
 		>"$W/stage/etc/hil/cmd"
 	;;
 *) die "unknown test '$TEST' (want smoke or scenario)" ;;

@@ -119,6 +119,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&o.Data, "data", "/tmp/data", "linetapd data directory")
 		fs.StringVar(&o.Device, "device", "(hw:0,1)", "PortAudio capture device (unique part of its name)")
 		fs.DurationVar(&o.PreRoll, "preroll", 2*time.Second, "linetapd pre-roll")
+		fs.BoolVar(&o.Faults, "faults", false, "add contact bounce at off-hook and a hook flash in each call")
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}

@@ -31,6 +31,38 @@ type scenarioOptions struct {
 	Data                  string
 	Device                string
 	PreRoll               time.Duration
+	Faults                bool
+}
+
+// Faults adds fault cases to a scenario's line events: contact bounce at
+// every off-hook (made, broken 3 ms later, made again 3 ms after that, well
+// within the 10 ms hook debounce) and a 500 ms hook flash 5 s into each
+// call's talk (DOMAIN.md: a flash is a 300 ms–1 s break; longer is on-hook).
+// Neither may split, end or add digits to a call.
+func Faults(events []hw.LineEvent) []hw.LineEvent {
+	out := append([]hw.LineEvent{}, events...)
+	for _, e := range events {
+		if e.Kind != hw.OffHook {
+			continue
+		}
+		out = append(out,
+			hw.LineEvent{Line: e.Line, Kind: hw.OffHook, Time: e.Time - 6*time.Millisecond},
+			hw.LineEvent{Line: e.Line, Kind: hw.OnHook, Time: e.Time - 3*time.Millisecond},
+		)
+		// The flash only where the line stays off-hook 6 s or more.
+		for _, f := range events {
+			if f.Line == e.Line && f.Kind == hw.OnHook && f.Time > e.Time {
+				if f.Time-e.Time >= 6*time.Second {
+					out = append(out,
+						hw.LineEvent{Line: e.Line, Kind: hw.OnHook, Time: e.Time + 5*time.Second},
+						hw.LineEvent{Line: e.Line, Kind: hw.OffHook, Time: e.Time + 5500*time.Millisecond},
+					)
+				}
+				break
+			}
+		}
+	}
+	return out
 }
 
 // recorded is the part of a linetap call record the test compares.
@@ -46,6 +78,7 @@ type recorded struct {
 		Name   string `json:"name"`
 	} `json:"caller_id"`
 	Dialled    string    `json:"dialled"`
+	DTMF       string    `json:"dtmf"`
 	AudioStart time.Time `json:"audio_start"`
 	Samples    int64     `json:"samples"`
 	Gaps       []gap     `json:"gaps"`
@@ -196,6 +229,9 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		r.add("inputs", "", err)
 		return
 	}
+	if o.Faults {
+		events = Faults(events)
+	}
 	sort.SliceStable(events, func(i, j int) bool { return events[i].Time < events[j].Time })
 	chip, err := readTrim(filepath.Join(o.Bank, "chip_name"))
 	if err != nil {
@@ -337,9 +373,9 @@ func compareCalls(r *Result, want []sim.Call, got []recorded) {
 		if w.Outbound {
 			wantDial = w.Digits
 		}
-		if g.Line != w.Line || g.Direction != dir || g.CallerID.Number != wantNum || g.CallerID.Name != wantName || g.Dialled != wantDial {
-			bad = append(bad, fmt.Sprintf("call %d: line %d %s %q %q dialled %q, want line %d %s %q %q dialled %q",
-				g.ID, g.Line, g.Direction, g.CallerID.Number, g.CallerID.Name, g.Dialled,
+		if g.Line != w.Line || g.Direction != dir || g.CallerID.Number != wantNum || g.CallerID.Name != wantName || g.Dialled != wantDial || g.DTMF != "" {
+			bad = append(bad, fmt.Sprintf("call %d: line %d %s %q %q dialled %q dtmf %q, want line %d %s %q %q dialled %q dtmf \"\"",
+				g.ID, g.Line, g.Direction, g.CallerID.Number, g.CallerID.Name, g.Dialled, g.DTMF,
 				w.Line, dir, wantNum, wantName, wantDial))
 		}
 		if i == 0 {

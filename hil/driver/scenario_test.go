@@ -12,6 +12,7 @@ import (
 
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/dsp/g711"
+	"github.com/linetap/linetap/hw"
 )
 
 func TestChannel(t *testing.T) {
@@ -259,5 +260,45 @@ func TestCheckAudio(t *testing.T) {
 				t.Fatalf("CheckAudio = %d, %d, %d, %v; want %d, 5000, %d", found, at, worst, err, tc.found, tc.worst)
 			}
 		})
+	}
+}
+
+func TestFaults(t *testing.T) {
+	in := []hw.LineEvent{
+		{Line: 0, Kind: hw.OffHook, Time: 10 * time.Second},
+		{Line: 0, Kind: hw.OnHook, Time: 20 * time.Second},
+		{Line: 1, Kind: hw.OffHook, Time: 11 * time.Second},
+		{Line: 1, Kind: hw.OnHook, Time: 15 * time.Second}, // too short for a flash
+	}
+	out := Faults(in)
+	count := func(line int, kind hw.EventKind) int {
+		n := 0
+		for _, e := range out {
+			if e.Line == line && e.Kind == kind {
+				n++
+			}
+		}
+		return n
+	}
+	tests := []struct {
+		name string
+		line int
+		kind hw.EventKind
+		want int
+	}{
+		{"line 0 makes: bounce, flash end, real", 0, hw.OffHook, 3},
+		{"line 0 breaks: bounce, flash, real", 0, hw.OnHook, 3},
+		{"line 1 makes: bounce, real", 1, hw.OffHook, 2},
+		{"line 1 breaks: bounce, real", 1, hw.OnHook, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := count(tc.line, tc.kind); got != tc.want {
+				t.Errorf("%d %s events, want %d", got, tc.kind, tc.want)
+			}
+		})
+	}
+	if len(in) != 4 {
+		t.Error("Faults changed its input")
 	}
 }
