@@ -135,7 +135,7 @@ type Detector struct {
 	hp    [history][subLen]float64 // through the dial-tone high-pass (everything else)
 	hpZ   [hpStages][2]float64     // high-pass state
 	sub   [history][8]complex128   // valid where done
-	done  [history]bool
+	done  [history][2]bool
 	subPh [history]int     // phase index of the sub-block
 	subE  [history]float64 // Σx²
 	subD  [history]float64 // Σ(x[n]−x[n−1])²
@@ -268,7 +268,7 @@ func (d *Detector) endSub(t int64, out []Event) []Event {
 	}
 	d.prev = prev
 	d.subE[h], d.subD[h] = e, e1
-	d.subPh[h], d.done[h] = d.phase, false
+	d.subPh[h], d.done[h] = d.phase, [2]bool{}
 	d.head = (h + 1) % history
 	if d.phase++; d.phase == phasePeriod {
 		d.phase = 0
@@ -284,22 +284,22 @@ func (d *Detector) endSub(t int64, out []Event) []Event {
 	return out
 }
 
-// dft returns the DFT of ring slot i at the eight frequencies, computing
-// it on first use.
-func (d *Detector) dft(i int) *[8]complex128 {
+// dft returns the DFT of ring slot i at the four rows (half 0) or the four
+// columns (half 1), computing it on first use.
+func (d *Detector) dft(i, half int) *[8]complex128 {
 	slot := &d.sub[i]
-	if d.done[i] {
+	if d.done[i][half] {
 		return slot
 	}
-	d.done[i] = true
-	hp := &d.hp[i]
-	var s1, s2 [8]float64
-	s1[0], s2[0], s1[1], s2[1], s1[2], s2[2], s1[3], s2[3] = goertzel4(hp, &tab.coef, 0)
-	s1[4], s2[4], s1[5], s2[5], s1[6], s2[6], s1[7], s2[7] = goertzel4(hp, &tab.coef, 4)
+	d.done[i][half] = true
+	k0 := 4 * half
+	var s1, s2 [4]float64
+	s1[0], s2[0], s1[1], s2[1], s1[2], s2[2], s1[3], s2[3] = goertzel4(&d.hp[i], &tab.coef, k0)
 	rot := &tab.rot[d.subPh[i]]
-	for k := range slot {
+	for j := range 4 {
+		k := k0 + j
 		b := tab.b[k]
-		y := complex(s1[k]-real(b)*s2[k], -imag(b)*s2[k])
+		y := complex(s1[j]-real(b)*s2[j], -imag(b)*s2[j])
 		slot[k] = rot[k] * y
 	}
 	return slot
@@ -356,17 +356,25 @@ func (d *Detector) suspect() bool {
 	if e < pendMinE*minPower || !inBand(e, d.subD[i0]+d.subD[i1], pendFrac) {
 		return false
 	}
-	a, b := d.dft(i0), d.dft(i1)
-	var p [8]float64
-	for k := range p {
-		p[k] = abs2(a[k] + b[k])
-	}
-	pr := max(p[0], p[1], p[2], p[3])
-	pc := max(p[4], p[5], p[6], p[7])
+	// Columns first: the weaker group must hold a share of the energy
+	// (twist within ±pendTwistDB), which most speech fails.
 	// A sine of amplitude A gives |W| = A·pendLen/2: power A²/2.
 	const scale = 2.0 / (pendLen * pendLen)
 	lim := pendLevel * minPower / scale
-	if pr < lim || pc < lim {
+	a, b := d.dft(i0, 1), d.dft(i1, 1)
+	var pc float64
+	for k := 4; k < 8; k++ {
+		pc = max(pc, abs2(a[k]+b[k]))
+	}
+	if pc < lim || pc*scale*pendLen < pendMinShare*e {
+		return false
+	}
+	a, b = d.dft(i0, 0), d.dft(i1, 0)
+	var pr float64
+	for k := range 4 {
+		pr = max(pr, abs2(a[k]+b[k]))
+	}
+	if pr < lim {
 		return false
 	}
 	if (pr+pc)*scale*pendLen < pendFrac*e {
@@ -378,6 +386,11 @@ func (d *Detector) suspect() bool {
 
 // pendTwistRatio is pendTwistDB as a power ratio.
 var pendTwistRatio = math.Pow(10, pendTwistDB/10)
+
+// pendMinShare is the least share of the energy either group's tone can
+// carry when the two carry pendFrac within pendTwistRatio of each other:
+// p ≥ (pendFrac − p)/pendTwistRatio.
+var pendMinShare = pendFrac / (1 + pendTwistRatio)
 
 // step makes the decision for the window ending before t.
 func (d *Detector) step(t int64, out []Event) []Event {
@@ -493,6 +506,15 @@ func (d *Detector) energyAt(back int) (e float64) {
 	return e
 }
 
+// colMinShare is the least share of a window's energy the column tone of
+// an accepted key press carries: with the pair at minFrac and the twist at
+// least minTwistDB (less 1 dB for the high-pass's ripple and leakage),
+// pc ≥ t·(minFrac − pc) for t the twist as a power ratio.
+var colMinShare = func() float64 {
+	t := math.Pow(10, (minTwistDB-1)/10)
+	return t * minFrac / (1 + t)
+}()
+
 // diffAt sums the difference energy of the nSub sub-blocks ending back
 // sub-blocks before the newest.
 func (d *Detector) diffAt(back int) (e float64) {
@@ -513,21 +535,35 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 	if !inBand(e1, d.diffAt(0), minFrac) || !inBand(e0, d.diffAt(2), minFrac) {
 		return 0, 0, 0
 	}
-	for j := range history {
-		d.dft(j)
-	}
+	// Upper bounds of each tone's power (LSB²) after the offset
+	// correction, columns first: with twist at least minTwistDB the
+	// column carries at least colMinShare of the energy.
+	const scale = 2.0 / (winLen * winLen)
 	i0, i1, i2, i3 := d.slotIdx(0), d.slotIdx(1), d.slotIdx(2), d.slotIdx(3)
 	var p [8]float64
-	for k := range p {
-		p[k] = abs2(d.sub[i0][k] + d.sub[i1][k] + d.sub[i2][k] + d.sub[i3][k])
+	for half := 1; half >= 0; half-- {
+		for j := range nSub {
+			d.dft(d.slotIdx(j), half)
+		}
+		for k := 4 * half; k < 4*half+4; k++ {
+			p[k] = abs2(d.sub[i0][k] + d.sub[i1][k] + d.sub[i2][k] + d.sub[i3][k])
+		}
+		if half == 1 {
+			c := 4 + strongest(p[4:])
+			if uc := p[c] * scale / tab.g2min[c]; uc*winLen < colMinShare*e1 {
+				return 0, 0, 0
+			}
+		}
 	}
 	r := strongest(p[:4])
 	c := 4 + strongest(p[4:])
-	// Upper bounds of each tone's power (LSB²) after the offset correction.
-	const scale = 2.0 / (winLen * winLen)
 	ur, uc := p[r]*scale/tab.g2min[r], p[c]*scale/tab.g2min[c]
 	if ur < minPower*tab.hpGain2[r] || uc < minPower*tab.hpGain2[c] || (ur+uc)*winLen < minFrac*e1 {
 		return 0, 0, 0
+	}
+	for j := nSub; j < history; j++ {
+		d.dft(d.slotIdx(j), 0)
+		d.dft(d.slotIdx(j), 1)
 	}
 	pr1, pr0, fr, ok := d.tonePower(r)
 	if !ok {
