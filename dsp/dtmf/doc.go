@@ -26,8 +26,9 @@
 // Σ(x[n]−x[n−1])²/Σx², the power-weighted mean of 2−2cos ω, must be what
 // a signal with 80 % of its energy in the DTMF band can have. Voiced
 // speech (energy below 700 Hz), hiss and silence fail it, and each 5 ms
-// sub-block's eight DFTs are only computed when a window that passed
-// needs them.
+// sub-block's DFTs are only computed when a window that passed needs
+// them: the four columns first, the rows only when the strongest column
+// could be part of a key press.
 //
 // # Pending
 //
