@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/dtmf"
 	"github.com/linetap/linetap/dsp/tone"
 )
@@ -95,4 +96,32 @@ func ExampleDetector_Pending() {
 	}
 	// Output:
 	// at 60 ms: DTMF suspected from 45 ms
+}
+
+// TestPendingUnderDialTone: Pending still comes within MaxPendingLatency
+// of each key press's first sample with dial tone (350+440 Hz at −14 dBm0,
+// DOMAIN.md §2) under the digits, and the dial tone alone never sets it.
+func TestPendingUnderDialTone(t *testing.T) {
+	x, want := render(t, 300*ms, allKeys(-20, 0, 60*ms, 100*ms))
+	addTone(x, []dsp.Hz{350, 440}, -14)
+	d := dtmf.NewDetector()
+	next := 0
+	maxLag := int64(tone.Samples(dtmf.MaxPendingLatency))
+	for n := range x {
+		d.Process(x[n:n+1], int64(n), nil)
+		pos := int64(n) + 1
+		_, ok := d.Pending()
+		if next < len(want) && pos > want[next].Start+maxLag {
+			t.Fatalf("key %d (%c at %d): Pending not set %d samples after its onset", next, want[next].Digit, want[next].Start, maxLag)
+		}
+		if ok && next < len(want) && pos >= want[next].Start {
+			next++
+		}
+		if ok && pos < want[0].Start {
+			t.Fatalf("Pending set at %d by dial tone alone", pos)
+		}
+	}
+	if next != len(want) {
+		t.Errorf("Pending came for %d of %d key presses", next, len(want))
+	}
 }
