@@ -562,6 +562,7 @@ SV="$TMP/sv"
 mkdir -p "$SV/bin"
 cat >"$SV/linetapd" <<'FAKE'
 #!/bin/sh
+echo "linetapd stand-in: up"
 [ -n "${FAKE_FAIL:-}" ] && exit 1
 trap 'exit 0' TERM
 while :; do sleep 1; done
@@ -611,6 +612,30 @@ if [ "$(grep -c "mark-good" "$SV/calls")" = 1 ]; then pass; else fail "supervise
 child=$(cat "$SV/good/linetapd.pid" 2>/dev/null)
 if stop_supervisor && dead "$child" && logged "$SV/good.log" "linetapd stopped (exit status 0)"; then pass; else fail "supervise: SIGTERM did not stop linetapd cleanly: $(tail -n 5 "$SV/good.log")"; fi
 if [ ! -e "$SV/good/supervise.pid" ]; then pass; else fail "supervise: pid file left after exit"; fi
+
+# On the board (no LINETAP_LOG) linetapd's output goes to syslog, tagged
+# linetapd, through a FIFO; the stand-in logger writes what it gets.
+cat >"$SV/bin/logger" <<LOGGER
+#!/bin/sh
+tag=
+[ "\$1" = -t ] && tag=\$2 && shift 2
+[ "\$1" = -- ] && shift
+if [ \$# -gt 0 ]; then echo "\$tag: \$*" >>"$SV/syslog"; exit 0; fi
+# From stdin, line by line as BusyBox logger does.
+while IFS= read -r line; do echo "\$tag: \$line" >>"$SV/syslog"; done
+LOGGER
+chmod +x "$SV/bin/logger"
+: >"$SV/syslog"
+touch "$SV/healthy"
+supervise via-syslog "$SV/cmdline-b" LINETAP_LOG=
+if wait_for 60 logged "$SV/syslog" "^linetapd: linetapd stand-in: up\$" &&
+	wait_for 30 logged "$SV/syslog" "^linetapd-supervise: started linetapd"; then
+	pass
+else
+	fail "supervise: linetapd's output and the supervisor's messages do not reach syslog: $(cat "$SV/syslog")"
+fi
+stop_supervisor
+rm -f "$SV/bin/logger"
 
 # A new slot whose linetapd never starts: after LINETAPD_FALLBACK_AFTER
 # failures the box reboots (so that U-Boot falls back); not so with
