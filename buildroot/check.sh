@@ -637,6 +637,18 @@ fi
 stop_supervisor
 rm -f "$SV/bin/logger"
 
+# A linetapd that runs but never answers is restarted after
+# LINETAPD_START_TIMEOUT.
+rm -f "$SV/healthy"
+supervise mute "$SV/cmdline-b" LINETAPD_START_TIMEOUT=2
+if wait_for 60 logged "$SV/mute.log" "did not answer within 2s of its start: restarting it" &&
+	wait_for 30 logged_times "$SV/mute.log" "started linetapd" 2; then
+	pass
+else
+	fail "supervise: a linetapd that never answers is not restarted: $(cat "$SV/mute.log")"
+fi
+stop_supervisor
+
 # A new slot whose linetapd never starts: after LINETAPD_FALLBACK_AFTER
 # failures the box reboots (so that U-Boot falls back); not so with
 # linetap.nofallback.
