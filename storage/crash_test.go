@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -74,6 +75,9 @@ func crashHelper(dir string) error {
 			}
 			done = done[1:]
 		}
+		if n == 0 {
+			fmt.Println("recording") // the test kills from now on
+		}
 	}
 }
 
@@ -112,10 +116,19 @@ func TestPowerCut(t *testing.T) {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
 		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
 		cmd.Stderr = os.Stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(time.Duration(50+r.IntN(400)) * time.Millisecond)
+		// Kill at a random moment after the first batch, however slow
+		// the machine is to start the helper.
+		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "recording\n" {
+			t.Fatalf("round %d: helper said %q, %v", round, line, err)
+		}
+		time.Sleep(time.Duration(r.IntN(400)) * time.Millisecond)
 		if err := cmd.Process.Kill(); err != nil { // SIGKILL
 			t.Fatal(err)
 		}
