@@ -145,5 +145,5 @@ func ExampleStore_VerifyAll() {
 		rep.Calls, rep.Chained, rep.Deleted, rep.Audit, rep.OK(), err)
 	// Output:
 	// erased [] held [3] <nil>
-	// 2 calls, 3 chained, 1 deleted with an audit entry, 2 audit entries, ok true, <nil>
+	// 2 calls, 3 chained, 1 deleted with an audit entry, 3 audit entries, ok true, <nil>
 }

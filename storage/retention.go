@@ -266,8 +266,8 @@ func (s *Store) Delete(ids []uint64, who, why string) ([]uint64, error) {
 // EraseNumber deletes every call whose caller-ID number or dialled digits
 // equal number (ignoring spaces, dashes, dots and brackets), for a
 // data-protection request, audited as done by who. Calls under legal hold
-// are not erased and are returned as held; calls still recording are
-// left alone.
+// are not erased and are returned as held, each with an audit entry
+// saying so; calls still recording are left alone.
 func (s *Store) EraseNumber(number, who string) (erased, held []uint64, err error) {
 	want := normNumber(number)
 	if want == "" {
@@ -297,6 +297,20 @@ func (s *Store) EraseNumber(number, who string) (erased, held []uint64, err erro
 	erased, held, err = s.deleteLocked(ids, who, "erase number "+number)
 	if err != nil {
 		return erased, held, err
+	}
+	if len(held) > 0 {
+		// The refusal is on record too: the request was not fully met.
+		err = s.index.Update(func(tx *bolt.Tx) error {
+			for _, id := range held {
+				if _, err := s.appendAudit(tx, AuditEntry{Who: who, Action: ActionKeep, Call: id, Detail: "not erased (number " + number + "): under legal hold"}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return erased, held, fmt.Errorf("storage: audit in %s: %w", s.path(indexName), err)
+		}
 	}
 	_, err = s.purge()
 	return erased, held, err

@@ -206,6 +206,13 @@ func TestEraseNumber(t *testing.T) {
 	if n != 3 {
 		t.Errorf("%d deletion entries by dpo, want 3", n)
 	}
+	refused := false
+	for _, e := range log {
+		refused = refused || (e.Call == held.call.ID && e.Who == "dpo" && strings.Contains(e.Detail, "legal hold"))
+	}
+	if !refused {
+		t.Error("no audit entry records that the held call was not erased")
+	}
 	if _, _, err := s.EraseNumber("--", "dpo"); !errors.Is(err, storage.ErrInvalid) {
 		t.Errorf("EraseNumber(\"--\") = %v, want ErrInvalid", err)
 	}
