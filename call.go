@@ -82,6 +82,9 @@ type Call struct {
 	Duration time.Duration `json:"duration"`
 
 	CallerID CallerID `json:"caller_id,omitzero"`
+	// CallWaiting holds the caller IDs of calls that waited during this
+	// one (Type 2 caller ID, sent off-hook).
+	CallWaiting []CallerID `json:"call_waiting,omitempty"`
 	Dialled  string   `json:"dialled,omitempty"` // digits dialled before the answer
 	DTMF     string   `json:"dtmf,omitempty"`    // digits keyed during the call
 

@@ -176,7 +176,10 @@ func (l *line) detect(start int64, out []placedEvent) []placedEvent {
 		}
 		out = append(out, placedEvent{pos: start, line: l.idx, kind: k})
 	}
-	if l.state == LineIdle || l.state == LineRinging {
+	// Caller ID runs in every state: on-hook before and between rings, and
+	// during a call for Type 2 (call waiting). Its gates make it cheap on
+	// a line that carries no FSK.
+	{
 		l.msgs = l.cid.Process(x, start, l.msgs[:0])
 		for i := range l.msgs {
 			m := &l.msgs[i]
@@ -311,6 +314,12 @@ func (l *line) applyCommon(ev *placedEvent) bool {
 		}
 		if l.cur != nil && l.state == LineRinging {
 			l.cur.rec.CallerID = ev.cid
+			l.cur.dirty = true
+			return true
+		}
+		if l.cur != nil && l.state == LineConnected {
+			// Type 2: another caller is waiting.
+			l.cur.rec.CallWaiting = append(l.cur.rec.CallWaiting, ev.cid)
 			l.cur.dirty = true
 			return true
 		}
