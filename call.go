@@ -85,8 +85,8 @@ type Call struct {
 	// CallWaiting holds the caller IDs of calls that waited during this
 	// one (Type 2 caller ID, sent off-hook).
 	CallWaiting []CallerID `json:"call_waiting,omitempty"`
-	Dialled  string   `json:"dialled,omitempty"` // digits dialled before the answer
-	DTMF     string   `json:"dtmf,omitempty"`    // digits keyed during the call
+	Dialled     string     `json:"dialled,omitempty"` // digits dialled before the answer
+	DTMF        string     `json:"dtmf,omitempty"`    // digits keyed during the call
 
 	// AudioStart is the wall time of the first stored sample (Start minus
 	// the pre-roll); the audio runs for Samples samples at Rate.
