@@ -195,8 +195,8 @@ func TestBusyFalseAlarm(t *testing.T) {
 			x    []int16
 		}{name, x})
 	}
-	for seed := range uint64(6) {
-		add(fmt.Sprintf("voice%d", seed), voice(40*time.Second, 100+seed))
+	for seed := range uint64(4) {
+		add(fmt.Sprintf("voice%d", seed), voice(25*time.Second, 100+seed))
 	}
 	// A melody whose notes include 440, 480+620 chords and 425 Hz, each
 	// 0.5 s, with other notes between: never two cycles of one set.
