@@ -42,6 +42,8 @@ type flags struct {
 	logJSON     bool
 	board       string
 	listDevices bool
+	watchdog    string
+	statusLED   string
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
@@ -55,6 +57,8 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.Float64Var(&f.speed, "sim-speed", -1, "simulator speed: 1 real time, 0 as fast as possible (overrides source.speed)")
 	fs.BoolVar(&f.printConfig, "print-config", false, "print the effective config as JSON and exit")
 	fs.BoolVar(&f.logJSON, "log-json", false, "log as JSON lines instead of text")
+	fs.StringVar(&f.watchdog, "watchdog", "", "feed this hardware watchdog device (e.g. /dev/watchdog) while recording")
+	fs.StringVar(&f.statusLED, "status-led", "", "status LED under /sys/class/leds: on while recording, blinking on a hardware alarm")
 	fs.BoolVar(&f.listDevices, "list-devices", false, "list the sound cards' capture devices (for source.device) and exit")
 	fs.StringVar(&f.board, "board", "", "wire the lines from a board profile ("+strings.Join(board.Names(), ", ")+"); overrides source.board")
 	if err := fs.Parse(args); err != nil {
@@ -192,6 +196,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go serve(sockSrv, uln, "socket")
 	fmt.Fprintf(stdout, "linetapd %s: recording %d lines (%s source) into %s\n", version, len(cfg.Lines), cfg.Source.Kind, cfg.Data)
 	fmt.Fprintf(stdout, "linetapd: web UI at http://%s/\n", ln.Addr())
+
+	stopBoard, err := startBoard(ctx, f.watchdog, "", f.statusLED, log)
+	if err != nil {
+		return err
+	}
+	defer stopBoard()
 
 	// Phase one: recording stops and every call in progress is committed.
 	runErr := eng.Run(ctx)

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/linetap/linetap"
@@ -34,6 +36,7 @@ func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioS
 			} else {
 				log.Info("alarm cleared: sound card back")
 			}
+			hardwareAlarm.Store(err != nil)
 		},
 	})
 	if err != nil {
@@ -249,4 +252,80 @@ func listDevices(w io.Writer) error {
 		fmt.Fprintf(w, "%d\t%q\t%d channels\t%d Hz\n", d.Index, d.Name, d.Channels, d.Rate)
 	}
 	return nil
+}
+
+// hardwareAlarm is set while the sound card is lost; the status LED shows it.
+var hardwareAlarm atomic.Bool
+
+// startBoard feeds the watchdog and drives the status LED until the
+// returned stop is called (which disarms the watchdog and turns the LED
+// off); both are optional ("" = none).
+func startBoard(ctx context.Context, watchdog, ledRoot, led string, log *slog.Logger) (stop func(), err error) {
+	var wd *periph.Watchdog
+	var l *periph.LED
+	if watchdog != "" {
+		if wd, err = periph.OpenWatchdog(watchdog); err != nil {
+			return nil, err
+		}
+	}
+	if led != "" {
+		if l, err = periph.OpenLED(ledRoot, led); err != nil {
+			if wd != nil {
+				wd.Close()
+			}
+			return nil, err
+		}
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		alarm := false
+		if l != nil {
+			if err := l.Set(true); err != nil {
+				log.Warn("status LED", "err", err)
+			}
+		}
+		tick := time.NewTicker(time.Second)
+		defer tick.Stop()
+		for {
+			if wd != nil {
+				if err := wd.Feed(); err != nil {
+					log.Error("watchdog", "err", err)
+				}
+			}
+			if a := hardwareAlarm.Load(); l != nil && a != alarm {
+				alarm = a
+				var err error
+				if a {
+					err = l.Blink(100, 400)
+				} else {
+					err = l.Set(true)
+				}
+				if err != nil {
+					log.Warn("status LED", "err", err)
+				}
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+		if wd != nil {
+			if err := wd.Close(); err != nil {
+				log.Warn("watchdog", "err", err)
+			}
+		}
+		if l != nil {
+			if err := l.Set(false); err != nil {
+				log.Warn("status LED", "err", err)
+			}
+		}
+	}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -109,5 +110,48 @@ func TestListDevices(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), `"tap8"`) {
 		t.Errorf("listing lacks the tap8 device:\n%s", out.String())
+	}
+}
+
+func TestWatchdogAndStatusLED(t *testing.T) {
+	dir := t.TempDir()
+	wd := filepath.Join(dir, "watchdog")
+	leds := filepath.Join(dir, "leds")
+	if err := os.WriteFile(wd, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(leds, "status"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for f, v := range map[string]string{"max_brightness": "1", "brightness": "0", "trigger": "none"} {
+		if err := os.WriteFile(filepath.Join(leds, "status", f), []byte(v), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := startBoard(context.Background(), "", leds, "../status", slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("LED name with a slash accepted")
+	}
+	stop, err := startBoard(context.Background(), wd, leds, "status", slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop()
+	b, err := os.ReadFile(wd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// At least one keep-alive, then the magic close that disarms it.
+	if len(b) < 2 || b[0] != 0 || b[len(b)-1] != 'V' {
+		t.Errorf("watchdog saw %q", b)
+	}
+	// Lit while running, off after.
+	if b, err := os.ReadFile(filepath.Join(leds, "status", "brightness")); err != nil || string(b) != "0" {
+		t.Errorf("LED left at %q (%v)", b, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(leds, "status", "trigger")); err != nil || string(b) != "none" {
+		t.Errorf("LED trigger %q (%v)", b, err)
+	}
+	if _, err := startBoard(context.Background(), filepath.Join(dir, "none"), "", "", slog.New(slog.DiscardHandler)); err == nil {
+		t.Error("missing watchdog opened")
 	}
 }
