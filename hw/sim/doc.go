@@ -73,7 +73,8 @@
 //
 //	rings=N         ring cycles (a cycle is the cadence's whole pattern); required
 //	pickup=DURATION delay from the end of the last ring to off-hook; default 1s
-//	cid=STANDARD    none, bell202-sdmf, bell202-mdmf or etsi-v23; default none
+//	cid=STANDARD    none, bell202-sdmf, bell202-mdmf, etsi-v23, bt, ntt or
+//	                dtmf-clip; default none (all sent after the first ring)
 //	number=DIGITS   calling number (or absence=O|P: unavailable, private)
 //	name=TEXT       calling name, MDMF and ETSI only (or name-absence=O|P)
 //	date=MMDDHHMM   default: 1 January, 09:00 plus at

@@ -335,13 +335,14 @@ func (p *parser) inbound(c *Call, f *fieldReader) {
 	case "none":
 		for _, k := range cidKeys {
 			if _, ok := f.kv[k]; ok {
-				f.fail(k, "needs a caller-ID standard (cid=bell202-sdmf, bell202-mdmf or etsi-v23)")
+				f.fail(k, "needs a caller-ID standard (cid=bell202-sdmf, bell202-mdmf, etsi-v23, bt, ntt or dtmf-clip)")
 			}
 		}
 		return
-	case string(callerid.Bell202SDMF), string(callerid.Bell202MDMF), string(callerid.ETSI):
+	case string(callerid.Bell202SDMF), string(callerid.Bell202MDMF), string(callerid.ETSI),
+		string(callerid.BT), string(callerid.NTT), string(callerid.DTMFCLIP):
 	default:
-		f.fail("cid", "%q is not none, bell202-sdmf, bell202-mdmf or etsi-v23", std)
+		f.fail("cid", "%q is not none, bell202-sdmf, bell202-mdmf, etsi-v23, bt, ntt or dtmf-clip", std)
 		return
 	}
 	m := callerid.Message{
@@ -352,7 +353,13 @@ func (p *parser) inbound(c *Call, f *fieldReader) {
 		NumberAbsence: f.str("absence", ""),
 		NameAbsence:   f.str("name-absence", ""),
 	}
-	if !digitsOnly(m.DateTime) || len(m.DateTime) != 8 {
+	if m.Standard == callerid.DTMFCLIP || m.Standard == callerid.NTT {
+		// Neither carries the date and time.
+		if _, ok := f.kv["date"]; ok {
+			f.fail("date", "%s carries no date", m.Standard)
+		}
+		m.DateTime = ""
+	} else if !digitsOnly(m.DateTime) || len(m.DateTime) != 8 {
 		f.fail("date", "%q is not MMDDHHMM", m.DateTime)
 	}
 	for k, v := range map[string]string{"absence": m.NumberAbsence, "name-absence": m.NameAbsence} {
@@ -367,8 +374,9 @@ func (p *parser) inbound(c *Call, f *fieldReader) {
 		f.fail("absence", "given with a number")
 	case m.Name != "" && m.NameAbsence != "":
 		f.fail("name-absence", "given with a name")
-	case m.Standard == callerid.Bell202SDMF && (m.Name != "" || m.NameAbsence != ""):
-		f.fail("name", "SDMF carries no name; use bell202-mdmf or etsi-v23")
+	case (m.Standard == callerid.Bell202SDMF || m.Standard == callerid.NTT || m.Standard == callerid.DTMFCLIP) &&
+		(m.Name != "" || m.NameAbsence != ""):
+		f.fail("name", "%s carries no name; use bell202-mdmf, etsi-v23 or bt", m.Standard)
 	}
 	if f.err != nil {
 		return
