@@ -95,6 +95,7 @@ done
 for spec in "de m2 150 40" "de f3 180 65" "fr-fr m3 160 50" "fr-fr f2 140 70" "es m1 170 45" \
 	"es f4 190 60" "it m4 160 50" "sv f1 150 55" "nl m6 160 45" "pl f5 150 60" "ja f2 150 60" \
 	"cmn m3 150 50" "cmn f3 170 75" "ru m7 160 35" "hi f1 150 55"; do
+	# shellcheck disable=SC2086 # spec is a list of words
 	set -- $spec
 	speak "$1" "$2" "$3" "$4" "$tmp/$(echo "$1" | cut -d- -f1).txt"
 done
@@ -130,6 +131,7 @@ for shape in sine triangle square sawtooth; do
 done
 # Arpeggios and scales over three octaves, fast and slow, plucked and sine.
 for spec in "0.08 pluck" "0.15 sine" "0.25 square" "0.12 triangle" "0.05 sawtooth"; do
+	# shellcheck disable=SC2086 # spec is a list of words
 	set -- $spec
 	list=()
 	k=0
@@ -165,6 +167,7 @@ music "$tmp/sw5.wav" sweep-cross -6
 music "$tmp/sw8.wav" sweep-parallel -6
 # Tremolo and vibrato tones, warbles.
 for spec in "440 6 80" "700 5 50" "1200 8 90" "941 4 60"; do
+	# shellcheck disable=SC2086 # spec is a list of words
 	set -- $spec
 	sox -q -n -r 8000 -c 1 -b 16 "$tmp/tr.wav" synth 15 sine "$1" synth 15 sine fmod "$(($1 / 100))" tremolo "$2" "$3"
 	music "$tmp/tr.wav" "tremolo-$1" -6
@@ -174,6 +177,7 @@ list=()
 k=0
 for rep in 1 2 3 4 5 6 7 8 9 10; do
 	for spec in "0.05 whitenoise" "0.4 pinknoise" "0.1 brownnoise" "0.2 whitenoise" "0.3 pinknoise"; do
+		# shellcheck disable=SC2086 # spec is a list of words
 		set -- $spec
 		k=$((k + 1))
 		sox -q -n -r 8000 -c 1 -b 16 "$tmp/nb$k.wav" synth "$1" "$2" pad 0 0.$((rep % 4 + 1))
@@ -184,8 +188,9 @@ sox -q "${list[@]}" "$tmp/nb.wav"
 music "$tmp/nb.wav" noise-bursts -3
 
 # --- Mixes: speech under music and noise, at several relative levels.
-mapfile -t sp < <(ls "$dir"/speech-*.wav | head -12)
-mapfile -t mu < <(ls "$dir"/music-*.wav)
+all_speech=("$dir"/speech-*.wav)
+sp=("${all_speech[@]:0:12}")
+mu=("$dir"/music-*.wav)
 x=0
 for i in "${!sp[@]}"; do
 	x=$((x + 1))
@@ -196,11 +201,12 @@ for i in "${!sp[@]}"; do
 	done
 done
 # Quiet and loud copies of a few speech files (level matters to the gates).
-for f in $(ls "$dir"/speech-*.wav | head -6); do
+for f in "${all_speech[@]:0:6}"; do
 	b=$(basename "$f" .wav)
 	sox -q "$f" "$dir/$b-quiet.wav" gain -25
 	sox -q -V1 "$f" "$dir/$b-loud.wav" gain -n 0 compand 0.01,0.1 -60,-60,-30,-10,0,-3 0 -90 0.01
 done
 
 secs=$(for f in "$dir"/*.wav; do soxi -D "$f"; done | awk '{s += $1} END {printf "%.0f", s}')
-echo "$dir: $(ls "$dir"/*.wav | wc -l) files, $((secs / 60)) min $((secs % 60)) s"
+files=("$dir"/*.wav)
+echo "$dir: ${#files[@]} files, $((secs / 60)) min $((secs % 60)) s"
