@@ -197,7 +197,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "linetapd %s: recording %d lines (%s source) into %s\n", version, len(cfg.Lines), cfg.Source.Kind, cfg.Data)
 	fmt.Fprintf(stdout, "linetapd: web UI at http://%s/\n", ln.Addr())
 
-	stopBoard, err := startBoard(ctx, f.watchdog, "", f.statusLED, log)
+	stopBoard, err := startBoard(ctx, f.watchdog, "", f.statusLED, func() int64 { return eng.Stats().Frames }, log)
 	if err != nil {
 		return err
 	}

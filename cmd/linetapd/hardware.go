@@ -257,10 +257,15 @@ func listDevices(w io.Writer) error {
 // hardwareAlarm is set while the sound card is lost; the status LED shows it.
 var hardwareAlarm atomic.Bool
 
-// startBoard feeds the watchdog and drives the status LED until the
-// returned stop is called (which disarms the watchdog and turns the LED
-// off); both are optional ("" = none).
-func startBoard(ctx context.Context, watchdog, ledRoot, led string, log *slog.Logger) (stop func(), err error) {
+// watchdogStall is how long recording may make no progress before the
+// watchdog is no longer fed and resets the board.
+const watchdogStall = 10 * time.Second
+
+// startBoard feeds the watchdog while progress (frames recorded; nil =
+// always) advances and drives the status LED, until the returned stop is
+// called (which disarms the watchdog and turns the LED off); both are
+// optional ("" = none). ledRoot is /sys/class/leds unless set.
+func startBoard(ctx context.Context, watchdog, ledRoot, led string, progress func() int64, log *slog.Logger) (stop func(), err error) {
 	var wd *periph.Watchdog
 	var l *periph.LED
 	if watchdog != "" {
@@ -289,11 +294,23 @@ func startBoard(ctx context.Context, watchdog, ledRoot, led string, log *slog.Lo
 		}
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
+		if progress == nil {
+			progress = func() int64 { return 0 }
+		}
+		last, moved := progress(), time.Now()
+		stalled := false
 		for {
-			if wd != nil {
+			if p := progress(); p != last {
+				last, moved = p, time.Now()
+			}
+			if wd != nil && time.Since(moved) < watchdogStall {
+				stalled = false
 				if err := wd.Feed(); err != nil {
 					log.Error("watchdog", "err", err)
 				}
+			} else if wd != nil && !stalled {
+				stalled = true
+				log.Error("recording has stalled: no longer feeding the watchdog", "for", time.Since(moved))
 			}
 			if a := hardwareAlarm.Load(); l != nil && a != alarm {
 				alarm = a

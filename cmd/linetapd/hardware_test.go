@@ -128,10 +128,10 @@ func TestWatchdogAndStatusLED(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := startBoard(context.Background(), "", leds, "../status", slog.New(slog.DiscardHandler)); err == nil {
+	if _, err := startBoard(context.Background(), "", leds, "../status", nil, slog.New(slog.DiscardHandler)); err == nil {
 		t.Error("LED name with a slash accepted")
 	}
-	stop, err := startBoard(context.Background(), wd, leds, "status", slog.New(slog.DiscardHandler))
+	stop, err := startBoard(context.Background(), wd, leds, "status", func() int64 { return 0 }, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func TestWatchdogAndStatusLED(t *testing.T) {
 	if b, err := os.ReadFile(filepath.Join(leds, "status", "trigger")); err != nil || string(b) != "none" {
 		t.Errorf("LED trigger %q (%v)", b, err)
 	}
-	if _, err := startBoard(context.Background(), filepath.Join(dir, "none"), "", "", slog.New(slog.DiscardHandler)); err == nil {
+	if _, err := startBoard(context.Background(), filepath.Join(dir, "none"), "", "", nil, slog.New(slog.DiscardHandler)); err == nil {
 		t.Error("missing watchdog opened")
 	}
 }
