@@ -246,10 +246,19 @@ func TestCheckAudio(t *testing.T) {
 		{"corrupt sample", corrupt, []gap{{3000, 800, "overrun"}}, 1, 0, "matched"},
 		{"gap beyond the audio", rec, []gap{{20000, 5, "overrun"}}, 0, 0, "outside"},
 		{"all gap", holed[:300], nil, 0, 0, "no stretch"},
+		{"silence first", append(make([]int16, 2000), rec...), []gap{{1000, 1000, "overrun"}}, 1, 0, "!base 3000"},
+		{"only silence", make([]int16, 2000), nil, 0, 0, "no stretch"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			found, at, worst, err := CheckAudio(want, tc.rec, tc.gaps)
+			if tc.err == "!base 3000" {
+				// The silent stretch before the gap must not place the call.
+				if err != nil || found != tc.found || at != 3000 {
+					t.Fatalf("CheckAudio = %d, %d, %d, %v; want %d, 3000", found, at, worst, err, tc.found)
+				}
+				return
+			}
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("err = %v, want one containing %q", err, tc.err)
