@@ -376,7 +376,9 @@ func (p *parser) inbound(c *Call, f *fieldReader) {
 		f.fail("name-absence", "given with a name")
 	case (m.Standard == callerid.Bell202SDMF || m.Standard == callerid.NTT || m.Standard == callerid.DTMFCLIP) &&
 		(m.Name != "" || m.NameAbsence != ""):
-		f.fail("name", "%s carries no name; use bell202-mdmf, etsi-v23 or bt", m.Standard)
+		what := map[callerid.Standard]string{callerid.Bell202SDMF: "SDMF", callerid.NTT: "NTT J-CLIP",
+			callerid.DTMFCLIP: "DTMF caller ID"}[m.Standard]
+		f.fail("name", "%s carries no name; use bell202-mdmf, etsi-v23 or bt", what)
 	}
 	if f.err != nil {
 		return
