@@ -224,7 +224,7 @@ func (e *Engine) samples(d time.Duration) int64 {
 // calls in progress.
 func (e *Engine) fixClock() {
 	e.clockOK = true
-	wall0 := e.now().Add(-time.Duration(e.pos) * time.Second / time.Duration(e.rate))
+	wall0 := e.now().Add(-posDuration(e.pos, e.rate))
 	shift := wall0.Sub(e.wall0)
 	e.wall0 = wall0
 	var fixed []uint64
@@ -245,9 +245,17 @@ func (e *Engine) fixClock() {
 		"shift", shift, "fixed", fixed)
 }
 
+// posDuration is the time of pos samples at rate, exact to the nanosecond
+// and free of overflow for centuries (pos·1e9 alone overflows int64 after
+// 13 days at 8 kHz).
+func posDuration(pos int64, rate int) time.Duration {
+	r := int64(rate)
+	return time.Duration(pos/r)*time.Second + time.Duration(pos%r)*time.Second/time.Duration(r)
+}
+
 // wallAt returns the wall-clock time of sample position pos.
 func (e *Engine) wallAt(pos int64) time.Time {
-	return e.wall0.Add(time.Duration(pos) * time.Second / time.Duration(e.rate))
+	return e.wall0.Add(posDuration(pos, e.rate))
 }
 
 // Stats returns a copy of the engine's counters.
