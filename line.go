@@ -105,6 +105,13 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 	if err != nil {
 		return nil, &ConfigError{Field: fmt.Sprintf("lines[%d].codec", idx), Msg: err.Error()}
 	}
+	// Busy after two cycles: people hang up a second or two after the far
+	// end has gone, and two cycles raised no false busy on the talk-off
+	// corpus (BENCHMARKS.md, Tones).
+	prog, err := tone.NewProgressDetectorOptions(tone.ProgressOptions{BusyCycles: 2})
+	if err != nil {
+		return nil, err
+	}
 	// The ring holds the pre-roll plus two seconds for late line events.
 	n := e.samples(time.Duration(e.cfg.PreRoll)+2*time.Second) + BlockFrames
 	l := &line{
@@ -116,7 +123,7 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 		ring:   make([]int16, n),
 		dtmf:   dtmf.NewDetector(),
 		cid:    callerid.NewReceiver(),
-		prog:   tone.NewProgressDetector(),
+		prog:   prog,
 		meter:  level.NewMeter(200 * time.Millisecond),
 		vad:    level.NewVAD(cfg.VOXThreshold, time.Duration(cfg.VOXHangover)),
 		digits: make([]dtmf.Event, 0, 8),
