@@ -158,9 +158,12 @@
 //     only if the JSON of their Call is unchanged.
 //   - Stores made before the chain (this version's first format) have
 //     finished calls outside it: VerifyAll reports each as unchained.
-//   - A retention run and EraseNumber decode every record under the store
-//     lock; with a million calls they stall commits for seconds (the
-//     engine keeps the audio meanwhile).
+//   - Retention runs and EraseNumber pick their calls from the search
+//     index; the first of them (or the first Search) builds it by decoding
+//     every record under the store lock, which with a million calls stalls
+//     commits for a minute or more on a small board (the engine keeps the
+//     audio meanwhile). Free-space retention decodes the records of the
+//     segment it is about to empty.
 //   - The first Search decodes every record (minutes for a million calls
 //     on a Raspberry Pi-class CPU) and keeps, per call, about 48 bytes,
 //     its texts and 4 bytes per trigram of them (about 130 bytes for a

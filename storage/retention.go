@@ -278,22 +278,20 @@ func (s *Store) EraseNumber(number, who string) (erased, held []uint64, err erro
 	if err := s.writable(); err != nil {
 		return nil, nil, err
 	}
-	var ids []uint64
-	err = s.index.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCalls).ForEach(func(k, v []byte) error {
-			r, err := decodeRecord(k, v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", s.path(indexName), err)
-			}
-			if normNumber(r.Call.CallerID.Number) == want || normNumber(r.Call.Dialled) == want {
-				ids = append(ids, r.Call.ID)
-			}
-			return nil
-		})
-	})
+	// Candidates from the search index: no record is decoded for them.
+	x, err := s.searchLocked()
 	if err != nil {
 		return nil, nil, err
 	}
+	var ids []uint64
+	x.mu.RLock()
+	for i := range x.list {
+		num, dl, _ := x.text(&x.list[i])
+		if normNumber(string(num)) == want || normNumber(string(dl)) == want {
+			ids = append(ids, x.list[i].id)
+		}
+	}
+	x.mu.RUnlock()
 	erased, held, err = s.deleteLocked(ids, who, "erase number "+number)
 	if err != nil {
 		return erased, held, err
@@ -328,6 +326,8 @@ func normNumber(n string) string {
 
 // ApplyRetention deletes the calls older than the retention age of their
 // line (by End), except those kept or recording, audited as done by who.
+// It picks them from the search index (built on first use) and decodes
+// only those.
 func (s *Store) ApplyRetention(who string) (RetentionResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -339,28 +339,22 @@ func (s *Store) ApplyRetention(who string) (RetentionResult, error) {
 	if ret.MaxAge <= 0 && len(ret.LineMaxAge) == 0 {
 		return res, nil
 	}
-	now := s.now()
-	var ids []uint64
-	err := s.index.View(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketCalls).ForEach(func(k, v []byte) error {
-			r, err := decodeRecord(k, v)
-			if err != nil {
-				return fmt.Errorf("%s: %w", s.path(indexName), err)
-			}
-			age := ret.maxAge(r.Call.Line)
-			end := r.Call.End
-			if end.IsZero() {
-				end = r.Call.Start
-			}
-			if age > 0 && r.Call.State != linetap.StateRecording && now.Sub(end) > age {
-				ids = append(ids, r.Call.ID)
-			}
-			return nil
-		})
-	})
+	now := s.now().UnixNano()
+	// Candidates from the search index: only they are decoded.
+	x, err := s.searchLocked()
 	if err != nil {
 		return res, err
 	}
+	var ids []uint64
+	x.mu.RLock()
+	for i := range x.list {
+		sm := &x.list[i]
+		age := ret.maxAge(int(sm.line))
+		if age > 0 && sm.flags&flagRecording == 0 && now-sm.end > int64(age) {
+			ids = append(ids, sm.id)
+		}
+	}
+	x.mu.RUnlock()
 	d, h, err := s.deleteLocked(ids, who, "retention: older than the line's retention age")
 	res.Deleted, res.Held = len(d), len(h)
 	if err != nil {

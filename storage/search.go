@@ -52,6 +52,7 @@ type Page struct {
 type summary struct {
 	id    uint64
 	start int64  // unix nanoseconds
+	end   int64  // unix nanoseconds: End, or Start when there is none
 	dur   int64  // nanoseconds
 	tags  uint64 // bit i: tag tagNames[i]; bit 63: tags beyond those, in extra
 	off   uint32 // number, dialled digits and lower-case name, in the arena
@@ -60,7 +61,14 @@ type summary struct {
 	mlen  uint16
 	line  int16
 	dir   uint8
+	flags uint8 // flagKeep, flagRecording
 }
+
+// Summary flags.
+const (
+	flagKeep      = 1 << iota // legal hold
+	flagRecording             // state recording
+)
 
 // overflowTag marks a call with tags beyond the 63 interned ones.
 const overflowTag = 63
@@ -164,7 +172,16 @@ func clip(s string) string {
 func (x *searchIndex) summarize(r *record, old *summary) summary {
 	c := &r.Call
 	num, dl, nm := clip(c.CallerID.Number), clip(c.Dialled), clip(strings.ToLower(c.CallerID.Name))
-	sm := summary{id: c.ID, start: c.Start.UnixNano(), dur: int64(c.Duration), line: int16(c.Line), dir: directions[c.Direction]}
+	sm := summary{id: c.ID, start: c.Start.UnixNano(), end: c.End.UnixNano(), dur: int64(c.Duration), line: int16(c.Line), dir: directions[c.Direction]}
+	if c.End.IsZero() {
+		sm.end = sm.start
+	}
+	if r.Keep {
+		sm.flags |= flagKeep
+	}
+	if c.State == linetap.StateRecording {
+		sm.flags |= flagRecording
+	}
 	if old != nil {
 		on, od, om := x.text(old)
 		if string(on) == num && string(od) == dl && string(om) == nm {
@@ -249,6 +266,11 @@ func (s *Store) searchIndex() (*searchIndex, error) {
 	if s.closed {
 		return nil, ErrClosed
 	}
+	return s.searchLocked()
+}
+
+// searchLocked is searchIndex with s.mu held.
+func (s *Store) searchLocked() (*searchIndex, error) {
 	if s.search != nil {
 		return s.search, nil
 	}
