@@ -165,7 +165,7 @@
 //     audio meanwhile). Free-space retention decodes the records of the
 //     segment it is about to empty.
 //   - The first Search decodes every record (minutes for a million calls
-//     on a Raspberry Pi-class CPU) and keeps, per call, about 48 bytes,
+//     on a Raspberry Pi-class CPU) and keeps, per call, about 64 bytes,
 //     its texts and 4 bytes per trigram of them (about 130 bytes for a
 //     call with a 10-digit number and a name) in memory. A number or name
 //     query shorter than three bytes, and queries on other fields only
