@@ -564,7 +564,7 @@ cat >"$SV/linetapd" <<'FAKE'
 #!/bin/sh
 echo "linetapd stand-in: up"
 [ -n "${FAKE_FAIL:-}" ] && exit 1
-trap 'exit 0' TERM
+if [ -n "${FAKE_STUBBORN:-}" ]; then trap '' TERM; else trap 'exit 0' TERM; fi
 while :; do sleep 1; done
 FAKE
 printf '#!/bin/sh\n[ -e "%s/healthy" ]\n' "$SV" >"$SV/probe"
@@ -594,7 +594,7 @@ logged_times() { [ "$(grep -c "$2" "$1" 2>/dev/null)" -ge "$3" ]; }
 # stop_supervisor: SIGTERM to the last supervisor started; true once gone.
 stop_supervisor() {
 	kill -TERM "$SV_PID" 2>/dev/null
-	wait_for 30 dead "$SV_PID"
+	wait_for 60 dead "$SV_PID"
 }
 
 # Answers: the slot is marked good, once. Stops answering: restarted.
@@ -607,10 +607,10 @@ first=$(cat "$SV/good/linetapd.pid" 2>/dev/null)
 rm -f "$SV/healthy"
 if wait_for 60 logged "$SV/good.log" "hangs: restarting it"; then pass; else fail "supervise: a linetapd that stops answering is not restarted: $(cat "$SV/good.log")"; fi
 touch "$SV/healthy"
-if wait_for 60 restarted_in "$SV/good" "$first"; then pass; else fail "supervise: no new linetapd after the hang"; fi
+if wait_for 60 restarted_in "$SV/good" "$first" && wait_for 60 logged_times "$SV/good.log" "answers on" 2; then pass; else fail "supervise: no new linetapd answering after the hang: $(cat "$SV/good.log")"; fi
 if [ "$(grep -c "mark-good" "$SV/calls")" = 1 ]; then pass; else fail "supervise: mark-good run $(grep -c "mark-good" "$SV/calls") times in one boot (want 1)"; fi
 child=$(cat "$SV/good/linetapd.pid" 2>/dev/null)
-if stop_supervisor && dead "$child" && logged "$SV/good.log" "linetapd stopped (exit status 0)"; then pass; else fail "supervise: SIGTERM did not stop linetapd cleanly: $(tail -n 5 "$SV/good.log")"; fi
+if stop_supervisor && dead "$child" && logged "$SV/good.log" "linetapd stopped (exit status 0)"; then pass; else fail "supervise: SIGTERM did not stop linetapd (pid $child) cleanly: $(cat "$SV/good.log")"; fi
 if [ ! -e "$SV/good/supervise.pid" ]; then pass; else fail "supervise: pid file left after exit"; fi
 
 # On the board (no LINETAP_LOG) linetapd's output goes to syslog, tagged
@@ -648,6 +648,13 @@ else
 	fail "supervise: a linetapd that never answers is not restarted: $(cat "$SV/mute.log")"
 fi
 stop_supervisor
+
+# A linetapd that ignores SIGTERM is killed after LINETAPD_STOP_TIMEOUT.
+touch "$SV/healthy"
+supervise stubborn "$SV/cmdline-b" FAKE_STUBBORN=1 LINETAPD_STOP_TIMEOUT=2
+wait_for 60 logged "$SV/stubborn.log" "answers on"
+child=$(cat "$SV/stubborn/linetapd.pid" 2>/dev/null)
+if stop_supervisor && dead "$child" && logged "$SV/stubborn.log" "did not stop in 2s: SIGKILL"; then pass; else fail "supervise: a linetapd that ignores SIGTERM is not killed: $(cat "$SV/stubborn.log")"; fi
 
 # A new slot whose linetapd never starts: after LINETAPD_FALLBACK_AFTER
 # failures the box reboots (so that U-Boot falls back); not so with
