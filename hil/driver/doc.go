@@ -16,6 +16,13 @@
 // through sysfs and each edge must arrive, in order, through the GPIO
 // character device (go-gpiocdev, uAPI v2).
 //
+// render (run on the host) renders a hw/sim scenario to raw audio and a
+// line-event sidecar; scenario (in the VM) starts linetapd on the loopback
+// and a gpio-sim bank, plays the audio while working the hook and ring
+// inputs at the sidecar's times (with -faults: contact bounce and hook
+// flashes), then compares `linetap calls --json` and `linetap audio` with
+// the scenario, echoing each call as a HIL-CALL line.
+//
 // # Caveats
 //
 // It is built for the VM (linux, CGO_ENABLED=0) and runs as root there; on
