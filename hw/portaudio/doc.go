@@ -18,7 +18,9 @@
 //     ever captured plus the count of 8 kHz frames delivered since, on
 //     CLOCK_MONOTONIC — the clock of hw/gpiocdev's edge timestamps. The
 //     first frame's time is the monotonic clock when the first block
-//     arrived, less that block's length and the stream's input latency;
+//     arrived, less that block's length, the frames already waiting behind
+//     it (Stream.Buffered: a late first read) and the stream's input
+//     latency;
 //   - xruns: PortAudio reports an input overflow (paInputOverflowed) on
 //     the read after audio was dropped. The Source then compares the
 //     frames it has produced with the monotonic clock and inserts silence

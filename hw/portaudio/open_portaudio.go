@@ -179,6 +179,14 @@ func (s *stream) Read(buf []int16) error {
 	return err
 }
 
+func (s *stream) Buffered() int {
+	n, err := s.s.AvailableToRead()
+	if err != nil {
+		return 0
+	}
+	return n
+}
+
 func (s *stream) Close() error {
 	err := errors.Join(s.s.Abort(), s.s.Close())
 	terminate()

@@ -47,6 +47,10 @@ type Stream interface {
 	// with buf filled, when input was lost before this block; any other
 	// error means the device is gone.
 	Read(buf []int16) error
+	// Buffered is how many frames were already captured and waiting when
+	// the last Read returned (0 if unknown): a late read is that much
+	// behind the clock.
+	Buffered() int
 	// Close closes the stream.
 	Close() error
 }
@@ -322,17 +326,21 @@ func (s *Source) fill() error {
 		s.padTo(now, "device lost")
 		return nil
 	}
+	// The block just read ended when the frames still waiting behind it
+	// began: a read that came late (a busy board, a slow first read) is
+	// not mistaken for audio captured now.
+	ended := now - time.Duration(s.st.Buffered())*time.Second/time.Duration(s.sf.Rate)
 	blockDur := time.Duration(s.block) * time.Second / time.Duration(s.sf.Rate)
 	if !s.anchored {
 		s.anchored = true
-		s.t0 = now - blockDur - s.sf.Latency
+		s.t0 = ended - blockDur - s.sf.Latency
 	} else if s.checkGap != "" {
-		s.padTo(now-blockDur, s.checkGap)
+		s.padTo(ended-blockDur, s.checkGap)
 		s.checkGap = ""
-	} else if drift := now - blockDur - s.sf.Latency - (s.t0 + framesToDur(s.produced)); drift > s.opt.MaxDrift {
+	} else if drift := ended - blockDur - s.sf.Latency - (s.t0 + framesToDur(s.produced)); drift > s.opt.MaxDrift {
 		// The card delivers fewer frames than the clock says it should
 		// (a slow crystal, or an overrun PortAudio did not report).
-		s.padTo(now-blockDur, "clock drift")
+		s.padTo(ended-blockDur, "clock drift")
 	}
 	s.push()
 	return nil

@@ -25,6 +25,7 @@ type fake struct {
 	reads   int
 	dropAt  map[int]int64 // read number → frames dropped before it
 	failAt  int           // read number at which the device disappears (0 = never)
+	backlog int           // frames waiting after each read (a late reader)
 	closed  bool
 	opened  *int
 	missing *bool
@@ -72,6 +73,8 @@ func (f *fake) Read(buf []int16) error {
 	f.clock.Sleep(time.Duration(frames) * time.Second / time.Duration(f.sf.Rate))
 	return err
 }
+
+func (f *fake) Buffered() int { return f.backlog }
 
 func (f *fake) Close() error {
 	f.mu.Lock()
@@ -352,5 +355,25 @@ func TestReadAllocatesNothing(t *testing.T) {
 		}
 	}); n != 0 {
 		t.Errorf("%v allocations per block", n)
+	}
+}
+
+// A first read that comes late finds frames waiting behind its block: the
+// capture time of frame 0 is that much earlier than the read suggests.
+func TestLateFirstReadAnchorsEarlier(t *testing.T) {
+	clock := &vclock{now: 10 * time.Second}
+	f := &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 8000}, sample: ramp, clock: clock, backlog: 4000}
+	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil }, portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	_, at, err := src.Read(make([]int16, 160))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The read returned at 10.02 s with 0.5 s more audio waiting.
+	if want := 10*time.Second + 20*time.Millisecond - 500*time.Millisecond - 20*time.Millisecond; at != want {
+		t.Errorf("first block at %v, want %v", at, want)
 	}
 }
