@@ -29,7 +29,9 @@
 //
 // A Sensor runs a Decoder over one or more Chips in its own goroutine and
 // is an hw.LineSensor. Timers (debounce, digit and hang-up decisions) come
-// from an injected Clock.
+// from an injected Clock, and wait Options.Latency (50 ms) beyond the
+// decision so that an edge still on its way from the kernel (a busy board)
+// is not missed.
 //
 // # Time
 //

@@ -21,6 +21,11 @@ type Options struct {
 	Clock Clock
 	// Logger receives warnings (nil = discard).
 	Logger *slog.Logger
+	// Latency is how late an edge may reach the sensor after its kernel
+	// timestamp (a busy board): decisions that wait for the absence of an
+	// edge (debounce, end of a digit, ring-off, on-hook) are taken only
+	// once the clock is that much past them (0 = 50 ms; negative = none).
+	Latency time.Duration
 }
 
 type edgeMsg struct {
@@ -37,6 +42,7 @@ type Sensor struct {
 	watches []Watch
 	dec     *Decoder
 	clock   Clock
+	lat     time.Duration
 	log     *slog.Logger
 	edges   chan edgeMsg
 	events  chan hw.LineEvent
@@ -60,7 +66,14 @@ func New(chips map[string]Chip, wiring []Wiring, opt Options) (_ *Sensor, err er
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	switch {
+	case opt.Latency == 0:
+		opt.Latency = 50 * time.Millisecond
+	case opt.Latency < 0:
+		opt.Latency = 0
+	}
 	s := &Sensor{
+		lat:    opt.Latency,
 		chips:  chips,
 		clock:  opt.Clock,
 		log:    opt.Logger,
@@ -171,7 +184,7 @@ func (s *Sensor) run(pending []hw.LineEvent) {
 		pending = pending[:0]
 		var timer <-chan time.Duration
 		if dl, ok := s.dec.Deadline(); ok {
-			timer = s.clock.After(dl - s.clock.Now())
+			timer = s.clock.After(dl + s.lat - s.clock.Now())
 		}
 		select {
 		case <-s.done:
@@ -198,7 +211,7 @@ func (s *Sensor) run(pending []hw.LineEvent) {
 					drained = true
 				}
 			}
-			out = s.dec.Advance(now, out)
+			out = s.dec.Advance(now-s.lat, out)
 		}
 		pending = append(pending, out...)
 	}

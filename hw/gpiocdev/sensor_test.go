@@ -125,3 +125,34 @@ func BenchmarkDecoderDialling(b *testing.B) {
 		at += 50 * ms
 	}
 }
+
+// Edges that reach the sensor 150 ms after their kernel timestamps (a busy
+// board) still make one ring, because decisions wait for Latency.
+func TestSensorToleratesLateEdges(t *testing.T) {
+	chip := &gpiocdevtest.Chip{Lines: 2}
+	clock := &gpiocdevtest.Clock{}
+	s, err := gpiocdev.New(map[string]gpiocdev.Chip{"c": chip},
+		[]gpiocdev.Wiring{{Line: 0, Ring: &gpiocdev.Input{Chip: "c", Offset: 1}}},
+		gpiocdev.Options{Clock: clock, Latency: 200 * ms})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Second
+	for i := 0; i < 40; i++ { // 1 s of 20 Hz ringing, pulses every 50 ms
+		clock.Set(at + 150*ms)
+		chip.Set(1, true, at)
+		chip.Set(1, false, at+5*ms)
+		at += 50 * ms
+	}
+	clock.Set(at + 2*time.Second)
+	got := format(collect(t, s, 2))
+	if got != "ring-on@1s ring-off@2.95s" {
+		t.Errorf("got %s", got)
+	}
+	select {
+	case e := <-s.Events():
+		t.Errorf("extra event %v@%v", e.Kind, e.Time)
+	default:
+	}
+}
