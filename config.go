@@ -73,8 +73,23 @@ type Config struct {
 	CommitInterval Duration `json:"commit_interval"`
 	// Source is where audio and line events come from.
 	Source SourceConfig `json:"source"`
+	// Storage is how long recordings are kept, and how.
+	Storage StorageConfig `json:"storage"`
 	// Lines are the phone lines, in order; a line's index is its number.
 	Lines []LineConfig `json:"lines"`
+}
+
+// StorageConfig is the recording store's policy.
+type StorageConfig struct {
+	// RetentionDays deletes calls older than this many days (0 keeps them
+	// forever); a call with the keep flag (legal hold) is never deleted.
+	RetentionDays int `json:"retention_days"`
+	// MinFreeMB is the free-space floor: below it the oldest unprotected
+	// calls are deleted so recording goes on (0: the store's default).
+	MinFreeMB int `json:"min_free_mb"`
+	// KeyFile, when set, encrypts the audio at rest with the AES-256 key
+	// in this 0600 file.
+	KeyFile string `json:"key_file,omitempty"`
 }
 
 // SourceConfig chooses the audio and line-state backends.
@@ -124,6 +139,9 @@ type LineConfig struct {
 	VOXHangover Duration `json:"vox_hangover"`
 	// MaxCall splits an always-on recording into calls of this length.
 	MaxCall Duration `json:"max_call"`
+	// RetentionDays overrides storage.retention_days for this line (0:
+	// the store's policy).
+	RetentionDays int `json:"retention_days,omitempty"`
 	// MaskDTMF replaces every key press in the stored audio with comfort
 	// noise and stores in-call digits as "*" (PCI DSS).
 	MaskDTMF bool `json:"mask_dtmf,omitempty"`
@@ -420,6 +438,12 @@ func (c *Config) Validate() error {
 			return bad("source.board", "%v", err)
 		}
 	}
+	if d := c.Storage.RetentionDays; d < 0 || d > 36500 {
+		return bad("storage.retention_days", "%d out of range 0..36500", d)
+	}
+	if m := c.Storage.MinFreeMB; m < 0 || m > 1<<20 {
+		return bad("storage.min_free_mb", "%d out of range 0..1048576", m)
+	}
 	if len(c.Lines) == 0 {
 		return bad("lines", "no lines configured")
 	}
@@ -461,6 +485,9 @@ func (c *Config) Validate() error {
 		}
 		if l.VOXHangover < Duration(100*time.Millisecond) || l.VOXHangover > Duration(time.Minute) {
 			return bad(f+".vox_hangover", "%v out of range 100ms..1m", time.Duration(l.VOXHangover))
+		}
+		if l.RetentionDays < 0 || l.RetentionDays > 36500 {
+			return bad(f+".retention_days", "%d out of range 0..36500", l.RetentionDays)
 		}
 		if l.MaxCall < Duration(time.Minute) || l.MaxCall > Duration(24*time.Hour) {
 			return bad(f+".max_call", "%v out of range 1m..24h", time.Duration(l.MaxCall))

@@ -1,6 +1,8 @@
-// Command linetap is the command-line tool for technicians and scripts: it
-// lists recorded calls and extracts their audio, from a running linetapd
-// (through its control socket) or straight from a data directory.
+// Command linetap is the command-line tool for technicians, scripts and
+// auditors: it lists recorded calls and extracts their audio (from a
+// running linetapd through its control socket, or straight from a data
+// directory), verifies the store, makes and checks signed audit exports,
+// and analyses WAV recordings with every detector.
 package main
 
 import (

@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	log := slog.New(h)
 
-	store, err := storage.Open(cfg.Data, storage.Options{Timeout: time.Second, Logger: log})
+	store, err := storage.Open(cfg.Data, storageOptions(cfg, log))
 	if err != nil {
 		if errors.Is(err, storage.ErrLocked) {
 			return fmt.Errorf("data directory %s is in use by another linetapd: %w", cfg.Data, err)
@@ -276,4 +276,34 @@ func openSource(cfg linetap.Config, log *slog.Logger) (hw.AudioSource, hw.LineSe
 		return openHardware(cfg, channels, log)
 	}
 	return nil, nil, fmt.Errorf("source.kind: %q unknown", cfg.Source.Kind)
+}
+
+// storageOptions maps the config's storage policy onto the store's options.
+func storageOptions(cfg linetap.Config, log *slog.Logger) storage.Options {
+	day := 24 * time.Hour
+	opt := storage.Options{
+		Timeout: time.Second,
+		Logger:  log,
+		KeyFile: cfg.Storage.KeyFile,
+		Retention: storage.Retention{
+			MaxAge:  time.Duration(cfg.Storage.RetentionDays) * day,
+			MinFree: int64(cfg.Storage.MinFreeMB) << 20,
+		},
+		OnAlarm: func(a storage.Alarm) {
+			if a.Active {
+				log.Error("storage alarm", "alarm", a.Kind, "msg", a.Message)
+			} else {
+				log.Info("storage alarm cleared", "alarm", a.Kind)
+			}
+		},
+	}
+	for i, l := range cfg.Lines {
+		if l.RetentionDays > 0 {
+			if opt.Retention.LineMaxAge == nil {
+				opt.Retention.LineMaxAge = map[int]time.Duration{}
+			}
+			opt.Retention.LineMaxAge[i] = time.Duration(l.RetentionDays) * day
+		}
+	}
+	return opt
 }

@@ -234,3 +234,38 @@ func TestRefusesForeignDataDirectory(t *testing.T) {
 		t.Errorf("the data directory gained files: %v", entries)
 	}
 }
+
+func TestStorageOptionsFromConfig(t *testing.T) {
+	cfg, err := linetap.LoadConfig(strings.NewReader(`{"storage": {"retention_days": 30, "min_free_mb": 512, "key_file": "/etc/k"},
+		"lines": [{"name": "a"}, {"name": "b", "channel": 1, "retention_days": 7}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := storageOptions(cfg, nil)
+	day := 24 * time.Hour
+	if o.Retention.MaxAge != 30*day || o.Retention.MinFree != 512<<20 || o.KeyFile != "/etc/k" {
+		t.Errorf("options %+v", o)
+	}
+	if len(o.Retention.LineMaxAge) != 1 || o.Retention.LineMaxAge[1] != 7*day {
+		t.Errorf("per-line retention %v", o.Retention.LineMaxAge)
+	}
+}
+
+func TestRefusesAKeyFileOthersCanRead(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "audio.key")
+	if err := storage.NewKeyFile(key); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(key, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "c.json")
+	if err := os.WriteFile(cfg, []byte(`{"storage": {"key_file": "`+key+`"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"--config", cfg, "--data", filepath.Join(dir, "data"), "--listen", "127.0.0.1:0"}, io.Discard, io.Discard)
+	if err == nil || !strings.Contains(err.Error(), key) {
+		t.Fatalf("err = %v, want a refusal naming %s", err, key)
+	}
+}
