@@ -19,6 +19,7 @@ import (
 
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/storage"
+	"github.com/linetap/linetap/web"
 )
 
 // socketName must match linetapd's control socket.
@@ -178,18 +179,7 @@ func (d daemon) get(ctx context.Context, path string, q url.Values) (*http.Respo
 }
 
 func (d daemon) calls(ctx context.Context, q linetap.CallQuery) ([]linetap.Call, error) {
-	v := url.Values{}
-	v.Set("limit", strconv.Itoa(q.Limit))
-	if q.Before != 0 {
-		v.Set("before", strconv.FormatUint(q.Before, 10))
-	}
-	if q.Line != nil {
-		v.Set("line", strconv.Itoa(*q.Line))
-	}
-	if q.Number != "" {
-		v.Set("number", q.Number)
-	}
-	resp, err := d.get(ctx, "/api/v1/calls", v)
+	resp, err := d.get(ctx, "/api/v1/calls", web.CallQueryValues(q))
 	if err != nil {
 		return nil, err
 	}
