@@ -7,9 +7,10 @@ VERSION := $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 PKGS    := ./...
 # Build tags of test and check: `portaudio` builds the cgo PortAudio backend
-# and its ALSA file-plugin test (needs portaudio19-dev, which .ci/run
-# installs); `make test TAGS=` tests without cgo.
-TAGS    ?= portaudio
+# and its ALSA file-plugin test (needs portaudio19-dev), `opus` the Opus
+# codec through libopus (needs libopus-dev); .ci/run installs both.
+# `make test TAGS=` tests without cgo.
+TAGS    ?= portaudio,opus
 
 .PHONY: all build run test check bench cross cross-test fuzz clean powercut talkoff image buildroot-check hil
 
