@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/internal/goertzel"
 )
 
 // Event is one key press.
@@ -220,24 +221,6 @@ func (d *Detector) Flush(out []Event) []Event {
 	return out
 }
 
-// goertzel4 runs the Goertzel recursions s = x + c·s1 − s2 of the four
-// frequencies from k over x, two samples a step, in registers.
-func goertzel4(x *[subLen]float64, c *[8]float64, k int) (a1, a2, b1, b2, c1, c2, e1, e2 float64) {
-	ca, cb, cc, ce := c[k], c[k+1], c[k+2], c[k+3]
-	for i := 0; i < subLen; i += 2 {
-		v, w := x[i], x[i+1]
-		a2 = (v - a2) + ca*a1
-		b2 = (v - b2) + cb*b1
-		c2 = (v - c2) + cc*c1
-		e2 = (v - e2) + ce*e1
-		a1 = (w - a1) + ca*a2
-		b1 = (w - b1) + cb*b2
-		c1 = (w - c1) + cc*c2
-		e1 = (w - e1) + ce*e2
-	}
-	return
-}
-
 // endSub closes the sub-block ending just before sample t and makes a
 // decision when a full history is available. The sub-block's DFT is only
 // computed when a decision needs it (see dft).
@@ -294,7 +277,7 @@ func (d *Detector) dft(i, half int) *[8]complex128 {
 	d.done[i][half] = true
 	k0 := 4 * half
 	var s1, s2 [4]float64
-	s1[0], s2[0], s1[1], s2[1], s1[2], s2[2], s1[3], s2[3] = goertzel4(&d.hp[i], &tab.coef, k0)
+	s1[0], s2[0], s1[1], s2[1], s1[2], s2[2], s1[3], s2[3] = goertzel.Four(d.hp[i][:], tab.coef[k0], tab.coef[k0+1], tab.coef[k0+2], tab.coef[k0+3])
 	rot := &tab.rot[d.subPh[i]]
 	for j := range 4 {
 		k := k0 + j

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/internal/goertzel"
 )
 
 // Progress is a recognised call-progress tone.
@@ -383,24 +384,6 @@ func (d *ProgressDetector) Process(x []int16, pos int64, out []ProgressEvent) []
 	return out
 }
 
-// goertzel4 runs four Goertzel recursions (coefficients c[k:k+4]) over x,
-// two samples a step, in registers.
-func goertzel4(x *[pSub]float64, c *[nBins]float64, k int) (a1, a2, b1, b2, c1, c2, e1, e2 float64) {
-	ca, cb, cc, ce := c[k], c[k+1], c[k+2], c[k+3]
-	for i := 0; i < pSub; i += 2 {
-		v, w := x[i], x[i+1]
-		a2 = (v - a2) + ca*a1
-		b2 = (v - b2) + cb*b1
-		c2 = (v - c2) + cc*c1
-		e2 = (v - e2) + ce*e1
-		a1 = (w - a1) + ca*a2
-		b1 = (w - b1) + cb*b2
-		c1 = (w - c1) + cc*c2
-		e1 = (w - e1) + ce*e2
-	}
-	return
-}
-
 // pGate is the least sub-block energy worth analysing: a tone at
 // pMinLevel filling pMinShare of it.
 var pGate = func() float64 { a := dsp.Peak(pMinLevel); return pMinShare * a * a / 2 * pSub }()
@@ -421,7 +404,7 @@ func (d *ProgressDetector) endSub(t int64, out []ProgressEvent) []ProgressEvent 
 	} else {
 		var s1, s2 [nBins]float64
 		for k := 0; k < nBins; k += 4 {
-			s1[k], s2[k], s1[k+1], s2[k+1], s1[k+2], s2[k+2], s1[k+3], s2[k+3] = goertzel4(&d.buf, &bins.coef, k)
+			s1[k], s2[k], s1[k+1], s2[k+1], s1[k+2], s2[k+2], s1[k+3], s2[k+3] = goertzel.Four(d.buf[:], bins.coef[k], bins.coef[k+1], bins.coef[k+2], bins.coef[k+3])
 		}
 		rot := &bins.rot[d.phase]
 		for k := range slot {
