@@ -9,6 +9,7 @@ import (
 
 	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/dtmf"
+	"github.com/linetap/linetap/dsp/internal/dsptest"
 )
 
 func TestDetectorNoAllocs(t *testing.T) {
@@ -92,31 +93,18 @@ func benchSignals() []struct {
 	}
 }
 
-// reportAudio reports ns per sample and audio seconds per second of wall
-// time and, where the OS reports it, per CPU second (cpu0 is cpuTime()
-// before the loop), for a loop over n samples per iteration.
-func reportAudio(b *testing.B, n int, cpu0 time.Duration) {
-	samples := float64(b.N) * float64(n)
-	perSample := float64(b.Elapsed().Nanoseconds()) / samples
-	b.ReportMetric(perSample, "ns/sample")
-	b.ReportMetric(1e9/perSample/dsp.Rate, "channel-s/s")
-	if cpu := cpuTime() - cpu0; cpu0 > 0 && cpu > 0 {
-		b.ReportMetric(samples/dsp.Rate/cpu.Seconds(), "audio-s/cpu-s")
-	}
-}
-
 func BenchmarkDetector(b *testing.B) {
 	for _, sig := range benchSignals() {
 		b.Run(sig.name, func(b *testing.B) {
 			d := dtmf.NewDetector()
 			out := make([]dtmf.Event, 0, 32)
 			var pos int64
-			cpu0 := cpuTime()
+			cpu0 := dsptest.CPUTime()
 			for b.Loop() {
 				out = d.Process(sig.x, pos, out[:0])
 				pos += int64(len(sig.x))
 			}
-			reportAudio(b, len(sig.x), cpu0)
+			dsptest.ReportAudio(b, len(sig.x), cpu0)
 		})
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/dtmf"
+	"github.com/linetap/linetap/dsp/internal/dsptest"
 )
 
 // talkOffEnv names the directory scripts/talkoff.sh filled.
@@ -22,49 +23,6 @@ const maxFalsePerHour = 1.0
 
 // minCorpus is the least corpus TestTalkOff accepts: 15 minutes.
 const minCorpus = 15 * 60 * dsp.Rate
-
-// readCorpusWAV reads an 8 kHz 16-bit mono PCM WAV file, as sox writes
-// it: RIFF chunks, "fmt " before "data".
-func readCorpusWAV(t testing.TB, path string) []int16 {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		t.Fatalf("%s: not a RIFF WAVE file", path)
-	}
-	le16 := func(p []byte) int { return int(p[0]) | int(p[1])<<8 }
-	le32 := func(p []byte) int { return le16(p) | le16(p[2:])<<16 }
-	fmtOK := false
-	for p := 12; p+8 <= len(b); {
-		id, n := string(b[p:p+4]), le32(b[p+4:])
-		body := b[p+8 : min(len(b), p+8+n)]
-		switch id {
-		case "fmt ":
-			if len(body) < 16 {
-				t.Fatalf("%s: short fmt chunk", path)
-			}
-			tag, ch, rate, bits := le16(body), le16(body[2:]), le32(body[4:]), le16(body[14:])
-			if (tag != 1 && tag != 0xfffe) || ch != 1 || rate != dsp.Rate || bits != 16 {
-				t.Fatalf("%s: format %d, %d channels, %d Hz, %d bits: want PCM mono 8000 Hz 16-bit", path, tag, ch, rate, bits)
-			}
-			fmtOK = true
-		case "data":
-			if !fmtOK {
-				t.Fatalf("%s: data before fmt", path)
-			}
-			x := make([]int16, len(body)/2)
-			for i := range x {
-				x[i] = int16(le16(body[2*i:]))
-			}
-			return x
-		}
-		p += 8 + n + n&1
-	}
-	t.Fatalf("%s: no data chunk", path)
-	return nil
-}
 
 // TestTalkOff runs the detector over the talk-off corpus (speech, music,
 // mixes: no DTMF at all) and reports false digits per hour and the share
@@ -83,7 +41,7 @@ func TestTalkOff(t *testing.T) {
 	var falses []string
 	groups := map[string][3]int64{} // kind → samples, false digits, pending samples
 	for _, path := range files {
-		x := readCorpusWAV(t, path)
+		x := dsptest.ReadWAV(t, path)
 		d := dtmf.NewDetector()
 		var ev []dtmf.Event
 		var pend int64
@@ -152,13 +110,13 @@ func BenchmarkTalkOffCorpus(b *testing.B) {
 	var corpus [][]int16
 	n := 0
 	for _, f := range files {
-		x := readCorpusWAV(b, f)
+		x := dsptest.ReadWAV(b, f)
 		corpus = append(corpus, x)
 		n += len(x)
 	}
 	d := dtmf.NewDetector()
 	out := make([]dtmf.Event, 0, 32)
-	cpu0 := cpuTime()
+	cpu0 := dsptest.CPUTime()
 	for b.Loop() {
 		for _, x := range corpus {
 			d.Reset()
@@ -167,5 +125,5 @@ func BenchmarkTalkOffCorpus(b *testing.B) {
 			}
 		}
 	}
-	reportAudio(b, n, cpu0)
+	dsptest.ReportAudio(b, n, cpu0)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/internal/dsptest"
 	"github.com/linetap/linetap/dsp/level"
 	"github.com/linetap/linetap/dsp/tone"
 )
@@ -155,34 +156,24 @@ func TestVADThreshold(t *testing.T) {
 	}
 }
 
-// reportAudio reports ns per sample and, where the OS reports it, audio
-// seconds per CPU second (cpu0 is cpuTime() before the loop).
-func reportAudio(b *testing.B, n int, cpu0 time.Duration) {
-	samples := float64(b.N) * float64(n)
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/samples, "ns/sample")
-	if cpu := cpuTime() - cpu0; cpu0 > 0 && cpu > 0 {
-		b.ReportMetric(samples/dsp.Rate/cpu.Seconds(), "audio-s/cpu-s")
-	}
-}
-
 func BenchmarkMeter(b *testing.B) {
 	x := tone.AppendTone(nil, []dsp.Hz{1000}, -10, time.Second)
 	m := level.NewMeter(time.Second)
-	cpu0 := cpuTime()
+	cpu0 := dsptest.CPUTime()
 	for b.Loop() {
 		m.Process(x)
 	}
-	reportAudio(b, len(x), cpu0)
+	dsptest.ReportAudio(b, len(x), cpu0)
 }
 
 func BenchmarkVAD(b *testing.B) {
 	x := tone.AppendTone(nil, []dsp.Hz{1000}, -10, time.Second)
 	v := level.NewVAD(-40, time.Second)
-	cpu0 := cpuTime()
+	cpu0 := dsptest.CPUTime()
 	for b.Loop() {
 		v.Process(x)
 	}
-	reportAudio(b, len(x), cpu0)
+	dsptest.ReportAudio(b, len(x), cpu0)
 }
 
 func ExampleMeter() {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/internal/dsptest"
 	"github.com/linetap/linetap/dsp/tone"
 )
 
@@ -57,19 +58,6 @@ func FuzzProgressDetector(f *testing.F) {
 	})
 }
 
-// reportAudio reports ns per sample and audio seconds per second of wall
-// time and, where the OS reports it, per CPU second (cpu0 is cpuTime()
-// before the loop), for a loop over n samples per iteration.
-func reportAudio(b *testing.B, n int, cpu0 time.Duration) {
-	samples := float64(b.N) * float64(n)
-	perSample := float64(b.Elapsed().Nanoseconds()) / samples
-	b.ReportMetric(perSample, "ns/sample")
-	b.ReportMetric(1e9/perSample/dsp.Rate, "channel-s/s")
-	if cpu := cpuTime() - cpu0; cpu0 > 0 && cpu > 0 {
-		b.ReportMetric(samples/dsp.Rate/cpu.Seconds(), "audio-s/cpu-s")
-	}
-}
-
 func BenchmarkProgressDetector(b *testing.B) {
 	p, _ := tone.PlanFor("US")
 	for _, sig := range []struct {
@@ -86,12 +74,12 @@ func BenchmarkProgressDetector(b *testing.B) {
 			d := tone.NewProgressDetector()
 			out := make([]tone.ProgressEvent, 0, 8)
 			var pos int64
-			cpu0 := cpuTime()
+			cpu0 := dsptest.CPUTime()
 			for b.Loop() {
 				out = d.Process(sig.x, pos, out[:0])
 				pos += int64(len(sig.x))
 			}
-			reportAudio(b, len(sig.x), cpu0)
+			dsptest.ReportAudio(b, len(sig.x), cpu0)
 		})
 	}
 }

@@ -10,46 +10,9 @@ import (
 	"testing"
 
 	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/internal/dsptest"
 	"github.com/linetap/linetap/dsp/tone"
 )
-
-// readCorpusWAV reads an 8 kHz 16-bit mono PCM WAV file as sox writes it.
-func readCorpusWAV(t testing.TB, path string) []int16 {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(b) < 12 || string(b[:4]) != "RIFF" || string(b[8:12]) != "WAVE" {
-		t.Fatalf("%s: not a RIFF WAVE file", path)
-	}
-	le16 := func(p []byte) int { return int(p[0]) | int(p[1])<<8 }
-	le32 := func(p []byte) int { return le16(p) | le16(p[2:])<<16 }
-	fmtOK := false
-	for p := 12; p+8 <= len(b); {
-		id, n := string(b[p:p+4]), le32(b[p+4:])
-		body := b[p+8 : min(len(b), p+8+n)]
-		switch id {
-		case "fmt ":
-			if len(body) < 16 || le16(body[2:]) != 1 || le32(body[4:]) != dsp.Rate || le16(body[14:]) != 16 {
-				t.Fatalf("%s: want PCM mono 8000 Hz 16-bit", path)
-			}
-			fmtOK = true
-		case "data":
-			if !fmtOK {
-				t.Fatalf("%s: data before fmt", path)
-			}
-			x := make([]int16, len(body)/2)
-			for i := range x {
-				x[i] = int16(le16(body[2*i:]))
-			}
-			return x
-		}
-		p += 8 + n + n&1
-	}
-	t.Fatalf("%s: no data chunk", path)
-	return nil
-}
 
 // TestTalkOffProgress runs the progress detector, with busy after three
 // and after two cycles, over the talk-off corpus (speech, music, mixes:
@@ -68,7 +31,7 @@ func TestTalkOffProgress(t *testing.T) {
 	var total int64
 	var corpus [][]int16
 	for _, f := range files {
-		x := readCorpusWAV(t, f)
+		x := dsptest.ReadWAV(t, f)
 		corpus = append(corpus, x)
 		total += int64(len(x))
 	}
