@@ -68,7 +68,7 @@ func (s *Store) Calls(q linetap.CallQuery) ([]linetap.Call, error) {
 		c := tx.Bucket(bucketCalls).Cursor()
 		var k, v []byte
 		if q.Before != 0 {
-			k, v = c.Seek(u64(q.Before))
+			k, _ = c.Seek(u64(q.Before))
 			if k == nil {
 				k, v = c.Last()
 			} else {

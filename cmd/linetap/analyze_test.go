@@ -306,7 +306,7 @@ func TestWAVFormats(t *testing.T) {
 	var frames [][]int16
 	for i := range 5000 { // more than one read block
 		v := int16(i*37 - 30000)
-		frames = append(frames, []int16{v, -v, int16(i), 0, 32767, -32768}[:1+i%1])
+		frames = append(frames, []int16{v}) // mono
 	}
 	multi := make([][]int16, 5000)
 	for i := range multi {

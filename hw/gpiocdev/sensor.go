@@ -49,8 +49,6 @@ type Sensor struct {
 	done    chan struct{}
 	wg      sync.WaitGroup
 	once    sync.Once
-	closeMu sync.Mutex
-	closed  bool
 }
 
 // New watches every input of the wiring on the chips (keyed by the name

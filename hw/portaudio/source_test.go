@@ -27,8 +27,6 @@ type fake struct {
 	failAt  int           // read number at which the device disappears (0 = never)
 	backlog int           // frames waiting after each read (a late reader)
 	closed  bool
-	opened  *int
-	missing *bool
 }
 
 type vclock struct {
