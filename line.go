@@ -186,20 +186,19 @@ func (l *line) detect(start int64, out []placedEvent) []placedEvent {
 	// Caller ID runs in every state: on-hook before and between rings, and
 	// during a call for Type 2 (call waiting). Its gates make it cheap on
 	// a line that carries no FSK.
-	{
-		l.msgs = l.cid.Process(x, start, l.msgs[:0])
-		for i := range l.msgs {
-			m := &l.msgs[i]
-			ev := placedEvent{pos: m.End, line: l.idx, kind: evCallerID, cidErr: m.Err}
-			if m.Err == nil {
-				ev.cid = callerIDOf(m)
-			}
-			out = append(out, ev)
+	l.msgs = l.cid.Process(x, start, l.msgs[:0])
+	for i := range l.msgs {
+		m := &l.msgs[i]
+		ev := placedEvent{pos: m.End, line: l.idx, kind: evCallerID, cidErr: m.Err}
+		if m.Err == nil {
+			ev.cid = callerIDOf(m)
 		}
+		out = append(out, ev)
 	}
+	inCall := l.cur != nil && l.state != LineRinging
 	// A masked line runs its DTMF detector all the time: a tone keyed
 	// just before a call starts must be masked in the call's pre-roll.
-	if (l.cur != nil && l.state != LineRinging) || l.mask != nil {
+	if inCall || l.mask != nil {
 		l.digits = l.dtmf.Process(x, start, l.digits[:0])
 		if l.mask != nil {
 			l.mask.update(l.dtmf, l.digits, start+int64(len(x)))
@@ -207,6 +206,8 @@ func (l *line) detect(start int64, out []placedEvent) []placedEvent {
 		for _, d := range l.digits {
 			out = append(out, placedEvent{pos: d.Start, line: l.idx, kind: evDigit, digit: d.Digit, end: d.End})
 		}
+	}
+	if inCall {
 		l.progs = l.prog.Process(x, start, l.progs[:0])
 		for _, p := range l.progs {
 			if p.Kind == tone.ProgressBusy || p.Kind == tone.ProgressReorder {
