@@ -35,6 +35,13 @@ type Options struct {
 	// re-stamped and flagged ClockFixed, and the shift is logged.
 	ClockValid func() bool
 	Logger     *slog.Logger
+	// OnCallEnd, when set, is called once per call with its final record
+	// (State complete, End set) after the store has committed it. It runs
+	// on the engine's writer goroutine: the callee must not block (queue
+	// the work, as web/webhook's Notifier.CallEnded does), or commits, and
+	// then recording, wait for it. A call whose final batch the store never
+	// accepts is not reported.
+	OnCallEnd func(Call)
 }
 
 // Engine records calls from an audio source and a line sensor.
@@ -46,6 +53,8 @@ type Engine struct {
 	now    func() time.Time
 	log    *slog.Logger
 	rate   int
+
+	onCallEnd func(Call)
 
 	lines []*line
 	buf   []int16 // interleaved block
@@ -138,6 +147,7 @@ func New(opt Options) (*Engine, error) {
 		clockValid: opt.ClockValid,
 		log:        opt.Logger,
 		rate:       f.Rate,
+		onCallEnd:  opt.OnCallEnd,
 		buf:        make([]int16, BlockFrames*f.Channels),
 		cur:        newBatch(len(opt.Config.Lines)),
 		free:       newBatch(len(opt.Config.Lines)),
@@ -291,6 +301,8 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 			if b.err != nil {
 				e.log.Error("commit failed; the audio is kept in memory and retried",
 					"err", b.err, "chunks", len(b.Chunks), "bytes", len(b.data))
+			} else {
+				e.callsEnded(&b.Batch)
 			}
 			e.written <- b
 		}
@@ -527,6 +539,20 @@ func (e *Engine) commit(wait bool) {
 				"err", done.err, "chunks", len(done.Chunks), "calls", len(done.Calls))
 		}
 		e.free = done
+	}
+}
+
+// callsEnded passes the final records of a committed batch to the
+// call-end hook. A call's final record is flushed once (the call is then
+// forgotten), so each call reaches the hook once.
+func (e *Engine) callsEnded(b *Batch) {
+	if e.onCallEnd == nil {
+		return
+	}
+	for i := range b.Calls {
+		if c := b.Calls[i]; c.State != StateRecording && !c.End.IsZero() {
+			e.onCallEnd(c)
+		}
 	}
 }
 

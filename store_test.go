@@ -102,3 +102,11 @@ func (m *memStore) pcm(t testing.TB, id uint64) []int16 {
 	}
 	return out
 }
+
+// get returns one stored call record.
+func (m *memStore) get(id uint64) (linetap.Call, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, ok := m.calls[id]
+	return c, ok
+}
