@@ -14,3 +14,5 @@ require (
 	periph.io/x/devices/v3 v3.7.4
 	periph.io/x/host/v3 v3.8.5
 )
+
+require golang.org/x/crypto v0.45.0 // indirect
