@@ -23,6 +23,10 @@ var (
 	// ErrFormat is returned when the audio source's format does not suit the
 	// configuration (a channel beyond the source, an unsupported rate).
 	ErrFormat = errors.New("audio format")
+	// ErrNoLine is returned for a line index that is not configured.
+	ErrNoLine = errors.New("no such line")
+	// ErrNotInCall is returned by Listen for a line that is not in a call.
+	ErrNotInCall = errors.New("line not in a call")
 )
 
 // ConfigError is a refused configuration value; Field is its path, as in

@@ -96,6 +96,8 @@ type Stats struct {
 	CommitErrs int64 // commits that failed (their audio is kept and retried)
 	Backlog    int64 // bytes of audio waiting after a commit that failed
 	LateEvents int64 // sensor events older than the pre-roll buffer
+	// ListenDrops counts blocks live listeners missed by falling behind.
+	ListenDrops int64
 }
 
 type placedEvent struct {
@@ -332,6 +334,9 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 			}
 		}
 		e.live.close()
+		for _, l := range e.lines {
+			l.listen.stop()
+		}
 	}()
 
 	ch := e.src.Format().Channels
@@ -408,6 +413,9 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 			changed = true
 		}
 		l.record(end)
+		if l.listen.n.Load() != 0 {
+			l.feedListeners(end)
+		}
 	}
 	e.pos = end
 	e.statsMu.Lock()

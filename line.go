@@ -48,6 +48,7 @@ type line struct {
 	codec codec.Codec
 
 	x          []int16 // this block, deinterleaved
+	lx         []int16 // scratch: the block for live listeners
 	ring       []int16 // the last len(ring) samples, indexed by position mod len
 	blockStart int64
 	blockLoud  bool
@@ -70,6 +71,8 @@ type line struct {
 
 	cur   *activeCall   // the call in progress (nil when idle)
 	calls []*activeCall // every call still recording (cur and any in post-roll)
+
+	listen listenHub
 
 	ringOn      bool
 	lastRingOff int64
@@ -120,6 +123,7 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 		cfg:    cfg,
 		codec:  c,
 		x:      make([]int16, BlockFrames),
+		lx:     make([]int16, BlockFrames),
 		ring:   make([]int16, n),
 		dtmf:   dtmf.NewDetector(),
 		cid:    callerid.NewReceiver(),
@@ -449,6 +453,7 @@ func (l *line) start(pos int64, dir Direction, state LineState) {
 	}
 	l.cur = c
 	l.calls = append(l.calls, c)
+	l.listen.setInCall(true)
 	l.state, l.since = state, pos
 	l.loudRun, l.lastDigit = 0, pos
 	if l.mask == nil {
@@ -497,6 +502,9 @@ func (l *line) end(pos int64, reason EndReason) {
 	// up to the moment it became known: what is stored is never cut.
 	c.to = max(c.to, c.cursor)
 	l.cur = nil
+	if reason != EndSplit {
+		l.listen.setInCall(false)
+	}
 	l.state, l.since = LineIdle, pos
 	l.ringOn = false
 	l.cid.Reset()
