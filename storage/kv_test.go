@@ -80,3 +80,20 @@ func TestKVRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestVerifyAudit(t *testing.T) {
+	st, err := storage.Open(t.TempDir(), storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	for i := range 3 {
+		if _, err := st.Audit(storage.AuditEntry{Who: "ann", Action: "login", Detail: string(rune('a' + i))}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := st.VerifyAudit()
+	if err != nil || rep.Audit != 3 || !rep.OK() {
+		t.Errorf("VerifyAudit = %+v, %v; want 3 entries, no break", rep, err)
+	}
+}
