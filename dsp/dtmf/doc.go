@@ -14,12 +14,17 @@
 // nominal frequency. Every 5 ms the strongest row and column are accepted
 // when, in both the current window and the one 10 ms before it:
 //   - each is within 2 % of nominal (Q.24 accepts ±1.5 %, rejects ±3.5 %),
-//   - their level, corrected for that offset, is at least −40 dBm0 and the
-//     twist is within −9…+5 dB (Q.24: −8…+4 accepted),
+//   - their level, corrected for that offset, is at least −40 dBm0,
 //   - together they carry at least 80 % of the window's energy,
-//   - they are not two harmonics of one pitch with the neighbouring
-//     harmonics present (voiced speech), measured over the last 30 ms with
-//     a Hann window.
+//   - the twist is within −9…+5 dB (Q.24: −8…+4 accepted), measured at
+//     the two measured frequencies over the last 30 ms with a Hann window,
+//     so that neither the stronger tone's leakage nor the offset
+//     correction moves it with the tone's alignment to the sub-blocks
+//     (TestAlignmentSweep),
+//   - they are not two partials of one comb with the neighbouring
+//     partials present — the harmonics of voiced speech, or the odd
+//     harmonics of a square- or triangle-like note — measured over the
+//     same 30 ms with a Hann window.
 //
 // Before any of that, two cheap bounds skip the filter bank: the window's
 // energy must reach that of two tones at the minimum level, and the ratio
@@ -44,8 +49,7 @@
 // 45 ms without one, so a 10 ms dropout is bridged and a 40 ms pause is
 // not. Start is where the sub-block energies show the tone began (no more
 // than 15 ms before the first decision's estimate), End how much of the
-// window the tone filled at the last decision. Twist is measured over
-// both windows of a decision.
+// window the tone filled at the last decision.
 //
 // # Caveats
 //
