@@ -119,6 +119,13 @@
 // summary is built on the first Search and kept in step by Commit,
 // Annotate and deletions.
 //
+// Query.Sort orders the results newest or oldest first (by ID) or longest
+// or shortest first (by Duration, ties by ID). Page.Cursor is the opaque
+// position after a page's last call (its sort key, checksummed, in
+// base64url), so paging goes on from where it was even while calls are
+// added or deleted. The duration orders keep no sorted copy of the index:
+// each page is one scan that holds the page's calls in a heap.
+//
 // # Open
 //
 // Open checks every file read-only — bbolt meta pages, size against the
@@ -171,6 +178,12 @@
 //     query shorter than three bytes, and queries on other fields only
 //     that match rarely, scan every summary. Deleted calls and changed
 //     texts leave their trigram entries until the next Open.
+//   - A page sorted by duration scans every summary (or every trigram
+//     candidate), however deep the cursor. A call still recording has
+//     the Duration of its last commit (the engine sets it when the call
+//     ends), so a call that ends between two pages moves in a duration
+//     order and may come twice or not at all; every finished call comes
+//     once.
 //   - Free space is read with statfs(2) on Linux only; elsewhere the
 //     disk-full checks are skipped unless Options.Statfs is set.
 //   - Segments are opened read-write to delete chunks of deleted calls; a

@@ -38,4 +38,7 @@ var (
 	// ErrInvalid means an argument was refused: a negative limit, an
 	// audit entry without who or action, an inverted range.
 	ErrInvalid = errors.New("storage: invalid argument")
+	// ErrBadCursor means a search cursor is garbled, or was made for
+	// another sort order than the query's.
+	ErrBadCursor = errors.New("storage: bad search cursor")
 )

@@ -2,7 +2,11 @@ package storage
 
 import (
 	"bytes"
+	"encoding/base64"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -17,6 +21,148 @@ import (
 // MaxLimit is the most calls one Search page returns.
 const MaxLimit = 1000
 
+// SortOrder is the order of Search results.
+type SortOrder uint8
+
+// Sort orders. Calls are numbered as they begin, so ID order is the order
+// of their start times.
+const (
+	SortNewest   SortOrder = iota // highest ID first
+	SortOldest                    // lowest ID first
+	SortLongest                   // longest Duration first; equal durations highest ID first
+	SortShortest                  // shortest Duration first; equal durations lowest ID first
+)
+
+var sortNames = [...]string{SortNewest: "newest", SortOldest: "oldest", SortLongest: "longest", SortShortest: "shortest"}
+
+// String returns the order's name, as ParseSortOrder reads it.
+func (o SortOrder) String() string {
+	if int(o) < len(sortNames) {
+		return sortNames[o]
+	}
+	return fmt.Sprintf("SortOrder(%d)", uint8(o))
+}
+
+// ParseSortOrder reads "newest", "oldest", "longest" or "shortest"; ""
+// is SortNewest. Anything else is an error wrapping ErrInvalid that names
+// the value.
+func ParseSortOrder(s string) (SortOrder, error) {
+	if s == "" {
+		return SortNewest, nil
+	}
+	for i, n := range sortNames {
+		if s == n {
+			return SortOrder(i), nil
+		}
+	}
+	return 0, fmt.Errorf("%w: sort order %q: want newest, oldest, longest or shortest", ErrInvalid, s)
+}
+
+// MarshalText returns the order's name.
+func (o SortOrder) MarshalText() ([]byte, error) {
+	if int(o) >= len(sortNames) {
+		return nil, fmt.Errorf("%w: sort order %d unknown", ErrInvalid, uint8(o))
+	}
+	return []byte(o.String()), nil
+}
+
+// UnmarshalText reads a name as ParseSortOrder does.
+func (o *SortOrder) UnmarshalText(b []byte) error {
+	v, err := ParseSortOrder(string(b))
+	if err != nil {
+		return err
+	}
+	*o = v
+	return nil
+}
+
+// Cursor is a position in the results of a Search: the sort key of the
+// last call of a page. Page.Cursor holds one as an opaque string
+// (String); clients pass it back unchanged and need not look inside.
+type Cursor struct {
+	Sort     SortOrder
+	ID       uint64
+	Duration time.Duration // SortLongest and SortShortest only; 0 otherwise
+}
+
+// Cursor encoding: version, sort order, ID (uvarint), for the duration
+// orders the duration in nanoseconds (varint), and a CRC-32C of all that
+// (big-endian), so that a garbled cursor is refused rather than read as
+// another position; then base64url without padding (RFC 4648 §5).
+const (
+	cursorVersion = 1
+	maxCursorLen  = 64 // characters: a real one has at most 31
+)
+
+// String encodes c for Page.Cursor.
+func (c Cursor) String() string {
+	var b [2 + 2*binary.MaxVarintLen64 + 4]byte
+	return base64.RawURLEncoding.EncodeToString(c.append(b[:0]))
+}
+
+func (c Cursor) append(b []byte) []byte {
+	b = append(b, cursorVersion, byte(c.Sort))
+	b = binary.AppendUvarint(b, c.ID)
+	if c.Sort == SortLongest || c.Sort == SortShortest {
+		b = binary.AppendVarint(b, int64(c.Duration))
+	}
+	return binary.BigEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
+}
+
+// ParseCursor decodes a Page.Cursor. A garbled cursor is an error
+// wrapping ErrBadCursor that names it and what is wrong.
+func ParseCursor(s string) (Cursor, error) {
+	bad := func(why string) (Cursor, error) {
+		shown := s
+		if len(shown) > maxCursorLen {
+			shown = shown[:maxCursorLen] + "…"
+		}
+		return Cursor{}, fmt.Errorf("%w: %q: %s", ErrBadCursor, shown, why)
+	}
+	if len(s) > maxCursorLen {
+		return bad(fmt.Sprintf("%d characters, more than a cursor has", len(s)))
+	}
+	b, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	if err != nil || strings.ContainsAny(s, "\r\n") { // the decoder skips line breaks
+
+		return bad("not base64url")
+	}
+	if len(b) < 2+1+4 {
+		return bad("too short")
+	}
+	body := b[:len(b)-4]
+	if crc32.Checksum(body, castagnoli) != binary.BigEndian.Uint32(b[len(b)-4:]) {
+		return bad("checksum does not match: garbled or not made by this server")
+	}
+	if body[0] != cursorVersion {
+		return bad(fmt.Sprintf("version %d unknown", body[0]))
+	}
+	c := Cursor{Sort: SortOrder(body[1])}
+	if c.Sort > SortShortest {
+		return bad(fmt.Sprintf("sort order %d unknown", body[1]))
+	}
+	rest := body[2:]
+	id, n := binary.Uvarint(rest)
+	if n <= 0 {
+		return bad("call ID unreadable")
+	}
+	c.ID, rest = id, rest[n:]
+	if c.Sort == SortLongest || c.Sort == SortShortest {
+		d, n := binary.Varint(rest)
+		if n <= 0 {
+			return bad("duration unreadable")
+		}
+		c.Duration, rest = time.Duration(d), rest[n:]
+	}
+	if len(rest) != 0 {
+		return bad(fmt.Sprintf("%d bytes left over", len(rest)))
+	}
+	if !bytes.Equal(c.append(nil), b) {
+		return bad("not in canonical form")
+	}
+	return c, nil
+}
+
 // Query selects calls for Search. Zero fields select everything.
 type Query struct {
 	From, To    time.Time         // Start in [From, To)
@@ -28,7 +174,9 @@ type Query struct {
 	MaxDuration time.Duration     // Duration ≤ MaxDuration (0: no limit)
 	Tags        []string          // every one of these tags
 	Limit       int               // calls per page (0: DefaultLimit; at most MaxLimit)
-	Before      uint64            // paging: calls with ID < Before (Page.Next of the page before)
+	Before      uint64            // calls with ID < Before (0: no limit); with SortNewest, Page.Next of the page before
+	Sort        SortOrder         // the order of the results (zero: SortNewest)
+	Cursor      string            // paging: Page.Cursor of the page before, made with the same Sort
 }
 
 // CallInfo is a call with what people added to it.
@@ -39,11 +187,15 @@ type CallInfo struct {
 	Notes string   `json:"notes,omitempty"`
 }
 
-// Page is one page of Search results, newest first.
+// Page is one page of Search results, in the query's Sort order.
 type Page struct {
 	Calls []CallInfo `json:"calls"`
-	// Next is the Before of the next page; 0 when this is the last.
+	// Next is the Before of the next page with SortNewest; 0 when this is
+	// the last page or the query sorts otherwise (use Cursor).
 	Next uint64 `json:"next,omitempty"`
+	// Cursor is the Query.Cursor of the next page, for every sort order;
+	// empty when this is the last page.
+	Cursor string `json:"next_cursor,omitempty"`
 }
 
 // summary is what the in-memory search index keeps of a call: no
@@ -368,10 +520,15 @@ func (x *searchIndex) match(m *matcher, sm *summary) bool {
 	return true
 }
 
-// Search returns a page of the calls q selects, newest (highest ID)
-// first. The first Search builds an in-memory index of every call (see
-// doc.go, Caveats); later ones scan it without touching the disk except
-// to read the page's records.
+// Search returns a page of the calls q selects, in q.Sort order (newest,
+// that is highest ID, first by default). The first Search builds an
+// in-memory index of every call (see doc.go, Caveats); later ones scan it
+// without touching the disk except to read the page's records.
+//
+// Paging with Page.Cursor returns every matching call once, in order,
+// also while calls are added or deleted between pages: a call added
+// meanwhile appears on a later page only if it sorts after the cursor.
+// A bad or foreign cursor is an error wrapping ErrBadCursor.
 func (s *Store) Search(q Query) (Page, error) {
 	switch {
 	case q.Limit < 0 || q.Limit > MaxLimit:
@@ -380,6 +537,19 @@ func (s *Store) Search(q Query) (Page, error) {
 		return Page{}, fmt.Errorf("%w: search: time range %v … %v is empty", ErrInvalid, q.From, q.To)
 	case q.MinDuration < 0 || q.MaxDuration < 0 || (q.MaxDuration > 0 && q.MaxDuration < q.MinDuration):
 		return Page{}, fmt.Errorf("%w: search: duration range %v … %v", ErrInvalid, q.MinDuration, q.MaxDuration)
+	case q.Sort > SortShortest:
+		return Page{}, fmt.Errorf("%w: search: sort order %d unknown", ErrInvalid, q.Sort)
+	}
+	var cur *Cursor
+	if q.Cursor != "" {
+		c, err := ParseCursor(q.Cursor)
+		if err != nil {
+			return Page{}, fmt.Errorf("search: %w", err)
+		}
+		if c.Sort != q.Sort {
+			return Page{}, fmt.Errorf("%w: search: cursor %q is for sort %s, the query sorts by %s", ErrBadCursor, q.Cursor, c.Sort, q.Sort)
+		}
+		cur = &c
 	}
 	limit := q.Limit
 	if limit == 0 {
@@ -389,45 +559,24 @@ func (s *Store) Search(q Query) (Page, error) {
 	if err != nil {
 		return Page{}, err
 	}
-	var ids []uint64
-	var next uint64
 	x.mu.RLock()
 	m := x.matcher(&q)
-	take := func(sm *summary) bool {
-		if !x.match(&m, sm) {
-			return true
-		}
-		if len(ids) == limit {
-			next = ids[len(ids)-1]
-			return false
-		}
-		ids = append(ids, sm.id)
-		return true
-	}
-	if cands, ok := x.candidates(&m); ok {
-		// Only the calls whose texts hold a trigram of the query.
-		for j := len(cands) - 1; j >= 0; j-- {
-			id := uint64(cands[j])
-			if q.Before != 0 && id >= q.Before {
-				continue
-			}
-			if i, ok := x.find(id); ok && !take(&x.list[i]) {
-				break
-			}
-		}
-	} else {
-		i := len(x.list)
-		if q.Before != 0 {
-			i, _ = x.find(q.Before)
-		}
-		for i--; i >= 0; i-- {
-			if !take(&x.list[i]) {
-				break
-			}
-		}
+	var ids []uint64
+	var last *Cursor // the cursor of the next page, nil on the last page
+	switch q.Sort {
+	case SortNewest, SortOldest:
+		ids, last = x.scanByID(&m, cur, limit)
+	default:
+		ids, last = x.scanByDuration(&m, cur, limit)
 	}
 	x.mu.RUnlock()
-	page := Page{Next: next, Calls: make([]CallInfo, 0, len(ids))}
+	page := Page{Calls: make([]CallInfo, 0, len(ids))}
+	if last != nil {
+		page.Cursor = last.String()
+		if q.Sort == SortNewest {
+			page.Next = last.ID
+		}
+	}
 	idx, err := s.indexDB()
 	if err != nil {
 		return Page{}, err
@@ -448,6 +597,218 @@ func (s *Store) Search(q Query) (Page, error) {
 		return nil
 	})
 	return page, err
+}
+
+// scanByID returns the IDs of up to limit calls matching m, by ID in
+// m.q.Sort's direction, after cur (x.mu held), and the cursor after the
+// last of them when more follow.
+func (x *searchIndex) scanByID(m *matcher, cur *Cursor, limit int) ([]uint64, *Cursor) {
+	q := m.q
+	desc := q.Sort == SortNewest
+	// IDs lie in (lo, hi): hi is exclusive when set.
+	var lo uint64
+	hasLo, hi, hasHi := false, q.Before, q.Before != 0
+	if cur != nil {
+		if desc && (!hasHi || cur.ID < hi) {
+			hi, hasHi = cur.ID, true
+		}
+		if !desc {
+			lo, hasLo = cur.ID, true
+		}
+	}
+	in := func(id uint64) bool { return (!hasLo || id > lo) && (!hasHi || id < hi) }
+	var ids []uint64
+	var next *Cursor
+	take := func(sm *summary) bool {
+		if !x.match(m, sm) {
+			return true
+		}
+		if len(ids) == limit {
+			next = &Cursor{Sort: q.Sort, ID: ids[len(ids)-1]}
+			return false
+		}
+		ids = append(ids, sm.id)
+		return true
+	}
+	if cands, ok := x.candidates(m); ok {
+		// Only the calls whose texts hold a trigram of the query.
+		if desc {
+			j := len(cands)
+			if hasHi && hi <= math.MaxUint32 {
+				j, _ = slices.BinarySearch(cands, uint32(hi))
+			}
+			for j--; j >= 0; j-- {
+				id := uint64(cands[j])
+				if !in(id) {
+					continue
+				}
+				if i, ok := x.find(id); ok && !take(&x.list[i]) {
+					break
+				}
+			}
+		} else {
+			j := 0
+			if hasLo {
+				if lo >= math.MaxUint32 {
+					return nil, nil
+				}
+				j, _ = slices.BinarySearch(cands, uint32(lo+1))
+			}
+			for _, c := range cands[j:] {
+				id := uint64(c)
+				if !in(id) {
+					continue
+				}
+				if i, ok := x.find(id); ok && !take(&x.list[i]) {
+					break
+				}
+			}
+		}
+		return ids, next
+	}
+	if desc {
+		i := len(x.list)
+		if hasHi {
+			i, _ = x.find(hi)
+		}
+		for i--; i >= 0; i-- {
+			if !in(x.list[i].id) {
+				break
+			}
+			if !take(&x.list[i]) {
+				break
+			}
+		}
+		return ids, next
+	}
+	i := 0
+	if hasLo {
+		if lo == 1<<64-1 {
+			return nil, nil
+		}
+		i, _ = x.find(lo + 1)
+	}
+	for ; i < len(x.list); i++ {
+		if !in(x.list[i].id) {
+			break
+		}
+		if !take(&x.list[i]) {
+			break
+		}
+	}
+	return ids, next
+}
+
+// durKey is a call's place in a sort by duration.
+type durKey struct {
+	dur int64
+	id  uint64
+}
+
+// before reports whether a comes before b: longest first (equal
+// durations newest first), or shortest first (equal durations oldest
+// first).
+func before(longest bool, a, b durKey) bool {
+	if longest {
+		return a.dur > b.dur || (a.dur == b.dur && a.id > b.id)
+	}
+	return a.dur < b.dur || (a.dur == b.dur && a.id < b.id)
+}
+
+// scanByDuration is scanByID for SortLongest and SortShortest: it keeps
+// the limit+1 first matching calls after cur in a heap whose root is the
+// last of them, so one pass over the summaries, with no sorted copy of
+// the index to keep up to date, finds a page.
+func (x *searchIndex) scanByDuration(m *matcher, cur *Cursor, limit int) ([]uint64, *Cursor) {
+	q := m.q
+	longest := q.Sort == SortLongest
+	var from durKey
+	if cur != nil {
+		from = durKey{int64(cur.Duration), cur.ID}
+	}
+	k := limit + 1
+	h := make([]durKey, 0, min(k, 1024))
+	// down restores the heap below i: every parent comes after (or is)
+	// its children in the sort.
+	down := func(i int) {
+		for {
+			c := 2*i + 1
+			if c >= len(h) {
+				return
+			}
+			if c+1 < len(h) && before(longest, h[c], h[c+1]) {
+				c++
+			}
+			if !before(longest, h[i], h[c]) {
+				return
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	up := func(i int) {
+		for i > 0 {
+			p := (i - 1) / 2
+			if !before(longest, h[p], h[i]) {
+				return
+			}
+			h[p], h[i] = h[i], h[p]
+			i = p
+		}
+	}
+	consider := func(sm *summary) {
+		key := durKey{sm.dur, sm.id}
+		if cur != nil && !before(longest, from, key) {
+			return // on an earlier page
+		}
+		if q.Before != 0 && sm.id >= q.Before {
+			return
+		}
+		if len(h) == k && !before(longest, key, h[0]) {
+			return // after everything this page can hold
+		}
+		if !x.match(m, sm) {
+			return
+		}
+		if len(h) < k {
+			h = append(h, key)
+			up(len(h) - 1)
+			return
+		}
+		h[0] = key
+		down(0)
+	}
+	if cands, ok := x.candidates(m); ok {
+		for _, c := range cands {
+			if i, ok := x.find(uint64(c)); ok {
+				consider(&x.list[i])
+			}
+		}
+	} else {
+		for i := range x.list {
+			consider(&x.list[i])
+		}
+	}
+	slices.SortFunc(h, func(a, b durKey) int {
+		switch {
+		case a == b:
+			return 0
+		case before(longest, a, b):
+			return -1
+		}
+		return 1
+	})
+	var next *Cursor
+	if len(h) == k {
+		h = h[:limit]
+		l := h[limit-1]
+		next = &Cursor{Sort: q.Sort, ID: l.id, Duration: time.Duration(l.dur)}
+	}
+	ids := make([]uint64, len(h))
+	for i, e := range h {
+		ids[i] = e.id
+	}
+	return ids, next
 }
 
 // info returns the call with its annotations.
