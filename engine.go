@@ -42,6 +42,9 @@ type Options struct {
 	// then recording, wait for it. A call whose final batch the store never
 	// accepts is not reported.
 	OnCallEnd func(Call)
+	// Voltmeter reads the lines' tip–ring voltage for Diagnostics and the
+	// line-dead alarm (nil = the Sensor, if it is an hw.Voltmeter).
+	Voltmeter hw.Voltmeter
 }
 
 // Engine records calls from an audio source and a line sensor.
@@ -55,6 +58,7 @@ type Engine struct {
 	rate   int
 
 	onCallEnd func(Call)
+	volts     hw.Voltmeter
 
 	lines []*line
 	buf   []int16 // interleaved block
@@ -150,6 +154,7 @@ func New(opt Options) (*Engine, error) {
 		log:        opt.Logger,
 		rate:       f.Rate,
 		onCallEnd:  opt.OnCallEnd,
+		volts:      opt.Voltmeter,
 		buf:        make([]int16, BlockFrames*f.Channels),
 		cur:        newBatch(len(opt.Config.Lines)),
 		free:       newBatch(len(opt.Config.Lines)),
@@ -158,6 +163,9 @@ func New(opt Options) (*Engine, error) {
 	}
 	if e.now == nil {
 		e.now = time.Now
+	}
+	if vm, ok := opt.Sensor.(hw.Voltmeter); ok && e.volts == nil {
+		e.volts = vm
 	}
 	if e.log == nil {
 		e.log = slog.New(slog.DiscardHandler)
@@ -180,6 +188,7 @@ func New(opt Options) (*Engine, error) {
 	e.nextCommit = e.samples(time.Duration(e.cfg.CommitInterval))
 	e.live.init(e.snapshotLocked)
 	e.live.cur = make([]LineStatus, len(e.lines))
+	e.live.diag = make([]diagState, len(e.lines))
 	e.live.publish()
 	return e, nil
 }

@@ -73,6 +73,7 @@ type line struct {
 	calls []*activeCall // every call still recording (cur and any in post-roll)
 
 	listen listenHub
+	diag   diagState
 
 	ringOn      bool
 	lastRingOff int64
@@ -138,6 +139,7 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 		// rises slowly.
 		floorDBm0: 100,
 	}
+	l.diag.ringEdge = -1
 	if cfg.MaskDTMF {
 		l.mask = newMask(e)
 	}
@@ -150,10 +152,17 @@ func (l *line) take(buf []int16, channels, n int, start int64) {
 	x := l.x
 	ch := l.cfg.Channel
 	var energy int64
+	var lo, hi int16
 	for i := range x {
 		s := buf[i*channels+ch]
 		x[i] = s
 		energy += int64(s) * int64(s)
+		lo, hi = min(lo, s), max(hi, s)
+	}
+	if hi == math.MaxInt16 || lo <= -math.MaxInt16 {
+		// The ADC's full scale: ringing, or a tap too hot for the input.
+		l.diag.clipBlocks++
+		l.diag.lastClip = l.e.wallAt(start)
 	}
 	r := int64(len(l.ring))
 	p := start % r
@@ -196,6 +205,8 @@ func (l *line) detect(start int64, out []placedEvent) []placedEvent {
 		ev := placedEvent{pos: m.End, line: l.idx, kind: evCallerID, cidErr: m.Err}
 		if m.Err == nil {
 			ev.cid = callerIDOf(m)
+		} else {
+			ev.cid.Standard = string(m.Standard)
 		}
 		out = append(out, ev)
 	}
@@ -238,6 +249,12 @@ func (l *line) apply(ev *placedEvent) bool {
 func (l *line) applyHook(ev *placedEvent) bool {
 	if ev.kind != evSensor {
 		return l.applyCommon(ev)
+	}
+	switch ev.sensor {
+	case hw.RingOn, hw.RingOff:
+		l.diagRing(ev.pos, ev.sensor == hw.RingOn)
+	case hw.OffHook, hw.OnHook, hw.PolarityReversal, hw.HookFlash:
+		l.diagHook(ev.pos, ev.sensor)
 	}
 	switch ev.sensor {
 	case hw.RingOn:
@@ -320,6 +337,7 @@ func (l *line) applyVOX(ev *placedEvent) bool {
 func (l *line) applyCommon(ev *placedEvent) bool {
 	switch ev.kind {
 	case evCallerID:
+		l.diagCallerID(ev.pos, ev.cid, ev.cidErr)
 		if ev.cidErr != nil {
 			l.e.log.Warn("caller ID damaged", "line", l.idx, "err", ev.cidErr)
 			return false
@@ -453,6 +471,7 @@ func (l *line) start(pos int64, dir Direction, state LineState) {
 	}
 	l.cur = c
 	l.calls = append(l.calls, c)
+	l.diag.lastCall = c.rec.Start
 	l.listen.setInCall(true)
 	l.state, l.since = state, pos
 	l.loudRun, l.lastDigit = 0, pos
@@ -472,9 +491,13 @@ func (l *line) answer(pos int64) {
 		// byte; take it before the receiver stops at the answer.
 		l.msgs = l.cid.Flush(l.msgs[:0])
 		for i := range l.msgs {
-			if m := &l.msgs[i]; m.Err == nil {
-				l.cur.rec.CallerID = callerIDOf(m)
+			m := &l.msgs[i]
+			cid := CallerID{Standard: string(m.Standard)}
+			if m.Err == nil {
+				cid = callerIDOf(m)
+				l.cur.rec.CallerID = cid
 			}
+			l.diagCallerID(m.End, cid, m.Err)
 		}
 	}
 	l.cur.rec.Answer = l.e.wallAt(pos)

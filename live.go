@@ -11,6 +11,7 @@ import (
 type liveHub struct {
 	mu     sync.Mutex
 	cur    []LineStatus
+	diag   []diagState // the lines' diagnostics, copied with cur
 	fill   func([]LineStatus)
 	subs   map[*liveSub]struct{}
 	closed bool
@@ -116,6 +117,12 @@ func (e *Engine) snapshotLocked(dst []LineStatus) {
 		}
 		if e.anchor {
 			st.Since = e.wallAt(l.since)
+		}
+		d := &e.live.diag[i]
+		*d = l.diag
+		d.floor = l.floorDBm0
+		if d.floor >= 100 {
+			d.floor = -100 // no audio yet
 		}
 		if c := l.cur; c != nil {
 			st.CallID = c.rec.ID
