@@ -138,10 +138,10 @@ func maskDigitRuns(s string) string {
 // arrays so that updating it never allocates. The line owns one on the
 // engine's goroutine; the live hub holds a copy made at each publish.
 type diagState struct {
-	floor        float64
-	clipBlocks   int64
-	lastClip     time.Time
-	lastCall     time.Time
+	floor      float64
+	clipBlocks int64
+	lastClip   time.Time
+	lastCall   time.Time
 
 	ringAt   time.Time
 	ringEdge int64 // position of the latest ring edge (−1: never rang)
