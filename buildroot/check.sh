@@ -210,7 +210,7 @@ $(cat "$TMP/linetapd.log" 2>/dev/null)"
 section "structure"
 for f in external.desc external.mk Config.in \
 	configs/linetap_rpi4_64_defconfig configs/linetap_rpi3_defconfig \
-	package/linetap/Config.in package/linetap/linetap.mk \
+	package/linetap/Config.in package/linetap/linetap.mk package/linetap/linetap.hash \
 	package/linetap/S99linetapd package/linetap/supervise package/linetap/linetap.json \
 	board/linetap/common/genimage.cfg.in board/linetap/common/rauc/manifest.raucm.in \
 	board/linetap/common/rootfs-overlay/etc/fw_env.config; do
@@ -264,6 +264,25 @@ if [ "${#targets[@]}" -gt 0 ]; then pass; else fail "linetap.mk sets no LINETAP_
 for t in "${targets[@]}"; do
 	if ls "$REPO/$t"/*.go >/dev/null 2>&1; then pass; else fail "LINETAP_BUILD_TARGETS: $t has no Go files"; fi
 done
+
+# The licence: LINETAP_LICENSE names Apache-2.0, every LINETAP_LICENSE_FILES
+# entry exists at the top of the repository, linetap.hash holds its SHA-256,
+# and LICENSE is the Apache License 2.0 unmodified (the SHA-256 of
+# https://www.apache.org/licenses/LICENSE-2.0.txt, 11358 bytes).
+apache_sha256=cfc7749b96f63bd31c3c42b5c471bf756814053e847c10f3eb003417bc523d30
+mk="$HERE/package/linetap/linetap.mk"
+if [ "$(sed -n 's/^LINETAP_LICENSE = //p' "$mk")" = Apache-2.0 ]; then pass; else fail "linetap.mk: LINETAP_LICENSE is not Apache-2.0"; fi
+read -ra lfiles < <(sed -n 's/^LINETAP_LICENSE_FILES = //p' "$mk")
+if [ "${#lfiles[@]}" -gt 0 ]; then pass; else fail "linetap.mk sets no LINETAP_LICENSE_FILES"; fi
+for l in "${lfiles[@]}"; do
+	if [ ! -f "$REPO/$l" ]; then
+		fail "LINETAP_LICENSE_FILES: $l is not in the repository"
+		continue
+	fi
+	sum=$(sha256sum "$REPO/$l" | awk '{print $1}')
+	if grep -qE "^sha256[[:space:]]+${sum}[[:space:]]+${l}\$" "$HERE/package/linetap/linetap.hash" 2>/dev/null; then pass; else fail "package/linetap/linetap.hash lacks 'sha256  $sum  $l'"; fi
+done
+if [ "$(sha256sum "$REPO/LICENSE" 2>/dev/null | awk '{print $1}')" = "$apache_sha256" ]; then pass; else fail "LICENSE is not the unmodified Apache License 2.0 text"; fi
 
 # The board scripts' own references.
 for b in rpi4-64 rpi3; do

@@ -16,8 +16,11 @@ LINETAP_SITE_METHOD = local
 # Never copy the build outputs (bin/, where make image builds) or a local
 # data directory into the package's build directory.
 LINETAP_OVERRIDE_SRCDIR_RSYNC_EXCLUSIONS = --exclude=/bin --exclude=/data
-# The repository has no LICENSE file yet; say so rather than guess.
-LINETAP_LICENSE = unknown
+# The repository's LICENSE is the Apache License 2.0, verbatim (SPDX
+# identifier Apache-2.0); linetap.hash holds its SHA-256, which Buildroot
+# checks when it collects the licence files (make legal-info).
+LINETAP_LICENSE = Apache-2.0
+LINETAP_LICENSE_FILES = LICENSE
 
 # Buildroot manual, "golang-package reference": LINETAP_GOMOD is the module
 # path, LINETAP_BUILD_TARGETS each give one binary named after the last path
