@@ -177,6 +177,7 @@ const (
 type LineStatus struct {
 	Line      int       `json:"line"`
 	Name      string    `json:"name"`
+	Number    string    `json:"number,omitempty"` // the line's own number
 	State     LineState `json:"state"`
 	Since     time.Time `json:"since,omitzero"`
 	CallID    uint64    `json:"call_id,omitempty"`

@@ -146,6 +146,9 @@ type LineConfig struct {
 	// RetentionDays overrides storage.retention_days for this line (0:
 	// the store's policy).
 	RetentionDays int `json:"retention_days,omitempty"`
+	// GainDB amplifies the line's audio before the detectors and the
+	// store, for a tap that is too quiet or too hot (−20..+20 dB).
+	GainDB float64 `json:"gain_db,omitempty"`
 	// MaskDTMF replaces every key press in the stored audio with comfort
 	// noise and stores in-call digits as "*" (PCI DSS).
 	MaskDTMF bool `json:"mask_dtmf,omitempty"`
@@ -492,6 +495,9 @@ func (c *Config) Validate() error {
 		}
 		if l.RetentionDays < 0 || l.RetentionDays > 36500 {
 			return bad(f+".retention_days", "%d out of range 0..36500", l.RetentionDays)
+		}
+		if l.GainDB < -20 || l.GainDB > 20 || math.IsNaN(l.GainDB) {
+			return bad(f+".gain_db", "%v out of range -20..20 dB", l.GainDB)
 		}
 		if l.MaxCall < Duration(time.Minute) || l.MaxCall > Duration(24*time.Hour) {
 			return bad(f+".max_call", "%v out of range 1m..24h", time.Duration(l.MaxCall))

@@ -42,6 +42,10 @@ type Options struct {
 	// then recording, wait for it. A call whose final batch the store never
 	// accepts is not reported.
 	OnCallEnd func(Call)
+	// OnSettings, when set, is called after SetLine changed a line, with
+	// every line's settings, so that the daemon can keep them. It runs on
+	// SetLine's goroutine.
+	OnSettings func([]LineSettings)
 	// Voltmeter reads the lines' tip–ring voltage for Diagnostics and the
 	// line-dead alarm (nil = the Sensor, if it is an hw.Voltmeter).
 	Voltmeter hw.Voltmeter
@@ -57,8 +61,13 @@ type Engine struct {
 	log    *slog.Logger
 	rate   int
 
-	onCallEnd func(Call)
-	volts     hw.Voltmeter
+	onCallEnd  func(Call)
+	onSettings func([]LineSettings)
+	hasSensor  bool
+
+	setMu sync.Mutex
+	want  []LineConfig // the lines' settings as last set (setMu)
+	volts hw.Voltmeter
 
 	lines []*line
 	buf   []int16 // interleaved block
@@ -154,6 +163,9 @@ func New(opt Options) (*Engine, error) {
 		log:        opt.Logger,
 		rate:       f.Rate,
 		onCallEnd:  opt.OnCallEnd,
+		onSettings: opt.OnSettings,
+		hasSensor:  opt.Sensor != nil,
+		want:       append([]LineConfig(nil), opt.Config.Lines...),
 		volts:      opt.Voltmeter,
 		buf:        make([]int16, BlockFrames*f.Channels),
 		cur:        newBatch(len(opt.Config.Lines)),
@@ -186,7 +198,7 @@ func New(opt Options) (*Engine, error) {
 		e.lines = append(e.lines, l)
 	}
 	e.nextCommit = e.samples(time.Duration(e.cfg.CommitInterval))
-	e.live.init(e.snapshotLocked)
+	e.live.init(e.snapshotLocked, opt.Config.Lines)
 	e.live.cur = make([]LineStatus, len(e.lines))
 	e.live.diag = make([]diagState, len(e.lines))
 	e.live.publish()
@@ -391,6 +403,9 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 	ch := e.src.Format().Channels
 	e.placed = e.placed[:0]
 	for _, l := range e.lines {
+		if l.pending.Load() && l.cur == nil && len(l.calls) == 0 {
+			l.applySettings()
+		}
 		if l.cfg.Disabled {
 			continue
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash"
 	"math"
+	"sync/atomic"
 	"time"
 
 	"github.com/linetap/linetap/dsp"
@@ -72,8 +73,10 @@ type line struct {
 	cur   *activeCall   // the call in progress (nil when idle)
 	calls []*activeCall // every call still recording (cur and any in post-roll)
 
-	listen listenHub
-	diag   diagState
+	listen  listenHub
+	pending atomic.Bool // SetLine left settings to apply at idle
+	gainQ   int32       // the line's gain, Q12 (gainUnity: none)
+	diag    diagState
 
 	ringOn      bool
 	lastRingOff int64
@@ -97,6 +100,7 @@ type activeCall struct {
 	pcm     []int16
 	seq     uint32
 	stored  int64
+	codec   codec.Codec // the line's codec when the call began
 	hash    hash.Hash
 	sum     [sha256.Size]byte
 	dirty   bool // the record changed since the last flush
@@ -104,10 +108,19 @@ type activeCall struct {
 	farHang bool
 }
 
-func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
-	c, err := codec.Lookup(cfg.Codec)
+// lookupCodec finds line idx's codec.
+func lookupCodec(idx int, name string) (codec.Codec, error) {
+	c, err := codec.Lookup(name)
 	if err != nil {
 		return nil, &ConfigError{Field: fmt.Sprintf("lines[%d].codec", idx), Msg: err.Error()}
+	}
+	return c, nil
+}
+
+func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
+	c, err := lookupCodec(idx, cfg.Codec)
+	if err != nil {
+		return nil, err
 	}
 	// Busy after two cycles: people hang up a second or two after the far
 	// end has gone, and two cycles raised no false busy on the talk-off
@@ -138,6 +151,7 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 		// The first block sets the floor; it then falls at once and
 		// rises slowly.
 		floorDBm0: 100,
+		gainQ:     gainQ(cfg.GainDB),
 	}
 	l.diag.ringEdge = -1
 	if cfg.MaskDTMF {
@@ -153,11 +167,21 @@ func (l *line) take(buf []int16, channels, n int, start int64) {
 	ch := l.cfg.Channel
 	var energy int64
 	var lo, hi int16
-	for i := range x {
-		s := buf[i*channels+ch]
-		x[i] = s
-		energy += int64(s) * int64(s)
-		lo, hi = min(lo, s), max(hi, s)
+	if g := l.gainQ; g != gainUnity {
+		for i := range x {
+			s := buf[i*channels+ch]
+			lo, hi = min(lo, s), max(hi, s)
+			s = amplify(s, g)
+			x[i] = s
+			energy += int64(s) * int64(s)
+		}
+	} else {
+		for i := range x {
+			s := buf[i*channels+ch]
+			x[i] = s
+			energy += int64(s) * int64(s)
+			lo, hi = min(lo, s), max(hi, s)
+		}
 	}
 	if hi == math.MaxInt16 || lo <= -math.MaxInt16 {
 		// The ADC's full scale: ringing, or a tap too hot for the input.
@@ -392,6 +416,13 @@ func (l *line) tick(end int64) bool {
 		}
 		if limit := l.cur.trigger + l.e.samples(time.Duration(l.cfg.MaxCall)); end >= limit {
 			l.end(limit, EndSplit)
+			// An always-on line is never idle: it takes new settings at a
+			// split. The ended call's audio is in the ring already, at
+			// its gain, and keeps its codec.
+			if l.pending.Load() && l.applySettings() && l.cfg.Trigger != TriggerAlways {
+				l.listen.setInCall(false)
+				return true
+			}
 			l.start(limit, Unknown, LineConnected)
 			l.cur.rec.Answer = l.cur.rec.Start
 			return true
@@ -447,6 +478,7 @@ func (l *line) start(pos int64, dir Direction, state LineState) {
 		to:      -1,
 		cursor:  from,
 		pcm:     make([]int16, 0, e.samples(time.Duration(e.cfg.PreRoll)+time.Duration(e.cfg.CommitInterval))+2*BlockFrames),
+		codec:   l.codec,
 		hash:    sha256.New(),
 		dirty:   true,
 	}
@@ -587,7 +619,7 @@ func (l *line) flush(b *batch) {
 		}
 		if len(c.pcm) > 0 {
 			start := len(b.data)
-			b.data = l.codec.Encode(b.data, c.pcm)
+			b.data = c.codec.Encode(b.data, c.pcm)
 			data := b.data[start:len(b.data):len(b.data)]
 			c.hash.Write(data)
 			b.Chunks = append(b.Chunks, Chunk{Call: c.rec.ID, Seq: c.seq, Offset: c.stored, Samples: len(c.pcm), Data: data})

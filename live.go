@@ -12,6 +12,9 @@ type liveHub struct {
 	mu     sync.Mutex
 	cur    []LineStatus
 	diag   []diagState // the lines' diagnostics, copied with cur
+	// The lines' names and numbers as last set: SetLine shows them at
+	// once, before the line takes its other settings.
+	names, numbers []string
 	fill   func([]LineStatus)
 	subs   map[*liveSub]struct{}
 	closed bool
@@ -25,9 +28,27 @@ type liveSub struct {
 	once sync.Once
 }
 
-func (h *liveHub) init(fill func([]LineStatus)) {
+func (h *liveHub) init(fill func([]LineStatus), lines []LineConfig) {
 	h.fill = fill
 	h.subs = map[*liveSub]struct{}{}
+	for _, l := range lines {
+		h.names = append(h.names, l.Name)
+		h.numbers = append(h.numbers, l.Number)
+	}
+}
+
+// rename shows a line's new name and number at once.
+func (h *liveHub) rename(i int, name, number string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.names[i], h.numbers[i] = name, number
+	h.cur[i].Name, h.cur[i].Number = name, number
+	for s := range h.subs {
+		select {
+		case s.poke <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // publish copies the engine's state and wakes subscribers.
@@ -111,7 +132,7 @@ func (e *Engine) Subscribe() (<-chan []LineStatus, func()) {
 func (e *Engine) snapshotLocked(dst []LineStatus) {
 	for i, l := range e.lines {
 		st := &dst[i]
-		*st = LineStatus{Line: i, Name: l.cfg.Name, State: l.state, LevelDBm0: l.meter.DBm0()}
+		*st = LineStatus{Line: i, Name: e.live.names[i], Number: e.live.numbers[i], State: l.state, LevelDBm0: l.meter.DBm0()}
 		if l.cfg.Disabled {
 			st.State = "disabled"
 		}
