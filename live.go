@@ -9,16 +9,16 @@ import (
 // slice under a lock and pokes subscribers; each subscriber's own goroutine
 // makes the copy it sends.
 type liveHub struct {
-	mu     sync.Mutex
-	cur    []LineStatus
-	diag   []diagState // the lines' diagnostics, copied with cur
+	mu   sync.Mutex
+	cur  []LineStatus
+	diag []diagState // the lines' diagnostics, copied with cur
 	// The lines' names and numbers as last set: SetLine shows them at
 	// once, before the line takes its other settings.
 	names, numbers []string
-	fill   func([]LineStatus)
-	subs   map[*liveSub]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	fill           func([]LineStatus)
+	subs           map[*liveSub]struct{}
+	closed         bool
+	wg             sync.WaitGroup
 }
 
 type liveSub struct {
