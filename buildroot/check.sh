@@ -750,6 +750,48 @@ if grep -qE "^rauc bundle --cert=$PB/base/linetap-rauc-dev/ca.cert.pem --key=$PB
 man="$PB/build/linetap-rauc-bundle/manifest.raucm"
 if grep -qx "compatible=linetap-rpi4-64" "$man" && grep -qx "version=$want_version" "$man" && grep -qx "filename=rootfs.ext4" "$man"; then pass; else fail "post-image.sh: manifest: $(cat "$man" 2>/dev/null)"; fi
 
+# ---------------------------------------------------------------- 5m
+section "linetap.mk hooks (GNU make, Buildroot stand-ins)"
+# linetap.mk is included with the few Buildroot names it uses defined
+# (golang-package empty, qstrip, HOST_GO_ROOT), and its pre-build hooks run
+# against a build directory and a stand-in go that reports a version.
+if need make "apt-get install make"; then
+	MK="$TMP/mk"
+	mkdir -p "$MK/build/linetap/vendor" "$MK/go/bin"
+	cp "$REPO/go.mod" "$MK/build/linetap/go.mod"
+	cat >"$MK/harness.mk" <<HARNESS
+BR2_EXTERNAL_LINETAP_PATH := $HERE
+HOST_GO_ROOT := $MK/go
+golang-package :=
+qstrip = \$(strip \$(subst ",,\$(1)))
+include $HERE/package/linetap/linetap.mk
+$MK/build/linetap/.stamp_built:
+	\$(foreach h,\$(LINETAP_PRE_BUILD_HOOKS),\$(call \$(h))\$(sep))
+HARNESS
+	# GNU make: a newline between the expanded hooks.
+	sed -i '1i define sep\n\n\nendef' "$MK/harness.mk"
+	# shellcheck disable=SC2016 # $1 and $2 belong to the stand-in.
+	fakego() { printf '#!/bin/sh\n[ "$1 $2" = "env GOVERSION" ] && echo go%s\n' "$1" >"$MK/go/bin/go" && chmod +x "$MK/go/bin/go"; }
+	runhooks() { make -s --no-print-directory -f "$MK/harness.mk" "$MK/build/linetap/.stamp_built" 2>&1; }
+	need_go=$(sed -n 's/^go \([0-9][0-9.]*\)$/\1/p' "$REPO/go.mod")
+	: >"$MK/build/linetap/vendor/modules.txt"
+	fakego 1.23.12
+	if out=$(runhooks); then fail "linetap.mk: the build goes on with Go 1.23.12 for go.mod's $need_go"; elif [[ "$out" == *"go.mod needs Go $need_go, but Buildroot's host-go is '1.23.12'"* ]]; then pass; else fail "linetap.mk: unclear error for an old Go: $out"; fi
+	fakego "$need_go"
+	if out=$(runhooks); then pass; else fail "linetap.mk: Go $need_go refused for go.mod's $need_go: $out"; fi
+	fakego 1.25.14
+	if out=$(runhooks); then pass; else fail "linetap.mk: Go 1.25.14 refused: $out"; fi
+	rm -f "$MK/build/linetap/vendor/modules.txt"
+	if ! out=$(runhooks) && [[ "$out" == *"vendor/modules.txt is missing"* ]]; then pass; else fail "linetap.mk: no clear error without vendor/: $out"; fi
+	want_tags=""
+	# shellcheck disable=SC2016 # make variables, expanded by make.
+	out=$(make -s --no-print-directory -f "$MK/harness.mk" -E 'show: ; @echo "$(LINETAP_LICENSE)|$(LINETAP_LICENSE_FILES)|$(LINETAP_GOMOD)|$(strip $(LINETAP_TAGS))|$(LINETAP_GO_ENV)"' show 2>&1)
+	if [ "$out" = "Apache-2.0|LICENSE|github.com/linetap/linetap|$want_tags|CGO_ENABLED=0" ]; then pass; else fail "linetap.mk without options: $out"; fi
+	# shellcheck disable=SC2016 # make variables, expanded by make.
+	out=$(make -s --no-print-directory -f "$MK/harness.mk" BR2_PACKAGE_LINETAP_PORTAUDIO=y BR2_PACKAGE_LINETAP_OPUS=y -E 'show: ; @echo "$(strip $(LINETAP_TAGS))|$(LINETAP_GO_ENV)|$(strip $(LINETAP_DEPENDENCIES))"' show 2>&1)
+	if [ "$out" = "portaudio opus|CGO_ENABLED=1|alsa-lib portaudio opus" ]; then pass; else fail "linetap.mk with PortAudio and Opus: $out"; fi
+fi
+
 # ---------------------------------------------------------------- 5b
 section "make image fails early and clearly"
 out=$(BR_CACHE="$TMP/br-cache" BR_OUTPUT="$TMP/br-out" timeout -s KILL 60 "$HERE/image.sh" rpi5 2>&1)
@@ -757,13 +799,94 @@ rc=$?
 if [ $rc -ne 0 ] && [[ "$out" == *"unknown board 'rpi5'"* ]]; then pass; else fail "image.sh rpi5: status $rc, $out"; fi
 out=$(BUILDROOT_VERSION=2023.11 BR_CACHE="$TMP/br-cache" BR_OUTPUT="$TMP/br-out" timeout -s KILL 60 "$HERE/image.sh" 2>&1)
 rc=$?
-if [ $rc -ne 0 ] && [[ "$out" == *"not a 2024.02.x or 2025.02.x LTS release"* ]]; then pass; else fail "image.sh with a non-LTS Buildroot: status $rc, $out"; fi
+if [ $rc -ne 0 ] && [[ "$out" == *"not a 2025.02.x LTS release"* ]]; then pass; else fail "image.sh with a non-LTS Buildroot: status $rc, $out"; fi
 # No network here: the download fails at once (port 9 refuses), with the
 # reason, and leaves no partial tarball behind.
 out=$(BUILDROOT_URL=http://127.0.0.1:9/downloads BR_CACHE="$TMP/br-cache" BR_OUTPUT="$TMP/br-out" timeout -s KILL 60 "$HERE/image.sh" rpi3 2>&1)
 rc=$?
 if [ $rc -ne 0 ] && [[ "$out" == *"cannot download Buildroot 2025.02."*"needs network access"* ]]; then pass; else fail "image.sh without network: status $rc, $out"; fi
 if [ -z "$(ls -A "$TMP/br-cache" 2>/dev/null)" ]; then pass; else fail "image.sh left files in its cache after a failed download: $(ls "$TMP/br-cache")"; fi
+
+# ---------------------------------------------------------------- 5c
+section "make image without network: host Go and local.mk (stand-in Buildroot)"
+# A stand-in Buildroot 2025.02.18 tarball (with its .sign) in the cache, a
+# stand-in make that records its calls and makes the two images, and a Go
+# distribution given by HOST_GOROOT: image.sh gets as far as Buildroot's
+# make, and what it hands Buildroot (local.mk, the vendored stage) is
+# checked. go mod vendor runs for real, offline (GOPROXY=off: the module
+# cache must hold the modules, as it does for go build).
+IMG="$TMP/img"
+mkdir -p "$IMG/cache" "$IMG/bin" "$IMG/goroot/bin"
+# make_buildroot GO_VERSION: the cached tarball and .sign of a stand-in
+# Buildroot whose package/go ships GO_VERSION.
+make_buildroot() {
+	local v=2025.02.18 d="$IMG/src/buildroot-2025.02.18"
+	rm -rf "$IMG/src" "$IMG/cache/buildroot-$v" "$IMG/cache/buildroot-$v.tar.xz"*
+	mkdir -p "$d/package/go/go-bin"
+	echo "# stand-in" >"$d/Makefile"
+	printf 'GO_VERSION = %s\n' "$1" >"$d/package/go/go.mk"
+	echo "# stand-in" >"$d/package/go/go-bin/go-bin.mk"
+	tar -cJf "$IMG/cache/buildroot-$v.tar.xz" -C "$IMG/src" "buildroot-$v"
+	printf 'SHA256: %s  buildroot-%s.tar.xz\n' "$(sha256sum "$IMG/cache/buildroot-$v.tar.xz" | awk '{print $1}')" "$v" >"$IMG/cache/buildroot-$v.tar.xz.sign"
+}
+cat >"$IMG/bin/make" <<STUB
+#!/bin/sh
+echo "make \$*" >>"$IMG/calls"
+for a; do case "\$a" in O=*) out=\${a#O=} ;; esac; done
+case "\$*" in *_defconfig) exit 0 ;; esac
+mkdir -p "\$out/images" && touch "\$out/images/sdcard.img" "\$out/images/linetap-rpi4-64-test.raucb"
+STUB
+# Buildroot's host tools this machine lacks are stand-ins: only make runs.
+for t in gcc g++ patch perl python3 rsync bc cpio unzip file tar xz bzip2 gzip which git; do
+	command -v "$t" >/dev/null 2>&1 || printf '#!/bin/sh\nexit 0\n' >"$IMG/bin/$t"
+done
+chmod +x "$IMG"/bin/*
+printf '#!/bin/sh\necho "go version go1.25.14 linux/amd64"\n' >"$IMG/goroot/bin/go"
+chmod +x "$IMG/goroot/bin/go"
+gomod_go=$(sed -n 's/^go \([0-9][0-9.]*\)$/\1/p' "$REPO/go.mod")
+image() {
+	: >"$IMG/calls"
+	env PATH="$IMG/bin:$PATH" MAKE="$IMG/bin/make" GOPROXY=off GOFLAGS= BR_CACHE="$IMG/cache" BR_OUTPUT="$IMG/out" \
+		BUILDROOT_URL=http://127.0.0.1:9/downloads HOST_GO_URL=http://127.0.0.1:9/dl "$@" \
+		timeout -s KILL 120 "$HERE/image.sh" rpi4-64 2>&1
+}
+if need xz "apt-get install xz-utils"; then
+	make_buildroot 1.23.12
+	# Buildroot's Go is too old and the Go given is too old too.
+	echo go1.24.9 >"$IMG/goroot/VERSION"
+	if ! out=$(image HOST_GOROOT="$IMG/goroot") && [[ "$out" == *"is 1.24.9, but go.mod needs Go $gomod_go"* ]]; then pass; else fail "image.sh accepted Go 1.24.9 for go.mod's $gomod_go: $out"; fi
+	# A Go version whose SHA-256 is not pinned is refused before download.
+	if ! out=$(image HOST_GO_VERSION=1.99.0) && [[ "$out" == *"no SHA-256 known for go1.99.0.linux-"* ]]; then pass; else fail "image.sh: unpinned Go version: $out"; fi
+	# A cached Go tarball that is not the published one is refused and removed.
+	case "$(uname -m)" in x86_64) ga=amd64 ;; aarch64) ga=arm64 ;; *) ga="" ;; esac
+	if [ -n "$ga" ]; then
+		echo "not go" >"$IMG/cache/go1.25.14.linux-$ga.tar.gz"
+		if ! out=$(image) && [[ "$out" == *"go1.25.14.linux-$ga.tar.gz: SHA-256 "*"go.dev publishes"* ]] && [ ! -e "$IMG/cache/go1.25.14.linux-$ga.tar.gz" ]; then pass; else fail "image.sh: a Go tarball with the wrong SHA-256 was not refused and removed: $out"; fi
+		# No network: the download fails at once, with the reason.
+		if ! out=$(image) && [[ "$out" == *"cannot download Go 1.25.14 from http://127.0.0.1:9/dl/go1.25.14.linux-$ga.tar.gz"* ]]; then pass; else fail "image.sh: Go download without network: $out"; fi
+	fi
+	# Go 1.25.14: image.sh runs Buildroot's make with local.mk pointing
+	# host-go-bin at it and linetap at a vendored stage.
+	echo go1.25.14 >"$IMG/goroot/VERSION"
+	if out=$(image HOST_GOROOT="$IMG/goroot"); then pass; else fail "image.sh with a stand-in Buildroot and Go 1.25.14: $out"; fi
+	lm="$IMG/out/rpi4-64/local.mk"
+	if grep -qx "HOST_GO_BIN_OVERRIDE_SRCDIR = $IMG/goroot" "$lm" 2>/dev/null &&
+		grep -qx "LINETAP_OVERRIDE_SRCDIR = $IMG/out/linetap-src" "$lm"; then
+		pass
+	else
+		fail "image.sh: local.mk does not override host-go-bin and linetap: $(cat "$lm" 2>/dev/null)"
+	fi
+	if [ -s "$IMG/out/linetap-src/vendor/modules.txt" ] && [ -f "$IMG/out/linetap-src/go.mod" ] && [ ! -e "$IMG/out/linetap-src/bin" ]; then pass; else fail "image.sh: the stage is not the vendored committed tree"; fi
+	if grep -qx "make -C $IMG/cache/buildroot-2025.02.18 O=$IMG/out/rpi4-64 BR2_EXTERNAL=$HERE linetap_rpi4_64_defconfig" "$IMG/calls" &&
+		grep -qx "make -C $IMG/cache/buildroot-2025.02.18 O=$IMG/out/rpi4-64" "$IMG/calls"; then
+		pass
+	else
+		fail "image.sh: Buildroot's make not run as documented: $(cat "$IMG/calls")"
+	fi
+	# A Buildroot whose own Go is new enough: no override.
+	make_buildroot "$gomod_go"
+	if out=$(image) && [[ "$out" == *"ships Go $gomod_go, enough for go.mod"* ]] && ! grep -q HOST_GO_BIN_OVERRIDE_SRCDIR "$lm"; then pass; else fail "image.sh overrides a Go that is new enough: $out"; fi
+fi
 
 # ---------------------------------------------------------------- 6
 section "init script starts linetapd (arm64) under qemu-user"

@@ -67,6 +67,22 @@ define LINETAP_CHECK_VENDOR
 endef
 LINETAP_PRE_BUILD_HOOKS += LINETAP_CHECK_VENDOR
 
+# go.mod's go directive against the Go Buildroot installed (host-go):
+# Buildroot builds offline (GOPROXY=off), so an older Go cannot fetch a
+# newer toolchain and would stop with a less helpful error. Buildroot
+# 2025.02.x ships Go 1.23.x; make image installs a newer one through
+# HOST_GO_BIN_OVERRIDE_SRCDIR (docs/appliance.md, "Go version").
+define LINETAP_CHECK_GO_VERSION
+	@need=`sed -n 's/^go \([0-9][0-9.]*\)$$/\1/p' $(@D)/go.mod`; \
+	have=`$(HOST_GO_ROOT)/bin/go env GOVERSION 2>/dev/null | sed 's/^go//'`; \
+	if [ -z "$$have" ] || [ "`printf '%s\n%s\n' "$$have" "$$need" | sort -V | head -n1`" != "$$need" ]; then \
+		echo "linetap: go.mod needs Go $$need, but Buildroot's host-go is '$$have'." >&2; \
+		echo "linetap: build through 'make image', which installs a newer Go, or set" >&2; \
+		echo "linetap: HOST_GO_BIN_OVERRIDE_SRCDIR (docs/appliance.md, \"Go version\")." >&2; \
+		exit 1; fi
+endef
+LINETAP_PRE_BUILD_HOOKS += LINETAP_CHECK_GO_VERSION
+
 LINETAP_CONFIG_FILE = $(call qstrip,$(BR2_PACKAGE_LINETAP_CONFIG))
 
 define LINETAP_INSTALL_APPLIANCE_FILES
