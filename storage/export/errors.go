@@ -33,4 +33,20 @@ var (
 	ErrMountinfo = errors.New("export: bad mountinfo")
 	// ErrNotSupported means USB detection is not available on this system.
 	ErrNotSupported = errors.New("export: not supported on this system")
+	// ErrRequest means an export job request or JobsOptions was refused:
+	// an unknown target, no directory, nobody named as asking.
+	ErrRequest = errors.New("export: bad export request")
+	// ErrBusy means an export job is running already: one runs at a time.
+	ErrBusy = errors.New("export: an export is running")
+	// ErrNoJob means no export job has that ID (or it was dropped from
+	// the list of the last 20).
+	ErrNoJob = errors.New("export: no such export job")
+	// ErrJobState means the job is not in a state that allows it: a zip
+	// of a job that is not a finished zip export, cancelling a job that
+	// ended.
+	ErrJobState = errors.New("export: export job state")
+	// ErrNoUSB means no writable USB stick is mounted.
+	ErrNoUSB = errors.New("export: no USB stick")
+	// ErrClosed means Jobs was used after Close.
+	ErrClosed = errors.New("export: jobs closed")
 )

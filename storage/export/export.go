@@ -55,12 +55,15 @@ type Filter struct {
 	// Number selects calls whose caller ID number or dialled digits
 	// contain it.
 	Number string `json:"number,omitempty"`
+	// AfterID, when non-zero, selects only calls with a higher ID: those
+	// a stick's earlier exports do not hold (see Jobs.WatchUSB).
+	AfterID uint64 `json:"after_id,omitempty"`
 }
 
-// match reports whether c passes the time bounds (the source applies the
-// rest).
+// match reports whether c passes the time and ID bounds (the source
+// applies the rest).
 func (f *Filter) match(c *linetap.Call) bool {
-	return (f.From.IsZero() || !c.Start.Before(f.From)) && (f.To.IsZero() || c.Start.Before(f.To))
+	return (f.From.IsZero() || !c.Start.Before(f.From)) && (f.To.IsZero() || c.Start.Before(f.To)) && c.ID > f.AfterID
 }
 
 // Progress is reported after each call is written.
@@ -78,6 +81,9 @@ type Options struct {
 	Key ed25519.PrivateKey
 	// Progress, when set, is called after each call's file is written.
 	Progress func(Progress)
+	// Selected, when set, is called once the calls are chosen, with their
+	// number, before anything is written.
+	Selected func(calls int)
 	// Now stamps the manifest (nil: time.Now).
 	Now func() time.Time
 }
@@ -156,6 +162,9 @@ func Export(ctx context.Context, src Source, dst Target, opt Options) (*Manifest
 	calls, err := selectCalls(ctx, src, opt.Filter)
 	if err != nil {
 		return nil, err
+	}
+	if opt.Selected != nil {
+		opt.Selected(len(calls))
 	}
 	e := &exporter{dst: dst, opt: opt}
 	marker := fmt.Sprintf("linetap export started %s: not finished.\nIf this file is still here, the export failed part-way: do not rely on it.\n", m.Created.Format(time.RFC3339))
@@ -249,8 +258,8 @@ func selectCalls(ctx context.Context, src Source, f Filter) ([]linetap.Call, err
 				out = append(out, page[i])
 			}
 		}
-		if len(page) < q.Limit {
-			break
+		if len(page) < q.Limit || page[len(page)-1].ID <= f.AfterID {
+			break // the rest is older than AfterID
 		}
 		q.Before = page[len(page)-1].ID
 	}

@@ -172,6 +172,9 @@ func TestFilter(t *testing.T) {
 		{"line", export.Filter{Line: &one}, []uint64{2, 4}},
 		{"number", export.Filter{Number: "1"}, []uint64{1, 3}},
 		{"none", export.Filter{From: t0.Add(100 * time.Hour)}, nil},
+		{"after ID", export.Filter{AfterID: 2}, []uint64{3, 4}},
+		{"after ID and line", export.Filter{AfterID: 2, Line: &one}, []uint64{4}},
+		{"after the last ID", export.Filter{AfterID: 4}, nil},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -12,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -67,16 +66,29 @@ var unlisted = map[string]bool{Sums: true, SumsSig: true, ManifestSig: true, Mar
 // errors.Is: ErrChanged, ErrMissing, ...); the Report lists them too. An
 // error that is not a Problem means dir could not be read at all.
 func Verify(dir string) (*Report, error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return nil, fmt.Errorf("export: %w", err)
+	}
+	if !st.IsDir() {
+		return nil, fmt.Errorf("export: %s is not a directory", dir)
+	}
+	return VerifyFS(os.DirFS(dir))
+}
+
+// VerifyFS is Verify for an export in fsys: a directory (os.DirFS) or a
+// zip archive (zip.Reader), checked where it is without extracting it.
+func VerifyFS(fsys fs.FS) (*Report, error) {
 	r := &Report{}
 	add := func(kind error, file, format string, a ...any) {
 		r.Problems = append(r.Problems, &Problem{Kind: kind, File: file, Detail: fmt.Sprintf(format, a...)})
 	}
-	present, err := listFiles(dir)
+	present, err := listFiles(fsys)
 	if err != nil {
 		return nil, err
 	}
 	if _, ok := present[Marker]; ok {
-		b, _ := os.ReadFile(filepath.Join(dir, Marker))
+		b, _ := fs.ReadFile(fsys, Marker)
 		add(ErrIncomplete, Marker, "the export did not finish (%s)", strings.TrimSpace(strings.SplitN(string(b), "\n", 2)[0]))
 	}
 	read := func(name string) []byte {
@@ -89,7 +101,7 @@ func Verify(dir string) (*Report, error) {
 			add(ErrChanged, name, "not a regular file")
 			return nil
 		}
-		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+		b, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			add(ErrMissing, name, "%v", err)
 			return nil
@@ -138,7 +150,7 @@ func Verify(dir string) (*Report, error) {
 				add(ErrChanged, name, "not a regular file")
 				continue
 			}
-			got, err := hashFile(filepath.Join(dir, filepath.FromSlash(name)))
+			got, err := hashFile(fsys, name)
 			if err != nil {
 				add(ErrMissing, name, "%v", err)
 			} else if got != listed[name] {
@@ -235,30 +247,18 @@ func parseSums(b []byte, bad func(line int, format string, a ...any)) map[string
 	return out
 }
 
-// listFiles returns every file under dir, slash-separated; anything but a
+// listFiles returns every file in fsys, slash-separated; anything but a
 // regular file or a directory (a symlink, a device) is listed too, so it
 // shows up as added.
-func listFiles(dir string) (map[string]bool, error) {
-	st, err := os.Stat(dir)
-	if err != nil {
-		return nil, fmt.Errorf("export: %w", err)
-	}
-	if !st.IsDir() {
-		return nil, fmt.Errorf("export: %s is not a directory", dir)
-	}
+func listFiles(fsys fs.FS) (map[string]bool, error) {
 	out := map[string]bool{}
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() {
-			return nil
+		if !d.IsDir() {
+			out[p] = d.Type().IsRegular()
 		}
-		rel, err := filepath.Rel(dir, p)
-		if err != nil {
-			return err
-		}
-		out[filepath.ToSlash(rel)] = d.Type().IsRegular()
 		return nil
 	})
 	if err != nil {
@@ -267,9 +267,9 @@ func listFiles(dir string) (map[string]bool, error) {
 	return out, nil
 }
 
-// hashFile returns the hex SHA-256 of the file at path.
-func hashFile(path string) (string, error) {
-	f, err := os.Open(path)
+// hashFile returns the hex SHA-256 of the file name in fsys.
+func hashFile(fsys fs.FS, name string) (string, error) {
+	f, err := fsys.Open(name)
 	if err != nil {
 		return "", err
 	}
