@@ -65,6 +65,9 @@ type Engine struct {
 	onSettings func([]LineSettings)
 	hasSensor  bool
 
+	alarms alarmSet
+	watch  alarmWatch
+
 	setMu sync.Mutex
 	want  []LineConfig // the lines' settings as last set (setMu)
 	volts hw.Voltmeter
@@ -198,6 +201,8 @@ func New(opt Options) (*Engine, error) {
 		e.lines = append(e.lines, l)
 	}
 	e.nextCommit = e.samples(time.Duration(e.cfg.CommitInterval))
+	e.watch.lostUntil = -1
+	e.watch.gaps = make([]int64, 0, 64)
 	e.live.init(e.snapshotLocked, opt.Config.Lines)
 	e.live.cur = make([]LineStatus, len(e.lines))
 	e.live.diag = make([]diagState, len(e.lines))
@@ -370,6 +375,7 @@ func (e *Engine) Run(ctx context.Context) (err error) {
 			if errors.Is(rerr, io.EOF) || errors.Is(rerr, hw.ErrClosed) {
 				return nil
 			}
+			e.raise(AlarmSoundCard, -1, e.now(), fmt.Sprintf("reading the sound card failed: %v", rerr))
 			return fmt.Errorf("linetap: reading audio: %w", rerr)
 		}
 	}
@@ -442,6 +448,7 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 		}
 	}
 	e.pos = end
+	e.checkAlarms(end)
 	e.statsMu.Lock()
 	e.stats.Frames += int64(n)
 	e.statsMu.Unlock()
@@ -463,6 +470,7 @@ func (e *Engine) markGap(g hw.Gap) {
 	n := e.samples(g.Length)
 	e.log.Warn("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length)
 	gap := placedGap{pos: pos, samples: n, cause: g.Cause}
+	e.noteGap(gap)
 	for _, l := range e.lines {
 		for _, c := range l.calls {
 			c.addGap(gap)

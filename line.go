@@ -75,8 +75,11 @@ type line struct {
 
 	listen  listenHub
 	pending atomic.Bool // SetLine left settings to apply at idle
-	gainQ   int32       // the line's gain, Q12 (gainUnity: none)
-	diag    diagState
+
+	silentFrom int64 // idle digital silence since (−1: sound)
+	noVoltFrom int64 // idle without line voltage since (−1: voltage)
+	gainQ      int32 // the line's gain, Q12 (gainUnity: none)
+	diag       diagState
 
 	ringOn      bool
 	lastRingOff int64
@@ -154,6 +157,7 @@ func newLine(e *Engine, idx int, cfg LineConfig) (*line, error) {
 		gainQ:     gainQ(cfg.GainDB),
 	}
 	l.diag.ringEdge = -1
+	l.silentFrom, l.noVoltFrom = -1, -1
 	if cfg.MaskDTMF {
 		l.mask = newMask(e)
 	}
@@ -182,6 +186,11 @@ func (l *line) take(buf []int16, channels, n int, start int64) {
 			energy += int64(s) * int64(s)
 			lo, hi = min(lo, s), max(hi, s)
 		}
+	}
+	if hi > silencePeak || lo < -silencePeak || l.cur != nil {
+		l.silentFrom = -1
+	} else if l.silentFrom < 0 {
+		l.silentFrom = start
 	}
 	if hi == math.MaxInt16 || lo <= -math.MaxInt16 {
 		// The ADC's full scale: ringing, or a tap too hot for the input.
