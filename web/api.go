@@ -7,8 +7,10 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/web/auth"
 )
 
 // errorBody is the JSON body of every API error.
@@ -85,45 +87,47 @@ func (s *Server) handleInfo(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, Info{Version: s.version, API: 1})
 }
 
-func (s *Server) handleNoRoute(w http.ResponseWriter, r *http.Request) {
-	s.writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
+// noRoute answers what no API route matched: 405 with Allow when the path
+// exists for other methods (RFC 9110 §15.5.6), 404 otherwise.
+func (s *Server) noRoute(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var allow []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			probe := r.Clone(r.Context())
+			probe.Method = m
+			if _, pat := mux.Handler(probe); pat != "/api/" && pat != "" {
+				allow = append(allow, m)
+			}
+		}
+		if len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, http.StatusMethodNotAllowed, fmt.Sprintf("%s %s: method not allowed (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+			return
+		}
+		s.writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
+	}
 }
 
 func (s *Server) handleLines(w http.ResponseWriter, r *http.Request) {
-	lines := s.live.Lines()
+	lines := maskLines(principal(r), s.live.Lines())
 	if lines == nil {
 		lines = []linetap.LineStatus{}
 	}
 	s.writeJSON(w, http.StatusOK, lines)
 }
 
-func (s *Server) handleCalls(w http.ResponseWriter, r *http.Request) {
-	q, err := ParseCallQuery(r.URL.Query())
-	if err != nil {
-		s.writeError(w, http.StatusBadRequest, err.Error())
-		return
+// maskLines returns snap as p may see it: without caller numbers, names
+// and digits unless p holds calls.view (a technician never sees who calls).
+// snap is not modified: it may be shared with other subscribers.
+func maskLines(p auth.Principal, snap []linetap.LineStatus) []linetap.LineStatus {
+	if p.Can(auth.CallsView) || snap == nil {
+		return snap
 	}
-	calls, err := s.calls.Calls(q)
-	if err != nil {
-		s.log.Error("web: listing calls", "err", err)
-		s.writeError(w, http.StatusInternalServerError, "internal error reading calls (see the log)")
-		return
+	out := make([]linetap.LineStatus, len(snap))
+	for i, l := range snap {
+		l.CallerID = linetap.CallerID{}
+		l.Dialled = ""
+		out[i] = l
 	}
-	if calls == nil {
-		calls = []linetap.Call{}
-	}
-	s.writeJSON(w, http.StatusOK, calls)
-}
-
-func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
-	id, ok := s.callID(w, r)
-	if !ok {
-		return
-	}
-	c, err := s.calls.Call(id)
-	if err != nil {
-		s.callFailed(w, id, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, c)
+	return out
 }

@@ -51,16 +51,17 @@ func apiError(t *testing.T, r *http.Response) string {
 }
 
 func TestNewRejectsMissingOptions(t *testing.T) {
-	calls, live := sampleCalls(), newFakeLive()
+	calls, live, a := sampleCalls(), newFakeLive(), newAuth(t)
 	tests := []struct {
 		name  string
 		opt   web.Options
 		field string
 	}{
-		{"no calls", web.Options{Live: live, NotFound: errNotFound}, "Calls"},
-		{"no live", web.Options{Calls: calls, NotFound: errNotFound}, "Live"},
-		{"no sentinel", web.Options{Calls: calls, Live: live}, "NotFound"},
-		{"negative heartbeat", web.Options{Calls: calls, Live: live, NotFound: errNotFound, Heartbeat: -1}, "Heartbeat"},
+		{"no archive", web.Options{Auth: a, Live: live, NotFound: errNotFound}, "Archive"},
+		{"no auth", web.Options{Archive: calls, Live: live, NotFound: errNotFound}, "Auth"},
+		{"no live", web.Options{Archive: calls, Auth: a, NotFound: errNotFound}, "Live"},
+		{"no sentinel", web.Options{Archive: calls, Auth: a, Live: live}, "NotFound"},
+		{"negative heartbeat", web.Options{Archive: calls, Auth: a, Live: live, NotFound: errNotFound, Heartbeat: -1}, "Heartbeat"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,7 +107,7 @@ func TestEndpoints(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r := get(t, srv.Handler(), tt.target)
+			r := get(t, srv.APIHandler(), tt.target)
 			if r.StatusCode != tt.status {
 				t.Fatalf("status %d, want %d; body %s", r.StatusCode, tt.status, body(t, r))
 			}
@@ -148,17 +149,20 @@ func TestCallsList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.query, func(t *testing.T) {
-			r := get(t, srv.Handler(), "/api/v1/calls"+tt.query)
+			r := get(t, srv.APIHandler(), "/api/v1/calls"+tt.query)
 			if r.StatusCode != 200 {
 				t.Fatalf("status %d: %s", r.StatusCode, body(t, r))
 			}
 			b := body(t, r)
-			var got []linetap.Call
-			if err := json.Unmarshal([]byte(b), &got); err != nil {
+			var page struct {
+				Calls []linetap.Call `json:"calls"`
+			}
+			if err := json.Unmarshal([]byte(b), &page); err != nil {
 				t.Fatalf("decoding %s: %v", b, err)
 			}
+			got := page.Calls
 			if got == nil {
-				t.Fatalf("body %q is not a JSON array", b)
+				t.Fatalf("body %q has no calls array", b)
 			}
 			ids := []uint64{}
 			for _, c := range got {
@@ -199,7 +203,7 @@ func TestStoreFailureIs500WithoutDetails(t *testing.T) {
 	srv := newServer(t, calls, newFakeLive(), nil)
 	for _, target := range []string{"/api/v1/calls", "/api/v1/calls/1", "/api/v1/calls/1/audio"} {
 		t.Run(target, func(t *testing.T) {
-			r := get(t, srv.Handler(), target)
+			r := get(t, srv.APIHandler(), target)
 			if r.StatusCode != http.StatusInternalServerError {
 				t.Fatalf("status %d, want 500", r.StatusCode)
 			}
@@ -253,7 +257,7 @@ func TestAPIHandlerServesNoUI(t *testing.T) {
 
 func TestWrongMethod(t *testing.T) {
 	srv := newServer(t, sampleCalls(), newFakeLive(), nil)
-	for _, target := range []string{"/api/v1/calls", "/api/v1/calls/1", "/", "/app.js"} {
+	for _, target := range []string{"/api/v1/calls", "/api/v1/calls/1"} {
 		req := httptest.NewRequest(http.MethodPost, target, strings.NewReader("x"))
 		rec := httptest.NewRecorder()
 		srv.Handler().ServeHTTP(rec, req)

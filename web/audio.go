@@ -197,9 +197,28 @@ func (s *Server) handleAudio(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	c, err := s.calls.Call(id)
+	download := false
+	for k, v := range r.URL.Query() {
+		switch {
+		case k == "download" && len(v) == 1 && (v[0] == "1" || v[0] == "0" || v[0] == ""):
+			download = v[0] == "1"
+		default:
+			s.writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown or repeated parameter %q (known: download=1)", k))
+			return
+		}
+	}
+	info, err := s.archive.Info(id)
 	if err != nil {
 		s.callFailed(w, id, err)
+		return
+	}
+	c := info.Call
+	// Privacy: every download, and every playback (once per person and
+	// call per PlayAuditInterval, not per seek), is in the audit log. No
+	// audit entry, no audio.
+	if err := s.auditAccess(r, id, download); err != nil {
+		s.log.Error("web: auditing audio access", "call", id, "err", err)
+		s.writeError(w, http.StatusInternalServerError, "the audit log cannot be written, so no audio is served (see the log)")
 		return
 	}
 	h := w.Header()
@@ -208,7 +227,11 @@ func (s *Server) handleAudio(w http.ResponseWriter, r *http.Request) {
 		h.Set("ETag", tag)
 	}
 	h.Set("Content-Type", "audio/wav")
-	h.Set("Content-Disposition", `inline; filename="call-`+strconv.FormatUint(id, 10)+`.wav"`)
+	disp := "inline"
+	if download {
+		disp = "attachment"
+	}
+	h.Set("Content-Disposition", disp+`; filename="call-`+strconv.FormatUint(id, 10)+`.wav"`)
 	// The ETag changes while a call records: revalidate every time.
 	h.Set("Cache-Control", "private, no-cache")
 	modified := c.End
@@ -225,7 +248,7 @@ func (s *Server) handleAudio(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	encode := func() ([]byte, error) {
-		pcm, err := s.calls.PCM(id)
+		pcm, err := s.archive.PCM(id)
 		if err != nil {
 			return nil, err
 		}

@@ -84,7 +84,7 @@ func TestAudio(t *testing.T) {
 	c, _ := calls.Call(1)
 	pcm := calls.audio(1)
 
-	r := get(t, srv.Handler(), "/api/v1/calls/1/audio")
+	r := get(t, srv.APIHandler(), "/api/v1/calls/1/audio")
 	full := []byte(body(t, r))
 	if r.StatusCode != 200 {
 		t.Fatalf("status %d: %s", r.StatusCode, full)
@@ -114,7 +114,7 @@ func TestAudio(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.rng, func(t *testing.T) {
-				r := get(t, srv.Handler(), "/api/v1/calls/1/audio", "Range", tt.rng)
+				r := get(t, srv.APIHandler(), "/api/v1/calls/1/audio", "Range", tt.rng)
 				b := []byte(body(t, r))
 				if r.StatusCode != http.StatusPartialContent {
 					t.Fatalf("status %d, want 206", r.StatusCode)
@@ -129,14 +129,14 @@ func TestAudio(t *testing.T) {
 			})
 		}
 		// The 44-1000 range is samples 0..478 and the first byte of 479.
-		r := get(t, srv.Handler(), "/api/v1/calls/1/audio", "Range", "bytes=44-1000")
+		r := get(t, srv.APIHandler(), "/api/v1/calls/1/audio", "Range", "bytes=44-1000")
 		b := []byte(body(t, r))
 		for i := 0; i+1 < len(b); i += 2 {
 			if s := int16(binary.LittleEndian.Uint16(b[i:])); s != pcm[i/2] {
 				t.Fatalf("range sample %d = %d, want %d", i/2, s, pcm[i/2])
 			}
 		}
-		r = get(t, srv.Handler(), "/api/v1/calls/1/audio", "Range", fmt.Sprintf("bytes=%d-", len(full)))
+		r = get(t, srv.APIHandler(), "/api/v1/calls/1/audio", "Range", fmt.Sprintf("bytes=%d-", len(full)))
 		if r.StatusCode != http.StatusRequestedRangeNotSatisfiable {
 			t.Errorf("range past the end: status %d, want 416", r.StatusCode)
 		}
@@ -162,7 +162,7 @@ func TestAudio(t *testing.T) {
 			t.Run(tt.header, func(t *testing.T) {
 				fresh := sampleCalls()
 				srv := newServer(t, fresh, newFakeLive(), nil)
-				r := get(t, srv.Handler(), "/api/v1/calls/1/audio", "If-None-Match", tt.header)
+				r := get(t, srv.APIHandler(), "/api/v1/calls/1/audio", "If-None-Match", tt.header)
 				b := body(t, r)
 				if r.StatusCode != tt.status {
 					t.Fatalf("status %d, want %d", r.StatusCode, tt.status)
@@ -192,7 +192,7 @@ func TestAudioCache(t *testing.T) {
 		var wg sync.WaitGroup
 		for range 8 {
 			wg.Go(func() {
-				r := get(t, srv.Handler(), "/api/v1/calls/2/audio")
+				r := get(t, srv.APIHandler(), "/api/v1/calls/2/audio")
 				if r.StatusCode != 200 {
 					t.Errorf("status %d", r.StatusCode)
 				}
@@ -208,7 +208,7 @@ func TestAudioCache(t *testing.T) {
 		budget := wavBytes(calls, 1) // holds call 1 (the largest) or 2 and 3, not more
 		srv := newServer(t, calls, newFakeLive(), func(o *web.Options) { o.AudioCacheBytes = budget })
 		for _, id := range []uint64{3, 2, 3, 1, 1, 2, 3} {
-			get(t, srv.Handler(), fmt.Sprintf("/api/v1/calls/%d/audio", id))
+			get(t, srv.APIHandler(), fmt.Sprintf("/api/v1/calls/%d/audio", id))
 		}
 		// 3 miss, 2 miss, 3 hit, 1 miss (evicts 2 then 3), 1 hit, 2 miss (evicts 1), 3 miss.
 		want := map[uint64]int{1: 1, 2: 2, 3: 2}
@@ -222,7 +222,7 @@ func TestAudioCache(t *testing.T) {
 		calls := sampleCalls()
 		srv := newServer(t, calls, newFakeLive(), func(o *web.Options) { o.AudioCacheBytes = -1 })
 		for range 3 {
-			get(t, srv.Handler(), "/api/v1/calls/3/audio")
+			get(t, srv.APIHandler(), "/api/v1/calls/3/audio")
 		}
 		if n := calls.reads(3); n != 3 {
 			t.Errorf("PCM read %d times, want 3", n)
@@ -233,11 +233,11 @@ func TestAudioCache(t *testing.T) {
 		rec := linetap.Call{ID: 5, State: linetap.StateRecording, Direction: linetap.Inbound}
 		calls.add(rec, tone(1000, -10, time.Second))
 		srv := newServer(t, calls, newFakeLive(), nil)
-		r1 := get(t, srv.Handler(), "/api/v1/calls/5/audio")
+		r1 := get(t, srv.APIHandler(), "/api/v1/calls/5/audio")
 		b1 := body(t, r1)
 		calls.calls = nil
 		calls.add(rec, tone(1000, -10, 2*time.Second))
-		r2 := get(t, srv.Handler(), "/api/v1/calls/5/audio")
+		r2 := get(t, srv.APIHandler(), "/api/v1/calls/5/audio")
 		b2 := body(t, r2)
 		if r1.Header.Get("ETag") == r2.Header.Get("ETag") || len(b2) <= len(b1) {
 			t.Errorf("ETag %s then %s, %d then %d bytes: the grown call was served stale",
@@ -251,13 +251,13 @@ func TestAudioCache(t *testing.T) {
 		calls := sampleCalls()
 		calls.failPCM = errors.New("segment file missing")
 		srv := newServer(t, calls, newFakeLive(), nil)
-		if r := get(t, srv.Handler(), "/api/v1/calls/1/audio"); r.StatusCode != 500 {
+		if r := get(t, srv.APIHandler(), "/api/v1/calls/1/audio"); r.StatusCode != 500 {
 			t.Fatalf("status %d, want 500", r.StatusCode)
 		}
 		calls.mu.Lock()
 		calls.failPCM = nil
 		calls.mu.Unlock()
-		r := get(t, srv.Handler(), "/api/v1/calls/1/audio")
+		r := get(t, srv.APIHandler(), "/api/v1/calls/1/audio")
 		if r.StatusCode != 200 || r.Header.Get("Content-Type") != "audio/wav" {
 			t.Errorf("after recovery: status %d %s", r.StatusCode, r.Header.Get("Content-Type"))
 		}
@@ -280,7 +280,7 @@ func BenchmarkAudioRangeCached(b *testing.B) {
 	calls := newFakeCalls()
 	calls.add(linetap.Call{ID: 1, State: linetap.StateComplete}, tone(1000, -10, time.Minute))
 	srv := newServer(b, calls, newFakeLive(), nil)
-	h := srv.Handler()
+	h := srv.APIHandler()
 	req, _ := http.NewRequest(http.MethodGet, "/api/v1/calls/1/audio", nil)
 	req.Header.Set("Range", "bytes=480044-544043")
 	b.SetBytes(64000)

@@ -82,7 +82,8 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(&st.buf, "retry: %d\n\n", retryMillis)
 	// The current state first, so a page is complete without waiting for
 	// the next change.
-	if err := st.lines(s.live.Lines()); err != nil {
+	p := principal(r)
+	if err := st.lines(maskLines(p, s.live.Lines())); err != nil {
 		s.log.Error("web: event stream", "err", err)
 		return
 	}
@@ -104,7 +105,7 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return // the engine stopped; the browser reconnects
 			}
-			if err := st.lines(snap); err != nil {
+			if err := st.lines(maskLines(p, snap)); err != nil {
 				s.log.Error("web: event stream", "err", err)
 				return
 			}

@@ -79,7 +79,7 @@ func (s *sseReader) nextLines(t *testing.T) []linetap.LineStatus {
 func streamServer(t *testing.T, srv *web.Server) (*httptest.Server, <-chan struct{}) {
 	t.Helper()
 	returned := make(chan struct{}, 8)
-	h := srv.Handler()
+	h := srv.APIHandler()
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.ServeHTTP(w, r)
 		if r.URL.Path == "/api/v1/events" {
@@ -190,7 +190,7 @@ func TestEventsEndWithRequestContext(t *testing.T) {
 	rec := httptest.NewRecorder()
 	done := make(chan struct{})
 	go func() {
-		srv.Handler().ServeHTTP(rec, req)
+		srv.APIHandler().ServeHTTP(rec, req)
 		close(done)
 	}()
 	<-live.subscribed
@@ -234,11 +234,11 @@ func TestCloseEndsStreams(t *testing.T) {
 	if live.active() != 0 {
 		t.Errorf("%d subscriptions open after Close", live.active())
 	}
-	r := get(t, srv.Handler(), "/api/v1/events")
+	r := get(t, srv.APIHandler(), "/api/v1/events")
 	if r.StatusCode != http.StatusServiceUnavailable {
 		t.Errorf("events after Close: status %d, want 503", r.StatusCode)
 	}
-	if r := get(t, srv.Handler(), "/api/v1/lines"); r.StatusCode != 200 {
+	if r := get(t, srv.APIHandler(), "/api/v1/lines"); r.StatusCode != 200 {
 		t.Errorf("lines after Close: status %d, want 200", r.StatusCode)
 	}
 	if err := srv.Close(ctx); !errors.Is(err, web.ErrClosed) {
@@ -261,7 +261,7 @@ func BenchmarkEventsSnapshot(b *testing.B) {
 	w := &pipeWriter{h: http.Header{}, w: pw}
 	done := make(chan struct{})
 	go func() {
-		srv.Handler().ServeHTTP(w, req)
+		srv.APIHandler().ServeHTTP(w, req)
 		close(done)
 	}()
 	sse := &sseReader{r: bufio.NewReader(pr)}

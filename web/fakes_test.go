@@ -15,7 +15,9 @@ import (
 
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/storage"
 	"github.com/linetap/linetap/web"
+	"github.com/linetap/linetap/web/auth"
 )
 
 // errNotFound stands in for storage.ErrNotFound.
@@ -30,13 +32,141 @@ type fakeCalls struct {
 	failPCM error // returned by PCM when set
 	queries []linetap.CallQuery
 	pcmRead map[uint64]int
+	notes   map[uint64]storage.Annotation
+	keep    map[uint64]bool
+	audits  []storage.AuditEntry
+	failAud error // returned by Audit when set
+	kv      auth.MemKV
 }
 
-var _ web.Calls = (*fakeCalls)(nil)
+var _ web.Archive = (*fakeCalls)(nil)
 
 func newFakeCalls() *fakeCalls {
-	return &fakeCalls{pcm: map[uint64][]int16{}, pcmRead: map[uint64]int{}}
+	return &fakeCalls{pcm: map[uint64][]int16{}, pcmRead: map[uint64]int{},
+		notes: map[uint64]storage.Annotation{}, keep: map[uint64]bool{}}
 }
+
+// Search implements web.Archive with the line, number, before and limit
+// filters (newest first), which is what these tests use.
+func (f *fakeCalls) Search(q storage.Query) (storage.Page, error) {
+	calls, err := f.Calls(linetap.CallQuery{Limit: q.Limit, Before: q.Before, Line: q.Line, Number: q.Number})
+	if err != nil {
+		return storage.Page{}, err
+	}
+	var p storage.Page
+	for _, c := range calls {
+		info, _ := f.Info(c.ID)
+		p.Calls = append(p.Calls, info)
+	}
+	return p, nil
+}
+
+func (f *fakeCalls) Info(id uint64) (storage.CallInfo, error) {
+	c, err := f.Call(id)
+	if err != nil {
+		return storage.CallInfo{}, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	a := f.notes[id]
+	return storage.CallInfo{Call: c, Keep: f.keep[id], Tags: a.Tags, Notes: a.Notes}, nil
+}
+
+func (f *fakeCalls) Annotate(id uint64, a storage.Annotation, who string) error {
+	if _, err := f.Call(id); err != nil {
+		return err
+	}
+	if len(a.Tags) > storage.MaxTags {
+		return fmt.Errorf("%w: too many tags", storage.ErrInvalid)
+	}
+	f.mu.Lock()
+	f.notes[id] = a
+	f.mu.Unlock()
+	_, err := f.Audit(storage.AuditEntry{Who: who, Action: "annotate", Call: id})
+	return err
+}
+
+func (f *fakeCalls) SetKeep(id uint64, keep bool, who string) error {
+	if _, err := f.Call(id); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.keep[id] = keep
+	f.mu.Unlock()
+	_, err := f.Audit(storage.AuditEntry{Who: who, Action: "keep", Call: id})
+	return err
+}
+
+func (f *fakeCalls) Delete(ids []uint64, who, why string) ([]uint64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var done []uint64
+	for _, id := range ids {
+		if f.keep[id] {
+			continue
+		}
+		i := slices.IndexFunc(f.calls, func(c linetap.Call) bool { return c.ID == id })
+		if i < 0 {
+			continue
+		}
+		f.calls = slices.Delete(f.calls, i, i+1)
+		done = append(done, id)
+		f.audits = append(f.audits, storage.AuditEntry{Seq: uint64(len(f.audits) + 1), Who: who, Action: "delete", Call: id, Detail: why})
+	}
+	return done, nil
+}
+
+func (f *fakeCalls) Verify(id uint64) error {
+	_, err := f.Call(id)
+	return err
+}
+
+func (f *fakeCalls) Audit(e storage.AuditEntry) (storage.AuditEntry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.failAud != nil {
+		return e, f.failAud
+	}
+	e.Seq = uint64(len(f.audits) + 1)
+	f.audits = append(f.audits, e)
+	return e, nil
+}
+
+func (f *fakeCalls) AuditLog(after uint64, limit int) ([]storage.AuditEntry, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []storage.AuditEntry
+	for _, e := range f.audits {
+		if e.Seq > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// actions lists the audited actions in order.
+func (f *fakeCalls) actions() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var out []string
+	for _, e := range f.audits {
+		out = append(out, e.Action)
+	}
+	return out
+}
+
+func (f *fakeCalls) VerifyAudit() (storage.Report, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return storage.Report{Audit: len(f.audits)}, nil
+}
+
+func (f *fakeCalls) Alarms() []storage.Alarm { return nil }
+
+func (f *fakeCalls) KVGet(b, k string) ([]byte, error)          { return f.kv.KVGet(b, k) }
+func (f *fakeCalls) KVPut(b, k string, v []byte) error          { return f.kv.KVPut(b, k, v) }
+func (f *fakeCalls) KVDelete(b, k string) error                 { return f.kv.KVDelete(b, k) }
+func (f *fakeCalls) KVList(b string) (map[string][]byte, error) { return f.kv.KVList(b) }
 
 // add stores a call with pcm as its audio, filling Samples, Rate and SHA256.
 func (f *fakeCalls) add(c linetap.Call, pcm []int16) {
@@ -284,10 +414,32 @@ func sampleLines() []linetap.LineStatus {
 	}
 }
 
+// fastParams make argon2id cheap in tests.
+var fastParams = auth.Params{Memory: 64, Time: 1, Threads: 1}
+
+// testPassword is every test user's password.
+const testPassword = "password-for-tests"
+
+// newAuth returns an auth service with one user of each role, named after
+// the role.
+func newAuth(t testing.TB) *auth.Service {
+	t.Helper()
+	svc, err := auth.New(auth.Options{KV: &auth.MemKV{}, Params: fastParams})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range auth.Roles {
+		if err := svc.AddUser(auth.Principal{User: "local", Role: auth.Admin}, "test", string(r), r, testPassword); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return svc
+}
+
 // newServer builds a Server over the fakes, failing the test on error.
 func newServer(t testing.TB, calls *fakeCalls, live *fakeLive, mod func(*web.Options)) *web.Server {
 	t.Helper()
-	opt := web.Options{Calls: calls, Live: live, NotFound: errNotFound, Version: "test-1"}
+	opt := web.Options{Archive: calls, Auth: newAuth(t), Live: live, NotFound: errNotFound, Version: "test-1"}
 	if mod != nil {
 		mod(&opt)
 	}

@@ -8,28 +8,37 @@ import (
 	"strings"
 	"testing"
 
+	"time"
+
 	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/storage"
 	"github.com/linetap/linetap/web"
 )
 
 func intp(n int) *int { return &n }
 
-func TestParseCallQuery(t *testing.T) {
+func TestParseSearch(t *testing.T) {
 	tests := []struct {
 		raw  string
-		want linetap.CallQuery
+		want storage.Query
 	}{
-		{"", linetap.CallQuery{}},
-		{"limit=1", linetap.CallQuery{Limit: 1}},
-		{"limit=1000", linetap.CallQuery{Limit: 1000}},
-		{"before=18446744073709551615", linetap.CallQuery{Before: 1<<64 - 1}},
-		{"line=0", linetap.CallQuery{Line: intp(0)}},
-		{"line=63", linetap.CallQuery{Line: intp(63)}},
-		{"number=%2B1+(609)+555-1212", linetap.CallQuery{Number: "+16095551212"}},
-		{"number=*67", linetap.CallQuery{Number: "*67"}},
-		{"number=12%23ad", linetap.CallQuery{Number: "12#AD"}},
-		{"limit=&line=&before=&number=", linetap.CallQuery{}},
-		{"limit=20&before=300&line=2&number=555", linetap.CallQuery{Limit: 20, Before: 300, Line: intp(2), Number: "555"}},
+		{"", storage.Query{}},
+		{"limit=1", storage.Query{Limit: 1}},
+		{"limit=1000", storage.Query{Limit: 1000}},
+		{"before=18446744073709551615", storage.Query{Before: 1<<64 - 1}},
+		{"line=0", storage.Query{Line: intp(0)}},
+		{"line=63", storage.Query{Line: intp(63)}},
+		{"number=%2B1+(609)+555-1212", storage.Query{Number: "+16095551212"}},
+		{"number=*67", storage.Query{Number: "*67"}},
+		{"number=12%23ad", storage.Query{Number: "12#AD"}},
+		{"limit=&line=&before=&number=", storage.Query{}},
+		{"limit=20&before=300&line=2&number=555", storage.Query{Limit: 20, Before: 300, Line: intp(2), Number: "555"}},
+		{"from=2026-11-01T00:00:00Z&to=2026-11-02T00:00:00%2B01:00", storage.Query{From: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 2, 0, 0, 0, 0, time.FixedZone("", 3600))}},
+		{"direction=outbound&name=Smith", storage.Query{Direction: linetap.Outbound, Name: "Smith"}},
+		{"min_duration=1.5&max_duration=60", storage.Query{MinDuration: 1500 * time.Millisecond, MaxDuration: time.Minute}},
+		{"tag=urgent&tag=billing", storage.Query{Tags: []string{"urgent", "billing"}}},
+		{"sort=longest&cursor=abc", storage.Query{Sort: storage.SortLongest, Cursor: "abc"}},
+		{"sort=newest", storage.Query{}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.raw, func(t *testing.T) {
@@ -37,9 +46,9 @@ func TestParseCallQuery(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := web.ParseCallQuery(v)
+			got, err := web.ParseSearch(v)
 			if err != nil {
-				t.Fatalf("ParseCallQuery: %v", err)
+				t.Fatalf("ParseSearch: %v", err)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
 				t.Errorf("got %+v, want %+v", got, tt.want)
@@ -48,7 +57,7 @@ func TestParseCallQuery(t *testing.T) {
 	}
 }
 
-func TestParseCallQueryErrors(t *testing.T) {
+func TestParseSearchErrors(t *testing.T) {
 	tests := []struct {
 		raw  string
 		name string // what the message must name
@@ -73,6 +82,19 @@ func TestParseCallQueryErrors(t *testing.T) {
 		{"number=%E2%98%8E", "number"},
 		{"limit=1&limit=2", "limit"},
 		{"lmit=3", `"lmit"`},
+		{"from=yesterday", "from"},
+		{"to=2026-13-01T00:00:00Z", "to"},
+		{"from=2026-11-02T00:00:00Z&to=2026-11-01T00:00:00Z", "from"},
+		{"direction=sideways", "direction"},
+		{"name=" + strings.Repeat("n", 65), "name"},
+		{"min_duration=-1", "min_duration"},
+		{"max_duration=NaN", "max_duration"},
+		{"min_duration=10&max_duration=5", "min_duration"},
+		{"tag=", "tag"},
+		{"tag=1&tag=2&tag=3&tag=4&tag=5&tag=6&tag=7&tag=8&tag=9", "tag"},
+		{"sort=loudest", "sort"},
+		{"sort=a&sort=b", "sort"},
+		{"cursor=" + strings.Repeat("c", 129), "cursor"},
 		{"Line=1", `"Line"`},
 	}
 	for _, tt := range tests {
@@ -81,7 +103,7 @@ func TestParseCallQueryErrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, err = web.ParseCallQuery(v)
+			_, err = web.ParseSearch(v)
 			if !errors.Is(err, web.ErrBadParameter) {
 				t.Fatalf("err = %v, want ErrBadParameter", err)
 			}
@@ -92,17 +114,20 @@ func TestParseCallQueryErrors(t *testing.T) {
 	}
 }
 
-func TestCallQueryValuesRoundTrip(t *testing.T) {
-	for _, q := range []linetap.CallQuery{
+func TestSearchValuesRoundTrip(t *testing.T) {
+	for _, q := range []storage.Query{
 		{},
 		{Limit: 7},
 		{Before: 12, Line: intp(0)},
 		{Limit: 1000, Before: 1, Line: intp(63), Number: "*#0123456789ABCD+"},
+		{From: time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC), To: time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{Direction: linetap.Inbound, Name: "Dr. Who", MinDuration: 2 * time.Second, MaxDuration: 90 * time.Second, Tags: []string{"a", "b c"}},
+		{Sort: storage.SortShortest, Cursor: "xyz"},
 	} {
 		t.Run(fmt.Sprintf("%+v", q), func(t *testing.T) {
-			got, err := web.ParseCallQuery(web.CallQueryValues(q))
+			got, err := web.ParseSearch(web.SearchValues(q))
 			if err != nil {
-				t.Fatalf("ParseCallQuery(CallQueryValues(q)): %v", err)
+				t.Fatalf("ParseSearch(SearchValues(q)): %v", err)
 			}
 			if !reflect.DeepEqual(got, q) {
 				t.Errorf("round trip gave %+v, want %+v", got, q)
@@ -111,10 +136,10 @@ func TestCallQueryValuesRoundTrip(t *testing.T) {
 	}
 }
 
-// FuzzParseCallQuery checks that any query string either fails with
+// FuzzParseSearch checks that any query string either fails with
 // ErrBadParameter or parses to a query within bounds that survives a
-// round trip through CallQueryValues.
-func FuzzParseCallQuery(f *testing.F) {
+// round trip through SearchValues.
+func FuzzParseSearch(f *testing.F) {
 	for _, s := range []string{
 		"", "limit=5", "before=9&line=3", "number=555-1212", "limit=&number=",
 		"limit=1&limit=2", "x=1", "number=%00", "line=63&before=18446744073709551615",
@@ -126,7 +151,7 @@ func FuzzParseCallQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		q, err := web.ParseCallQuery(v)
+		q, err := web.ParseSearch(v)
 		if err != nil {
 			if !errors.Is(err, web.ErrBadParameter) {
 				t.Fatalf("%q: error %v does not wrap ErrBadParameter", raw, err)
@@ -142,7 +167,7 @@ func FuzzParseCallQuery(f *testing.F) {
 		if len(q.Number) > web.MaxNumberLen {
 			t.Fatalf("%q: number %q too long", raw, q.Number)
 		}
-		again, err := web.ParseCallQuery(web.CallQueryValues(q))
+		again, err := web.ParseSearch(web.SearchValues(q))
 		if err != nil {
 			t.Fatalf("%q: re-parsing %+v: %v", raw, q, err)
 		}
@@ -152,12 +177,12 @@ func FuzzParseCallQuery(f *testing.F) {
 	})
 }
 
-func ExampleParseCallQuery() {
+func ExampleParseSearch() {
 	v, _ := url.ParseQuery("limit=20&line=1&number=555-1212")
-	q, err := web.ParseCallQuery(v)
+	q, err := web.ParseSearch(v)
 	fmt.Println(q.Limit, *q.Line, q.Number, err)
 
-	_, err = web.ParseCallQuery(url.Values{"limit": {"lots"}})
+	_, err = web.ParseSearch(url.Values{"limit": {"lots"}})
 	fmt.Println(err)
 	// Output:
 	// 20 1 5551212 <nil>

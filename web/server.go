@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/storage"
+	"github.com/linetap/linetap/web/auth"
 )
 
 // Errors returned by the package.
@@ -25,15 +27,34 @@ var (
 	ErrClosed = errors.New("web: server closed")
 )
 
-// Calls is where recorded calls come from (storage.Store satisfies it).
-type Calls interface {
-	// Calls returns the calls q selects, newest first.
-	Calls(q linetap.CallQuery) ([]linetap.Call, error)
-	// Call returns one call; for a missing call it returns an error
-	// wrapping Options.NotFound, which the API answers with 404.
-	Call(id uint64) (linetap.Call, error)
+// Archive is the recording store (storage.Store satisfies it).
+type Archive interface {
+	// Search returns a page of the calls q selects.
+	Search(q storage.Query) (storage.Page, error)
+	// Info returns one call with its annotations; for a missing call an
+	// error wrapping Options.NotFound, which the API answers with 404.
+	Info(id uint64) (storage.CallInfo, error)
 	// PCM returns the call's audio as 8 kHz mono samples.
 	PCM(id uint64) ([]int16, error)
+	// Annotate replaces a call's tags and notes, audited as done by who.
+	Annotate(id uint64, a storage.Annotation, who string) error
+	// SetKeep sets a call's keep flag (legal hold), audited.
+	SetKeep(id uint64, keep bool, who string) error
+	// Delete deletes calls (not those kept or recording), audited, and
+	// returns the IDs it deleted.
+	Delete(ids []uint64, who, why string) ([]uint64, error)
+	// Verify checks one call's audio and metadata against its hashes.
+	Verify(id uint64) error
+	// Audit appends an entry to the hash-chained audit log.
+	Audit(e storage.AuditEntry) (storage.AuditEntry, error)
+	// AuditLog returns up to limit entries with Seq > after, oldest first.
+	AuditLog(after uint64, limit int) ([]storage.AuditEntry, error)
+	// VerifyAudit checks the audit log's hash chain.
+	VerifyAudit() (storage.Report, error)
+	// Alarms returns the store's alarms (disk low, disk full, …).
+	Alarms() []storage.Alarm
+	// The KV buckets hold device settings and QA scores.
+	auth.KV
 }
 
 // Live is the engine's live view.
@@ -59,8 +80,23 @@ const (
 
 // Options are the dependencies and settings of a Server.
 type Options struct {
-	// Calls is where recorded calls come from. Required.
-	Calls Calls
+	// Archive is the recording store. Required.
+	Archive Archive
+	// Auth decides who may do what. Required.
+	Auth *auth.Service
+	// Engine serves diagnostics, line settings and live listening; nil
+	// (the CLI's offline server) answers those endpoints with 503.
+	Engine Engine
+	// Alarms returns the device's alarms (engine, store, hardware); nil
+	// means none.
+	Alarms func() []Alarm
+	// System returns the system page's figures; nil leaves them zero.
+	System func() System
+	// OnDeviceSettings is called after an admin changed the device
+	// settings (the daemon reconfigures the webhook).
+	OnDeviceSettings func(DeviceSettings)
+	// Metrics adds the daemon's own samples to /metrics.
+	Metrics func(*Metrics)
 	// Live is the engine's live view. Required.
 	Live Live
 	// NotFound is the sentinel meaning "no such call"
@@ -80,13 +116,21 @@ type Options struct {
 
 // Server serves the UI and the API. Its methods are safe for concurrent use.
 type Server struct {
-	calls     Calls
-	live      Live
-	notFound  error
-	log       *slog.Logger
-	version   string
-	heartbeat time.Duration
-	wavs      *wavCache
+	archive    Archive
+	auth       *auth.Service
+	engine     Engine
+	alarms     func() []Alarm
+	system     func() System
+	onDevice   func(DeviceSettings)
+	metrics    func(*Metrics)
+	played     map[string]time.Time // audited playbacks: who\x00call → when
+	httpCounts httpCounts
+	live       Live
+	notFound   error
+	log        *slog.Logger
+	version    string
+	heartbeat  time.Duration
+	wavs       *wavCache
 
 	api http.Handler
 	all http.Handler
@@ -101,8 +145,10 @@ type Server struct {
 // the missing field.
 func New(opt Options) (*Server, error) {
 	switch {
-	case opt.Calls == nil:
-		return nil, fmt.Errorf("%w: Calls is nil", ErrOptions)
+	case opt.Archive == nil:
+		return nil, fmt.Errorf("%w: Archive is nil", ErrOptions)
+	case opt.Auth == nil:
+		return nil, fmt.Errorf("%w: Auth is nil", ErrOptions)
 	case opt.Live == nil:
 		return nil, fmt.Errorf("%w: Live is nil", ErrOptions)
 	case opt.NotFound == nil:
@@ -111,7 +157,14 @@ func New(opt Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: Heartbeat %v is negative", ErrOptions, opt.Heartbeat)
 	}
 	s := &Server{
-		calls:     opt.Calls,
+		archive:   opt.Archive,
+		auth:      opt.Auth,
+		engine:    opt.Engine,
+		alarms:    opt.Alarms,
+		system:    opt.System,
+		onDevice:  opt.OnDeviceSettings,
+		metrics:   opt.Metrics,
+		played:    map[string]time.Time{},
 		live:      opt.Live,
 		notFound:  opt.NotFound,
 		log:       opt.Logger,
@@ -133,7 +186,7 @@ func New(opt Options) (*Server, error) {
 
 	api := http.NewServeMux()
 	s.routeAPI(api)
-	s.api = s.secure(api)
+	s.api = s.secure(s.count(trusted(api)))
 
 	all := http.NewServeMux()
 	s.routeAPI(all)
@@ -142,20 +195,58 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	all.Handle("/", ui)
-	s.all = s.secure(all)
+	s.all = s.secure(s.count(s.authenticate(all)))
 	return s, nil
 }
 
 // routeAPI registers the API endpoints on mux.
 func (s *Server) routeAPI(mux *http.ServeMux) {
-	mux.HandleFunc("GET /healthz", s.handleHealth)
-	mux.HandleFunc("GET /api/v1/info", s.handleInfo)
-	mux.HandleFunc("GET /api/v1/lines", s.handleLines)
-	mux.HandleFunc("GET /api/v1/calls", s.handleCalls)
-	mux.HandleFunc("GET /api/v1/calls/{id}", s.handleCall)
-	mux.HandleFunc("GET /api/v1/calls/{id}/audio", s.handleAudio)
-	mux.HandleFunc("GET /api/v1/events", s.handleEvents)
-	mux.HandleFunc("GET /api/", s.handleNoRoute)
+	// Every API route, with what it needs: docs/api.md is this table in prose.
+	routes := []struct {
+		pattern string
+		perm    auth.Permission
+		h       http.HandlerFunc
+	}{
+		{"GET /healthz", Public, s.handleHealth},
+		{"GET /api/v1/info", Public, s.handleInfo},
+		{"POST /api/v1/login", Public, s.handleLogin},
+		{"POST /api/v1/setup", Public, s.handleSetup},
+		{"POST /api/v1/logout", LoggedIn, s.handleLogout},
+		{"GET /api/v1/me", LoggedIn, s.handleMe},
+		{"POST /api/v1/me/password", LoggedIn, s.handleMyPassword},
+
+		{"GET /api/v1/lines", auth.LinesView, s.handleLines},
+		{"GET /api/v1/events", auth.LinesView, s.handleEvents},
+
+		{"GET /api/v1/calls", auth.CallsView, s.handleCalls},
+		{"GET /api/v1/calls/{id}", auth.CallsView, s.handleCall},
+		{"PATCH /api/v1/calls/{id}", LoggedIn, s.handlePatchCall}, // checks calls.annotate / calls.keep per field
+		{"PUT /api/v1/calls/{id}/qa", auth.CallsAnnotate, s.handleQA},
+		{"DELETE /api/v1/calls/{id}", auth.CallsDelete, s.handleDeleteCall},
+		{"POST /api/v1/calls/{id}/verify", auth.CallsVerify, s.handleVerifyCall},
+		{"GET /api/v1/calls/{id}/audio", auth.CallsPlay, s.handleAudio},
+		{"GET /api/v1/calls/{id}/waveform", auth.CallsPlay, s.handleWaveform},
+
+		{"GET /api/v1/audit", auth.AuditView, s.handleAudit},
+
+		{"GET /api/v1/users", auth.UsersManage, s.handleUsers},
+		{"POST /api/v1/users", auth.UsersManage, s.handleAddUser},
+		{"PATCH /api/v1/users/{name}", auth.UsersManage, s.handleChangeUser},
+		{"DELETE /api/v1/users/{name}", auth.UsersManage, s.handleDeleteUser},
+		{"GET /api/v1/tokens", auth.UsersManage, s.handleTokens},
+		{"POST /api/v1/tokens", auth.UsersManage, s.handleAddToken},
+		{"DELETE /api/v1/tokens/{id}", auth.UsersManage, s.handleRevokeToken},
+
+		{"GET /api/v1/system", auth.SystemView, s.handleSystem},
+		{"GET /metrics", auth.SystemView, s.handleMetrics},
+		{"GET /api/v1/settings", LoggedIn, s.handleSettings}, // lines.setup or settings.manage
+		{"PUT /api/v1/settings/device", auth.SettingsManage, s.handleDeviceSettings},
+	}
+	for _, rt := range routes {
+		s.handle(mux, rt.pattern, rt.perm, rt.h)
+	}
+	s.routeEngine(mux)
+	mux.HandleFunc("/api/", s.noRoute(mux))
 }
 
 // Handler returns the handler of the UI and the API.

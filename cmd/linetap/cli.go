@@ -179,14 +179,19 @@ func (d daemon) get(ctx context.Context, path string, q url.Values) (*http.Respo
 }
 
 func (d daemon) calls(ctx context.Context, q linetap.CallQuery) ([]linetap.Call, error) {
-	resp, err := d.get(ctx, "/api/v1/calls", web.CallQueryValues(q))
+	sq := storage.Query{Limit: q.Limit, Before: q.Before, Line: q.Line, Number: q.Number}
+	resp, err := d.get(ctx, "/api/v1/calls", web.SearchValues(sq))
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	var calls []linetap.Call
-	if err := json.NewDecoder(resp.Body).Decode(&calls); err != nil {
+	var page storage.Page
+	if err := json.NewDecoder(resp.Body).Decode(&page); err != nil {
 		return nil, fmt.Errorf("linetapd: bad calls response: %w", err)
+	}
+	calls := make([]linetap.Call, len(page.Calls))
+	for i, c := range page.Calls {
+		calls[i] = c.Call
 	}
 	return calls, nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/linetap/linetap/hw/sim"
 	"github.com/linetap/linetap/storage"
 	"github.com/linetap/linetap/web"
+	"github.com/linetap/linetap/web/auth"
 )
 
 const scenario = `
@@ -63,7 +64,11 @@ func serve(t *testing.T, dir string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Options{Calls: st, Live: noLines{}, NotFound: storage.ErrNotFound})
+	users, err := auth.New(auth.Options{KV: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Options{Archive: st, Auth: users, Live: noLines{}, NotFound: storage.ErrNotFound})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -44,6 +45,9 @@ type flags struct {
 	listDevices bool
 	watchdog    string
 	statusLED   string
+	tlsCert     string
+	tlsKey      string
+	plainHTTP   bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (flags, error) {
@@ -59,6 +63,9 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	fs.BoolVar(&f.logJSON, "log-json", false, "log as JSON lines instead of text")
 	fs.StringVar(&f.watchdog, "watchdog", "", "feed this hardware watchdog device (e.g. /dev/watchdog) while recording")
 	fs.StringVar(&f.statusLED, "status-led", "", "status LED under /sys/class/leds: on while recording, blinking on a hardware alarm")
+	fs.StringVar(&f.tlsCert, "tls-cert", "", "serve the web UI with this certificate (PEM; default: a self-signed one made in the data directory)")
+	fs.StringVar(&f.tlsKey, "tls-key", "", "the key of --tls-cert (PEM)")
+	fs.BoolVar(&f.plainHTTP, "http", false, "serve the web UI over plain HTTP (development only: session cookies then travel unencrypted)")
 	fs.BoolVar(&f.listDevices, "list-devices", false, "list the sound cards' capture devices (for source.device) and exit")
 	fs.StringVar(&f.board, "board", "", "wire the lines from a board profile ("+strings.Join(board.Names(), ", ")+"); overrides source.board")
 	if err := fs.Parse(args); err != nil {
@@ -66,6 +73,12 @@ func parseFlags(args []string, stderr io.Writer) (flags, error) {
 	}
 	if fs.NArg() > 0 {
 		return f, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if (f.tlsCert == "") != (f.tlsKey == "") {
+		return f, fmt.Errorf("--tls-cert and --tls-key go together")
+	}
+	if f.plainHTTP && f.tlsCert != "" {
+		return f, fmt.Errorf("--http and --tls-cert exclude each other")
 	}
 	return f, nil
 }
@@ -160,7 +173,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
-	srv, err := web.New(web.Options{Calls: store, Live: eng, NotFound: storage.ErrNotFound, Logger: log, Version: version})
+	users, err := openAuth(cfg.Data, store, log, stdout)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Options{Archive: store, Auth: users, Live: eng, Engine: eng, NotFound: storage.ErrNotFound,
+		Logger: log, Version: version, Alarms: alarmsOf(store), System: systemOf(cfg, store, clockValid)})
 	if err != nil {
 		return err
 	}
@@ -169,6 +187,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return fmt.Errorf("web UI: %w", err)
+	}
+	scheme := "http"
+	if !f.plainHTTP {
+		var cert tls.Certificate
+		if f.tlsCert != "" {
+			cert, err = tls.LoadX509KeyPair(f.tlsCert, f.tlsKey)
+		} else {
+			cert, err = web.LoadOrCreateCert(cfg.Data)
+		}
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("web UI: %w", err)
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
 	}
 	sockPath := filepath.Join(cfg.Data, SocketName)
 	if err := os.Remove(sockPath); err != nil && !errors.Is(err, os.ErrNotExist) {
@@ -195,7 +228,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go serve(httpSrv, ln, "web")
 	go serve(sockSrv, uln, "socket")
 	fmt.Fprintf(stdout, "linetapd %s: recording %d lines (%s source) into %s\n", version, len(cfg.Lines), cfg.Source.Kind, cfg.Data)
-	fmt.Fprintf(stdout, "linetapd: web UI at http://%s/\n", ln.Addr())
+	fmt.Fprintf(stdout, "linetapd: web UI at %s://%s/\n", scheme, ln.Addr())
 
 	stopBoard, err := startBoard(ctx, f.watchdog, "", f.statusLED, func() int64 { return eng.Stats().Frames }, log)
 	if err != nil {

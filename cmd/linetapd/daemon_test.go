@@ -73,8 +73,11 @@ func (d *daemonProc) calls() ([]linetap.Call, error) {
 		b, _ := io.ReadAll(resp.Body)
 		return nil, fmt.Errorf("%s: %s", resp.Status, b)
 	}
-	var cs []linetap.Call
-	return cs, json.NewDecoder(resp.Body).Decode(&cs)
+	var page struct {
+		Calls []linetap.Call `json:"calls"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&page)
+	return page.Calls, err
 }
 
 // waitFor polls the daemon until ok says its calls are as wanted. The

@@ -57,6 +57,9 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives errors that cannot be returned; nil discards them.
 	Logger *slog.Logger
+	// OnFirstUser is called (without locks held) once the first user
+	// exists, by Setup or AddUser: the daemon deletes the setup-code file.
+	OnFirstUser func()
 }
 
 // User is what the API shows of a user (never the hash).
@@ -111,7 +114,8 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	hashes chan struct{} // semaphore of running argon2id hashes
-	dummy  string        // a hash to check unknown names against, for equal timing
+	first  func()
+	dummy  string // a hash to check unknown names against, for equal timing
 
 	mu       sync.Mutex
 	users    map[string]*userRecord
@@ -128,7 +132,7 @@ func New(opt Options) (*Service, error) {
 	}
 	s := &Service{
 		kv: opt.KV, audit: opt.Audit, params: opt.Params, idle: opt.IdleTimeout, maxAge: opt.MaxAge,
-		now: opt.Now, log: opt.Logger,
+		now: opt.Now, log: opt.Logger, first: opt.OnFirstUser,
 		users: map[string]*userRecord{}, tokens: map[string]*Token{}, sessions: map[string]*Session{},
 	}
 	if s.params == (Params{}) {
@@ -148,6 +152,9 @@ func New(opt Options) (*Service, error) {
 	}
 	if s.audit == nil {
 		s.audit = func(AuditEvent) error { return nil }
+	}
+	if s.first == nil {
+		s.first = func() {}
 	}
 	n := opt.MaxHashing
 	if n <= 0 {
@@ -286,6 +293,7 @@ func (s *Service) AddUser(by Principal, source, name string, role Role, password
 	if _, ok := s.users[name]; ok {
 		return fmt.Errorf("%w: %q", ErrUserExists, name)
 	}
+	wasEmpty := len(s.users) == 0
 	u := &userRecord{User: User{Name: name, Role: role, Created: s.now().UTC()}, Hash: h}
 	if err := s.audit(AuditEvent{Who: by.Who(), Action: "user-add", Detail: fmt.Sprintf("user %s role %s", name, role), Source: source}); err != nil {
 		return err
@@ -295,6 +303,9 @@ func (s *Service) AddUser(by Principal, source, name string, role Role, password
 	}
 	s.users[name] = u
 	s.setup = ""
+	if wasEmpty {
+		go s.first() // outside the lock: it may call back
+	}
 	return nil
 }
 
@@ -818,6 +829,7 @@ func (s *Service) Setup(code, name, password, source string) error {
 	}
 	s.users[name] = u
 	s.setup = ""
+	go s.first() // outside the lock: it may call back
 	return nil
 }
 
