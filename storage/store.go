@@ -156,7 +156,7 @@ func (s *Store) scanDir() (segs []uint32, hasIndex bool, err error) {
 	for _, e := range ents {
 		name := e.Name()
 		switch {
-		case name == "lost+found" || name == tmpDir || name == "setup-code": // linetapd's first-start code
+		case name == "lost+found" || name == tmpDir || name == "setup-code" || name == "exports": // linetapd's first-start code and export zips
 			continue
 		case hasAnySuffix(name, ".sock", ".json", ".conf", ".key", ".pem"):
 			continue

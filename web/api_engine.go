@@ -63,6 +63,7 @@ func (s *Server) routeEngine(mux *http.ServeMux) {
 	s.handle(mux, "GET /api/v1/alarms", auth.DiagView, s.handleAlarms)
 	s.handle(mux, "PUT /api/v1/settings/lines/{line}", auth.LinesSetup, s.handleSetLine)
 	s.handle(mux, "GET /api/v1/lines/{line}/listen", auth.LiveListen, s.handleListen)
+	s.routeExports(mux)
 
 }
 

@@ -97,6 +97,8 @@ type Options struct {
 	OnDeviceSettings func(DeviceSettings)
 	// Metrics adds the daemon's own samples to /metrics.
 	Metrics func(*Metrics)
+	// Exports runs export jobs; nil answers the export endpoints with 503.
+	Exports Exports
 	// Live is the engine's live view. Required.
 	Live Live
 	// NotFound is the sentinel meaning "no such call"
@@ -123,6 +125,7 @@ type Server struct {
 	system     func() System
 	onDevice   func(DeviceSettings)
 	metrics    func(*Metrics)
+	exports    Exports
 	played     map[string]time.Time // audited playbacks: who\x00call → when
 	httpCounts httpCounts
 	live       Live
@@ -164,6 +167,7 @@ func New(opt Options) (*Server, error) {
 		system:    opt.System,
 		onDevice:  opt.OnDeviceSettings,
 		metrics:   opt.Metrics,
+		exports:   opt.Exports,
 		played:    map[string]time.Time{},
 		live:      opt.Live,
 		notFound:  opt.NotFound,

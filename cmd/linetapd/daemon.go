@@ -177,8 +177,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	jobs, err := openExports(cfg.Data, store, log)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		cctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := jobs.Close(cctx); err != nil {
+			log.Warn("closing exports", "err", err)
+		}
+	}()
+	go jobs.WatchUSB(ctx, 5*time.Second)
 	srv, err := web.New(web.Options{Archive: store, Auth: users, Live: eng, Engine: eng, NotFound: storage.ErrNotFound,
-		Logger: log, Version: version, Alarms: alarmsOf(store), System: systemOf(cfg, store, clockValid)})
+		Logger: log, Version: version, Alarms: alarmsOf(store, eng), System: systemOf(cfg, store, clockValid), Exports: jobs})
 	if err != nil {
 		return err
 	}

@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/storage"
+	"github.com/linetap/linetap/storage/export"
 	"github.com/linetap/linetap/web"
 	"github.com/linetap/linetap/web/auth"
 )
@@ -54,15 +56,39 @@ func openAuth(data string, store *storage.Store, log *slog.Logger, stdout io.Wri
 	return svc, nil
 }
 
-// alarmsOf returns the web UI's alarm list: the store's alarms.
-func alarmsOf(store *storage.Store) func() []web.Alarm {
+// alarmsOf returns the web UI's alarm list: the engine's and the store's.
+func alarmsOf(store *storage.Store, eng *linetap.Engine) func() []web.Alarm {
 	return func() []web.Alarm {
 		var out []web.Alarm
+		for _, a := range eng.Alarms() {
+			out = append(out, web.Alarm{Kind: string(a.Kind), Message: a.Message, Since: a.Since, Active: a.Active})
+		}
 		for _, a := range store.Alarms() {
 			out = append(out, web.Alarm{Kind: string(a.Kind), Message: a.Message, Since: a.Since, Active: a.Active})
 		}
 		return out
 	}
+}
+
+// openExports makes the export job runner: zips in DATA/exports, signed
+// with the device key (made on first start), audited in the store.
+func openExports(data string, store *storage.Store, log *slog.Logger) (*export.Jobs, error) {
+	key, err := export.LoadOrCreateKey(data)
+	if err != nil {
+		return nil, fmt.Errorf("export key: %w", err)
+	}
+	work := filepath.Join(data, "exports")
+	if err := os.MkdirAll(work, 0o700); err != nil {
+		return nil, fmt.Errorf("exports: %w", err)
+	}
+	return export.NewJobs(export.JobsOptions{
+		Source: export.StoreSource(store), Key: key, WorkDir: work, Logger: log,
+		Audit: func(who, action, detail string) {
+			if _, err := store.Audit(storage.AuditEntry{Who: who, Action: action, Detail: detail}); err != nil {
+				log.Error("auditing an export", "err", err)
+			}
+		},
+	})
 }
 
 // readFloat reads the first number of a file such as /proc/loadavg.
