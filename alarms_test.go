@@ -55,7 +55,7 @@ func TestLineDeadAlarm(t *testing.T) {
 		}
 		return 0
 	}
-	r := newRun(t, 5, 100*rate, []hw.LineEvent{ev(3, hw.OffHook, 0.5)}, sample)
+	r := newRun(t, 5, 75*rate, []hw.LineEvent{ev(3, hw.OffHook, 0.5)}, sample)
 	r.cfg.Lines[4].Trigger = linetap.TriggerVOX
 	got, _ := alarmsOf(t, r, linetap.Options{Voltmeter: volts{0: 48, 1: 0.4, 2: 48, 3: 48}})
 	want := map[string]struct {

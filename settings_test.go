@@ -144,7 +144,7 @@ func TestSetLineAppliesAtTheNextIdle(t *testing.T) {
 }
 
 func TestAlwaysOnLineTakesSettingsAtItsSplit(t *testing.T) {
-	r := newRun(t, 1, 150*rate, nil, nil)
+	r := newRun(t, 1, 125*rate, nil, nil)
 	r.cfg.Lines[0].Trigger = linetap.TriggerAlways
 	r.cfg.Lines[0].MaxCall = linetap.Duration(time.Minute)
 	p := newPausable(r.src, 30*rate)
