@@ -38,6 +38,26 @@
 // compares it with the one noted when the device was installed, since a
 // forger could sign a changed export with a key of his own.
 //
+// # Export jobs
+//
+// Jobs runs exports for the daemon and the web UI, one at a time, each in
+// a goroutine it owns (Close cancels and waits). A job writes to a USB
+// stick (a new directory linetap-export-<key>-<time> on the stick Jobs.USB
+// names), a directory, or a zip file in JobsOptions.WorkDir; its Job shows
+// calls and bytes done as it goes, ends done (written and verified),
+// incomplete (a stick that filled or was pulled, a cancel: what was
+// written keeps its .incomplete marker) or failed, and is audited when it
+// starts and when it ends. The zip holds the export under one top-level
+// directory; it is streamed to WorkDir as a temporary file, checked with
+// VerifyZip where it is, and renamed into place only then.
+//
+// WatchUSB polls for a stick holding a file named linetap-export at its
+// top level and exports to it, once per mounting, every call not yet
+// exported there. The stick's linetap-export.json records, per recorder
+// (key fingerprint), the ID through which every call is on the stick; a
+// call still recording holds that mark below itself, so it goes into the
+// next export.
+//
 // # Caveats
 //
 //   - Each call's WAV file is built in memory before it is written (about
@@ -51,6 +71,18 @@
 //     where udisks2 and the appliance's automounter put removable media)
 //     and its type; it does not ask /sys whether the device is removable,
 //     since many USB SSDs say they are not.
+//   - A zip export needs its size again in WorkDir while it is written;
+//     Jobs does not check free space first, so a WorkDir on the data
+//     partition can take space the recorder needs. Zips and job history
+//     last until the job drops off the list of the last 20 or the daemon
+//     restarts (NewJobs deletes the zips an earlier run left).
+//   - WatchUSB re-exports the calls that ended after a call still
+//     recording at the time of an export began (they are above the
+//     record's mark): the stick may hold a few calls twice, never none.
+//     A stick whose record is unreadable gets everything again.
+//   - A stick is told from its next mounting by the mount ID; with
+//     JobsOptions.USBPath, by the marker file disappearing when it is
+//     unmounted. A stick that stays mounted is exported to once.
 //   - The public key file is device.pub.pem, not device.pub: storage
 //     refuses unknown file names in the data directory and accepts *.pem.
 package export
