@@ -2,8 +2,8 @@
 # talkoff.sh [DIR] — generate the DTMF talk-off corpus: speech from
 # espeak-ng in several languages, voices, speeds and pitches, music-like
 # signals from sox (chords, arpeggios, plucks, sweeps, tremolo, noise
-# bursts) and mixes of the two at several levels, all as 8 kHz 16-bit mono
-# WAV in DIR (default: a new temporary directory). Prints DIR and the
+# bursts) and mixes of the two at several levels, then the harder part
+# (scripts/talkoff-hard.sh), all as 8 kHz 16-bit mono WAV in DIR (default: a new temporary directory). Prints DIR and the
 # corpus length. Needs espeak-ng and sox (apt-get install -y espeak-ng sox).
 # The corpus is generated, never committed.
 set -euo pipefail
@@ -206,6 +206,10 @@ for f in "${all_speech[@]:0:6}"; do
 	sox -q "$f" "$dir/$b-quiet.wav" gain -25
 	sox -q -V1 "$f" "$dir/$b-loud.wav" gain -n 0 compand 0.01,0.1 -60,-60,-30,-10,0,-3 0 -90 0.01
 done
+
+# The harder part (hard-*.wav): more languages and voices, speech over
+# notes on DTMF frequencies, chords in every key, sung vowels.
+"$(dirname "$0")/talkoff-hard.sh" "$dir"
 
 secs=$(for f in "$dir"/*.wav; do soxi -D "$f"; done | awk '{s += $1} END {printf "%.0f", s}')
 files=("$dir"/*.wav)

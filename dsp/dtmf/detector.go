@@ -17,12 +17,17 @@ type Event struct {
 
 // Detector timing and thresholds; see doc.go for the design.
 const (
-	subLen                 = 40 // 5 ms sub-block
-	nSub                   = 4  // sub-blocks in one analysis window
-	winLen                 = subLen * nSub
-	history                = nSub + 2  // the window now, 5 ms and 10 ms before
-	startBy                = 2         // agreeing decisions that begin a key press
-	endBy                  = 9         // missing decisions (45 ms) that end one
+	subLen  = 40 // 5 ms sub-block
+	nSub    = 4  // sub-blocks in one analysis window
+	winLen  = subLen * nSub
+	history = nSub + 2 // the window now, 5 ms and 10 ms before
+	startBy = 2        // agreeing decisions that begin a key press
+	endBy   = 9        // missing decisions (45 ms) that end one
+	// maxTwistStepDB is how far the twist of the two decisions that begin
+	// a key press may differ: a key press's twist is steady (with 1 dB
+	// allowed, no key press of the tests is lost, not even at 4 dB SNR),
+	// a formant drifting past a steady note mostly is not.
+	maxTwistStepDB         = 1.5
 	minFrac                = 0.8       // share of window energy the two tones carry
 	maxOff                 = 0.02      // frequency offset accepted, of nominal (Q.24: ±1.5 % accept, ±3.5 % reject)
 	minTwistDB, maxTwistDB = -9.0, 5.0 // Q.24: −8…+4 dB must be accepted
@@ -151,6 +156,7 @@ type Detector struct {
 	cand      byte // digit of the last decision, 0 if none
 	candN     int
 	candStart int64
+	candTwist float64 // dB, of the candidate's first decision
 
 	active   bool
 	digit    byte
@@ -377,7 +383,7 @@ var pendMinShare = pendFrac / (1 + pendTwistRatio)
 
 // step makes the decision for the window ending before t.
 func (d *Detector) step(t int64, out []Event) []Event {
-	digit, frac0, frac1 := d.decide()
+	digit, frac0, frac1, twist := d.decide()
 	if digit == 0 {
 		d.cand, d.candN = 0, 0
 		if d.active {
@@ -396,10 +402,10 @@ func (d *Detector) step(t int64, out []Event) []Event {
 		}
 		out = d.emit(out, t)
 	}
-	if digit == d.cand {
+	if digit == d.cand && math.Abs(twist-d.candTwist) <= maxTwistStepDB {
 		d.candN++
 	} else {
-		d.cand, d.candN = digit, 1
+		d.cand, d.candN, d.candTwist = digit, 1, twist
 		// The earlier window ends 10 ms before t and the tone fills the
 		// last frac0 of it.
 		d.candStart = t - 2*subLen - int64(frac0*winLen)
@@ -510,13 +516,13 @@ func (d *Detector) diffAt(back int) (e float64) {
 // decide returns the digit the last windows hold (0 for none) and the
 // share of each window's energy its tones carry, capped at 1. Cheap
 // bounds reject most windows before any frequency is measured.
-func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
+func (d *Detector) decide() (digit byte, frac0, frac1, twist float64) {
 	e1, e0 := d.energyAt(0), d.energyAt(2)
 	if e1 < minFrac*2*minPower*winLen || e0 <= 0 {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	if !inBand(e1, d.diffAt(0), minFrac) || !inBand(e0, d.diffAt(2), minFrac) {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	// Upper bounds of each tone's power (LSB²) after the offset
 	// correction, columns first: with twist at least minTwistDB the
@@ -534,7 +540,7 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 		if half == 1 {
 			c := 4 + strongest(p[4:])
 			if uc := p[c] * scale / tab.g2min[c]; uc*winLen < colMinShare*e1 {
-				return 0, 0, 0
+				return 0, 0, 0, 0
 			}
 		}
 	}
@@ -542,7 +548,7 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 	c := 4 + strongest(p[4:])
 	ur, uc := p[r]*scale/tab.g2min[r], p[c]*scale/tab.g2min[c]
 	if ur < minPower*tab.hpGain2[r] || uc < minPower*tab.hpGain2[c] || (ur+uc)*winLen < minFrac*e1 {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	for j := nSub; j < history; j++ {
 		d.dft(d.slotIdx(j), 0)
@@ -550,29 +556,29 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 	}
 	pr1, pr0, fr, ok := d.tonePower(r)
 	if !ok {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	pc1, pc0, fc, ok := d.tonePower(c)
 	if !ok {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	// Level and twist are of the tones as received: undo the high-pass.
 	// At the measured frequencies: the ripple differs across ±2 %.
 	gr, gc := powerGain(&tab.hp, fr), powerGain(&tab.hp, fc)
 	if pr1 < minPower*gr || pc1 < minPower*gc {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	// A first, loose twist from the windows' DFTs: their leakage and the
 	// offset correction's error move it by up to about 2 dB, depending on
 	// how the tone lies against the sub-blocks.
-	twist := 10 * math.Log10((pc1+pc0)/(pr1+pr0)*gr/gc)
+	twist = 10 * math.Log10((pc1+pc0)/(pr1+pr0)*gr/gc)
 	if twist < minTwistDB-twistSlackDB || twist > maxTwistDB+twistSlackDB {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	frac1 = (pr1 + pc1) * winLen / e1
 	frac0 = (pr0 + pc0) * winLen / e0
 	if frac1 < minFrac || frac0 < minFrac {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	// The twist that decides: both tones at their measured frequencies
 	// over the decision's 30 ms with a Hann window, whose sidelobes 14 bins
@@ -580,7 +586,7 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 	// the frequency estimate's error. Both tones share one envelope, so a
 	// window the tone fills only in part still gives their ratio.
 	if twist = d.hannTwist(fr, fc, gr, gc); twist < minTwistDB || twist > maxTwistDB {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
 	digit = keypad[r][c-4]
 	// Speech is checked for on the decision that would begin a key press
@@ -588,9 +594,9 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 	// agreeing decisions (the second looks at 25 of the same 30 ms).
 	starts := !(d.active && digit == d.digit) && digit == d.cand && d.candN+1 >= startBy
 	if starts && d.voiced(fr, fc) {
-		return 0, 0, 0
+		return 0, 0, 0, 0
 	}
-	return digit, min(frac0, 1), min(frac1, 1)
+	return digit, min(frac0, 1), min(frac1, 1), twist
 }
 
 // voiced reports whether the tones at fr and fc (measured, Hz) look like
@@ -602,8 +608,10 @@ func (d *Detector) decide() (digit byte, frac0, frac1 float64) {
 func (d *Detector) voiced(fr, fc float64) bool {
 	var w [spanLen]float64
 	i := 0
+	peak := 0.0
 	for j := history - 1; j >= 0; j-- {
 		for _, v := range &d.raw[d.slotIdx(j)] {
+			peak = max(peak, math.Abs(v))
 			w[i] = v * hann[i]
 			i++
 		}
@@ -639,7 +647,10 @@ func (d *Detector) voiced(fr, fc float64) bool {
 			return true
 		}
 	}
-	return false
+	var p [fftLen/2 + 1]float64
+	powerSpectrum(&p, &w)
+	clipped := peak >= clipLevel
+	return inComb(&p, fr, fc, clipped) || inComb(&p, fc, fr, clipped)
 }
 
 // twistSlackDB is how far beyond the twist limits the first, loose

@@ -142,3 +142,62 @@ func TestTalkOffNoise(t *testing.T) {
 		})
 	}
 }
+
+// TestTalkOffTriangleNote: a triangle-wave C4 has only odd harmonics,
+// falling as 1/n², so its 3rd and 5th (785 and 1308 Hz) sit on row 2 and
+// column 2 about 9 dB apart: a '5' at the edge of the twist limit, which
+// the harmonic check must recognise as a comb (its fundamental and 7th
+// harmonic are the neighbours).
+func TestTalkOffTriangleNote(t *testing.T) {
+	for _, f0 := range []float64{258, 261.63, 265} {
+		t.Run(fmt.Sprint(f0), func(t *testing.T) {
+			amp := dsp.Peak(-6)
+			var x []int16
+			for range 10 {
+				x = append(x, make([]int16, 400)...)
+				for i := range 960 { // 120 ms notes, as in an arpeggio
+					var v float64
+					sign := 1.0
+					for n := 1; float64(n)*f0 < dsp.Rate/2; n += 2 {
+						v += sign * math.Sin(2*math.Pi*float64(n)*f0*float64(i)/dsp.Rate) / float64(n*n)
+						sign = -sign
+					}
+					x = append(x, sat(int(math.Round(amp*8/(math.Pi*math.Pi)*v))))
+				}
+			}
+			if got := detect(x, 160); len(got) != 0 {
+				t.Errorf("false digits: %v", got)
+			}
+		})
+	}
+}
+
+// TestTalkOffVoiceOverNote: each test voice over a steady note 1 % off a
+// row or column frequency (hold music under speech), at the voice's level
+// and 6 dB under it, 4 s each (7.5 minutes in all): a harmonic passing the
+// other group's frequency must not make a key press with the note. This
+// is harder than the talk-off corpus (the voices hold their pitch and
+// formants for seconds) and not yet at zero: the count is logged, and the
+// test fails above voiceOverNoteBudget (109 before the single-tone comb
+// check and the twist-step rule, 19 with them).
+func TestTalkOffVoiceOverNote(t *testing.T) {
+	const voiceOverNoteBudget = 24
+	total := 0
+	for _, f := range []dsp.Hz{697, 770, 852, 941, 1209, 1336, 1477, 1633} {
+		for _, rel := range []float64{0, -6} {
+			for i, v := range voices {
+				x := v.render(4 * time.Second)
+				addTone(x, []dsp.Hz{f * 1.01}, v.levelDBm0+rel)
+				got := detect(x, 160)
+				total += len(got)
+				for _, e := range got {
+					t.Logf("%v Hz at %+v dB, voice %d: %c at %.3f s", f, rel, i, e.Digit, float64(e.Start)/dsp.Rate)
+				}
+			}
+		}
+	}
+	t.Logf("%d false digits in %d s", total, 8*2*len(voices)*4)
+	if total > voiceOverNoteBudget {
+		t.Errorf("%d false digits, budget %d", total, voiceOverNoteBudget)
+	}
+}

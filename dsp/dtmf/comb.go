@@ -1,0 +1,118 @@
+package dtmf
+
+import (
+	"math"
+	"math/cmplx"
+
+	"github.com/linetap/linetap/dsp"
+)
+
+// The single-tone comb check: a partial of voiced speech or of a note
+// comes with its neighbours f ± f0 on both sides, a DTMF tone with none.
+// A formant that lines up with a steady note (hold music under speech)
+// makes a row and a column that are not harmonics of one pitch, so the
+// pair check in voiced misses it; this looks at each tone on its own in
+// the spectrum of the decision's 30 ms.
+const (
+	fftLen     = 256                        // the span, zero-padded
+	fftBin     = float64(dsp.Rate) / fftLen // Hz per bin: 31.25
+	combMinBin = 3                          // 94 Hz: the lowest pitch looked for (the tone's Hann main lobe is ±2 bins)
+	combMaxBin = 13                         // 406 Hz: the highest
+	combDB     = -15.0                      // a neighbour this close to the tone counts
+	clipLevel  = 30000                      // a span with a sample this large may have been clipped
+)
+
+// fftTab holds the twiddles and the bit-reversal permutation of an
+// fftLen-point FFT.
+var fftTab = func() (t struct {
+	tw  [fftLen / 2]complex128
+	rev [fftLen]uint8
+}) {
+	for k := range t.tw {
+		t.tw[k] = cmplx.Exp(complex(0, -2*math.Pi*float64(k)/fftLen))
+	}
+	const bits = 8 // log2(fftLen)
+	for i := range t.rev {
+		r := 0
+		for b := 0; b < bits; b++ {
+			r |= (i >> b & 1) << (bits - 1 - b)
+		}
+		t.rev[i] = uint8(r)
+	}
+	return t
+}()
+
+// powerSpectrum writes |X[k]|² of w, zero-padded to fftLen, for k up to
+// fftLen/2 (radix-2, decimation in time).
+func powerSpectrum(p *[fftLen/2 + 1]float64, w *[spanLen]float64) {
+	var x [fftLen]complex128
+	for i, v := range w {
+		x[fftTab.rev[i]] = complex(v, 0)
+	}
+	for size := 2; size <= fftLen; size <<= 1 {
+		half, step := size/2, fftLen/size
+		for s := 0; s < fftLen; s += size {
+			for k := range half {
+				a, b := x[s+k], x[s+k+half]*fftTab.tw[k*step]
+				x[s+k], x[s+k+half] = a+b, a-b
+			}
+		}
+	}
+	for k := range p {
+		p[k] = real(x[k])*real(x[k]) + imag(x[k])*imag(x[k])
+	}
+}
+
+// peakNear is the largest of p within one bin of frequency f.
+func peakNear(p *[fftLen/2 + 1]float64, f float64) float64 {
+	b := int(math.Round(f / fftBin))
+	var m float64
+	for k := max(b-1, 0); k <= min(b+1, len(p)-1); k++ {
+		m = max(m, p[k])
+	}
+	return m
+}
+
+// inComb reports whether the tone at f (Hz) has partials on both sides at
+// the same distance, 94–406 Hz away, within combDB of its own power. A
+// side that falls within 3 bins of the other tone (at other Hz) is looked
+// for one distance further out instead: the other tone's main lobe is
+// there, and when it is a note a harmonic of the voice hides under it.
+// When the span was clipped, the distance to the other tone itself is
+// skipped: clipping puts intermodulation products there.
+func inComb(p *[fftLen/2 + 1]float64, f, other float64, clipped bool) bool {
+	limit := peakNear(p, f) * math.Pow(10, combDB/10)
+	b := int(math.Round(f / fftBin))
+	bo := int(math.Round(other / fftBin))
+	// side returns whether a partial lies d bins from b (d < 0: below),
+	// or 2d when d is the other tone's place.
+	side := func(d int) bool {
+		c := b + d
+		if abs(c-bo) <= 3 {
+			c = b + 2*d
+			if abs(c-bo) <= 3 {
+				return false
+			}
+		}
+		if c < 2 || c+1 >= len(p) {
+			return false
+		}
+		return max(p[c-1], p[c], p[c+1]) > limit
+	}
+	for k := combMinBin; k <= combMaxBin; k++ {
+		if clipped && abs(k-abs(bo-b)) <= 1 {
+			continue
+		}
+		if side(-k) && side(k) {
+			return true
+		}
+	}
+	return false
+}
+
+func abs(v int) int {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
