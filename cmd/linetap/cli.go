@@ -42,6 +42,12 @@ Commands:
         (linetapd stopped); names every break, exit 1 if there is one
   analyze [--json] FILE.wav...
         run every detector on every channel of WAV files and print the events
+  user add --data DIR --role ROLE NAME     (password: first line of stdin)
+  user passwd --data DIR NAME              (password: first line of stdin; lifts a lockout)
+  user list --data DIR
+  user del --data DIR NAME
+        manage the web UI's users (roles: admin, supervisor, technician, auditor);
+        the first admin of a new recorder is made with "user add"
 
 calls and audio work whether or not linetapd is running on DIR: with the daemon
 running they ask it over DIR/linetapd.sock.
@@ -78,6 +84,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdAnalyze(args[1:], stdout, stderr)
 	case "verify":
 		return cmdVerify(ctx, args[1:], stdout, stderr)
+	case "user":
+		return cmdUser(ctx, args[1:], os.Stdin, stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
