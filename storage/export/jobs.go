@@ -157,6 +157,7 @@ type jobRun struct {
 	cancel context.CancelFunc
 	ended  chan struct{}
 	stick  *stickJob // started by WatchUSB
+	made   bool      // the job made the export's directory
 }
 
 // stickJob is what WatchUSB needs to record an export on the stick.
@@ -261,6 +262,8 @@ func (j *Jobs) start(req JobRequest, mount *Mount, stick *stickJob) (Job, error)
 			return Job{}, fmt.Errorf("%w: target dir needs a directory (JobRequest.Dir)", ErrRequest)
 		}
 		run.job.Path = req.Dir
+		_, serr := os.Stat(req.Dir)
+		run.made = errors.Is(serr, fs.ErrNotExist)
 		run.dst, err = OpenDir(req.Dir)
 	case TargetUSB:
 		if mount == nil {
@@ -275,6 +278,7 @@ func (j *Jobs) start(req JobRequest, mount *Mount, stick *stickJob) (Job, error)
 		}
 		run.job.Path, err = freshName(mount.Path, name, "")
 		if err == nil {
+			run.made = true
 			run.dst, err = OpenDir(run.job.Path)
 		}
 	case TargetZip:
@@ -437,8 +441,12 @@ func (j *Jobs) stopped(run *jobRun, m *Manifest) JobState {
 	}
 	if m == nil {
 		// Nothing but an empty directory (or a marker that did not make
-		// it to the stick): remove the directory when it is empty.
-		if err := os.Remove(run.job.Path); err == nil || errors.Is(err, fs.ErrNotExist) {
+		// it to the stick): remove the directory the job made when it is
+		// empty.
+		if ents, err := os.ReadDir(run.job.Path); err == nil && len(ents) == 0 {
+			if run.made {
+				os.Remove(run.job.Path)
+			}
 			return JobFailed
 		}
 		return JobIncomplete

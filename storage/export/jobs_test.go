@@ -34,6 +34,7 @@ type jobSource struct {
 	// or the job to be cancelled.
 	hold    chan struct{}
 	entered chan uint64
+	listErr error // Calls fails with it
 }
 
 func newJobSource(t *testing.T) *jobSource {
@@ -62,6 +63,9 @@ func (s *jobSource) add(id uint64, n int, st linetap.CallState) {
 func (s *jobSource) Calls(_ context.Context, q linetap.CallQuery) ([]linetap.Call, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.listErr != nil {
+		return nil, s.listErr
+	}
 	var out []linetap.Call
 	for _, c := range s.calls {
 		if (q.Before == 0 || c.ID < q.Before) && len(out) < max(q.Limit, 1) {
@@ -806,5 +810,55 @@ func TestVerifyZipRefuses(t *testing.T) {
 	}
 	if _, err := export.VerifyZip(zr, "exp"); !errors.Is(err, export.ErrAdded) || !strings.Contains(err.Error(), "other/file") {
 		t.Fatalf("VerifyZip: %v", err)
+	}
+}
+
+// TestJobsSourceFails: calls that cannot be listed fail the job and leave
+// nothing behind but a directory that was there before; the USB watcher
+// tries again at its next check.
+func TestJobsSourceFails(t *testing.T) {
+	f := newJobs(t, nil)
+	f.src.add(1, 400, "")
+	f.src.mu.Lock()
+	f.src.listErr = errors.New("daemon socket closed")
+	f.src.mu.Unlock()
+	before := t.TempDir() // empty, and the user's
+	for _, tc := range []struct {
+		target export.JobTarget
+		dir    string
+		kept   bool
+	}{
+		{export.TargetDir, before, true},
+		{export.TargetDir, filepath.Join(t.TempDir(), "new"), false},
+		{export.TargetUSB, "", false},
+		{export.TargetZip, "", false},
+	} {
+		job, err := f.jobs.Start(export.JobRequest{Target: tc.target, Dir: tc.dir, Who: "hal"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job = f.wait(t, job.ID)
+		if job.State != export.JobFailed || !strings.Contains(job.Error, "daemon socket closed") {
+			t.Fatalf("%s job %+v", tc.target, job)
+		}
+		if _, err := os.Stat(job.Path); (err == nil) != tc.kept {
+			t.Fatalf("%s: %s kept: %v, want %v", tc.target, job.Path, err == nil, tc.kept)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(f.stick, export.StickMarker), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok, err := f.jobs.CheckUSB(context.Background()); ok || !errors.Is(err, export.ErrSource) {
+		t.Fatalf("CheckUSB with a failing source: %v, %v", ok, err)
+	}
+	f.src.mu.Lock()
+	f.src.listErr = nil
+	f.src.mu.Unlock()
+	job, ok, err := f.jobs.CheckUSB(context.Background())
+	if !ok || err != nil {
+		t.Fatalf("CheckUSB once the source works: %v, %v", ok, err)
+	}
+	if job = f.wait(t, job.ID); job.State != export.JobDone {
+		t.Fatalf("job %+v", job)
 	}
 }

@@ -194,7 +194,7 @@ func (j *Jobs) CheckUSB(ctx context.Context) (Job, bool, error) {
 			return Job{}, false, nil
 		}
 		job, ok, err := j.exportToStick(ctx, m)
-		if !errors.Is(err, ErrBusy) {
+		if !errors.Is(err, ErrBusy) && !errors.Is(err, ErrSource) { // those: try again at the next check
 			j.mu.Lock()
 			j.handled[key] = true
 			j.mu.Unlock()
