@@ -229,9 +229,13 @@ const (
 	keyDevice      = "device"
 )
 
-func (s *Server) deviceSettings() (DeviceSettings, error) {
+func (s *Server) deviceSettings() (DeviceSettings, error) { return LoadDeviceSettings(s.archive) }
+
+// LoadDeviceSettings reads the device settings from kv (the defaults when
+// none are stored).
+func LoadDeviceSettings(kv auth.KV) (DeviceSettings, error) {
 	d := DeviceSettings{QACriteria: DefaultQACriteria}
-	b, err := s.archive.KVGet(bucketSettings, keyDevice)
+	b, err := kv.KVGet(bucketSettings, keyDevice)
 	if err != nil || b == nil {
 		return d, err
 	}

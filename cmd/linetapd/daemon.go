@@ -157,6 +157,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		log.Warn("call was interrupted by a crash or power cut; kept up to its last committed second", "call", id)
 	}
 
+	if err := applySavedLines(&cfg, store); err != nil {
+		return err
+	}
+	dev, err := web.LoadDeviceSettings(store)
+	if err != nil {
+		return err
+	}
+	hk := &hooks{log: log}
+	hk.configure(dev)
+	defer hk.close()
+
 	src, sensor, err := openSource(cfg, log)
 	if err != nil {
 		return err
@@ -165,7 +176,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if cfg.Source.Kind == "portaudio" {
 		clockValid = hardwareClockValid(log)
 	}
-	eng, err := linetap.New(linetap.Options{Config: cfg, Source: src, Sensor: sensor, Store: store, Logger: log, ClockValid: clockValid})
+	eng, err := linetap.New(linetap.Options{Config: cfg, Source: src, Sensor: sensor, Store: store, Logger: log, ClockValid: clockValid,
+		OnCallEnd: hk.callEnded, OnSettings: saveLines(store, log)})
 	if err != nil {
 		src.Close()
 		if sensor != nil {
@@ -190,7 +202,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}()
 	go jobs.WatchUSB(ctx, 5*time.Second)
 	srv, err := web.New(web.Options{Archive: store, Auth: users, Live: eng, Engine: eng, NotFound: storage.ErrNotFound,
-		Logger: log, Version: version, Alarms: alarmsOf(store, eng), System: systemOf(cfg, store, clockValid), Exports: jobs})
+		Logger: log, Version: version, Alarms: alarmsOf(store, eng), System: systemOf(cfg, store, clockValid), Exports: jobs,
+		OnDeviceSettings: hk.configure, Metrics: hk.metrics})
 	if err != nil {
 		return err
 	}
