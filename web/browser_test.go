@@ -2,26 +2,17 @@ package web_test
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http/httptest"
 	"os/exec"
-	"regexp"
-	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	"github.com/linetap/linetap"
+	"github.com/chromedp/chromedp"
+	"github.com/linetap/linetap/web"
 )
-
-// chromiumArgs runs headless chromium until the page has been idle for the
-// virtual-time budget, then prints the DOM.
-var chromiumArgs = []string{
-	"--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-	"--no-first-run", "--disable-component-update", "--disable-sync",
-	"--autoplay-policy=no-user-gesture-required",
-	"--virtual-time-budget=8000", "--dump-dom",
-}
 
 // findChromium returns the path of a chromium binary or fails the test.
 func findChromium(t *testing.T) string {
@@ -31,146 +22,157 @@ func findChromium(t *testing.T) string {
 			return p
 		}
 	}
-	t.Fatal("chromium is not installed: the UI is tested in a real browser; run `apt-get install -y chromium`")
+	t.Fatal("chromium is not installed: the UI is tested in a real browser; run `sudo apt-get install chromium`")
 	return ""
 }
 
-// dumpDOM loads url in headless chromium and returns the serialized DOM.
-func dumpDOM(t *testing.T, url string) string {
+// tab is a headless chromium tab that records the pages' uncaught
+// exceptions.
+type tab struct {
+	t   *testing.T
+	ctx context.Context
+
+	mu         sync.Mutex
+	exceptions []string
+}
+
+func newTab(t *testing.T, ctx context.Context) *tab {
 	t.Helper()
-	bin := findChromium(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
-	defer cancel()
-	args := append(chromiumArgs, "--user-data-dir="+t.TempDir(), url)
-	cmd := exec.CommandContext(ctx, bin, args...)
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t.Fatalf("chromium did not finish loading %s in 40 s; stderr:\n%s", url, quiet(stderr.String()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(findChromium(t)),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.WindowSize(360, 740),
+		chromedp.UserDataDir(t.TempDir()))
+	cctx, cancelTab := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelTab(); cancelAlloc() })
+	if err := chromedp.Do(cctx, chromedp.Navigate("about:blank")); err != nil {
+		t.Fatalf("starting chromium: %v", err)
 	}
-	if err != nil {
-		t.Fatalf("chromium %s: %v; stderr:\n%s", url, err, quiet(stderr.String()))
-	}
-	return string(out)
-}
-
-// quiet drops chromium's complaints about the missing D-Bus from its log.
-func quiet(log string) string {
-	var keep []string
-	for l := range strings.SplitSeq(log, "\n") {
-		if !strings.Contains(l, "dbus") {
-			keep = append(keep, l)
+	tb := &tab{t: t, ctx: cctx}
+	messages := chromedp.Console(cctx)
+	go func() {
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			if m.IsException() {
+				tb.mu.Lock()
+				tb.exceptions = append(tb.exceptions, fmt.Sprintf("%s:%d %s", m.URL, m.Line+1, m))
+				tb.mu.Unlock()
+			}
 		}
-	}
-	return strings.Join(keep, "\n")
+	}()
+	return tb
 }
 
-func TestBrowser(t *testing.T) {
-	const callSeconds = 3.0
-	calls := newFakeCalls()
-	calls.add(linetap.Call{
-		ID: 42, Line: 0, LineName: "Front desk", Direction: linetap.Inbound,
-		State: linetap.StateComplete, Trigger: linetap.TriggerHook,
-		Start: t0, End: t0.Add(3 * time.Second), Duration: 3 * time.Second,
-		CallerID:   linetap.CallerID{Number: "6095551212", Name: "ACME CORP"},
-		AudioStart: t0,
-	}, tone(1000, -10, 3*time.Second))
-	calls.add(linetap.Call{
-		ID: 41, Line: 1, LineName: "Back office", Direction: linetap.Outbound,
-		State: linetap.StateInterrupted, Trigger: linetap.TriggerHook,
-		Start: t0.Add(-time.Hour), End: t0.Add(-time.Hour + time.Second), Duration: time.Second,
-		Dialled: "18005550199", AudioStart: t0.Add(-time.Hour),
-	}, tone(440, -20, time.Second))
-
-	// Lines() says all is idle; only the subscription says line 0 rings,
-	// so a ringing card proves the page rendered from the event stream.
-	live := newFakeLive(
-		linetap.LineStatus{Line: 0, Name: "Front desk", State: linetap.LineIdle, LevelDBm0: -100},
-		linetap.LineStatus{Line: 1, Name: "Back office", State: linetap.LineIdle, LevelDBm0: -100},
-	)
-	live.onSubscribe = []linetap.LineStatus{
-		{Line: 0, Name: "Front desk", State: linetap.LineRinging, Direction: linetap.Inbound,
-			CallerID: linetap.CallerID{Number: "2125550100", Name: "JANE ROE"}, LevelDBm0: -100},
-		{Line: 1, Name: "Back office", State: linetap.LineConnected, Direction: linetap.Outbound,
-			Dialled: "5551234", LevelDBm0: -12},
+// eval evaluates expr in the page.
+func tabEval[T any](tb *tab, expr string) T {
+	tb.t.Helper()
+	v, err := chromedp.Run(tb.ctx, chromedp.Evaluate[T](expr, chromedp.EvalAwaitPromise))
+	if err != nil {
+		tb.t.Fatalf("%s: %v", expr, err)
 	}
-	// Every stream ends after its two snapshots, as if the engine
-	// restarted, so the page must reconnect to see 4. An open stream would
-	// also stop chromium's virtual clock (--virtual-time-budget), and the
-	// media pipeline with it. In ?preload=1 mode the page stops
-	// reconnecting once it has every player's duration and 4 snapshots.
-	live.endStreams = 1 << 30
-	srv := newServer(t, calls, live, nil)
+	return v
+}
+
+// waitFor polls a condition until it holds (a failed evaluation, as while
+// the page navigates, is "not yet").
+func (tb *tab) waitFor(what, cond string) {
+	tb.t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		ok, err := chromedp.Run(tb.ctx, chromedp.Evaluate[bool](`(() => { try { return !!(`+cond+`); } catch (e) { return false; } })()`))
+		if err == nil && ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			text, _ := chromedp.Run(tb.ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ''`))
+			tb.t.Fatalf("waiting for %s (%s): %v\npage text:\n%s", what, cond, err, text)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// TestBrowserPages opens every page as the admin in headless chromium at
+// phone width, over the fakes: each page's module runs without an
+// uncaught exception, shows no API error, and fits 360 px; the login
+// form's tab order is user, password, button; the dashboard follows the
+// event stream. The whole flow against the real daemon is
+// cmd/linetapd's TestBrowser.
+func TestBrowserPages(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	live := newFakeLive(sampleLines()...)
+	exports := &fakeExports{dir: t.TempDir()}
+	srv := newServer(t, sampleCalls(), live, func(o *web.Options) { withFakeEngine(o); o.Exports = exports })
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	defer func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := srv.Close(ctx); err != nil {
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		if err := srv.Close(cctx); err != nil {
 			t.Errorf("Close: %v", err)
 		}
 	}()
+	tb := newTab(t, ctx)
 
-	dom := dumpDOM(t, ts.URL+"/?preload=1&events=4")
+	// The login form, by keyboard alone.
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/calls?sort=oldest")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the login page", `document.body.dataset.page === 'login' && document.activeElement.id === 'user'`)
+	if err := chromedp.Do(tb.ctx, chromedp.KeyEvent("admin\t"+testPassword+"\t")); err != nil {
+		t.Fatal(err)
+	}
+	if got := tabEval[string](tb, `document.activeElement.textContent`); got != "Log in" {
+		t.Errorf("after user, Tab, password, Tab the focus is on %q, want the Log in button", got)
+	}
+	if err := chromedp.Do(tb.ctx, chromedp.KeyEvent("\r")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the calls page the login came from", `document.body.dataset.page === 'calls' && location.search === '?sort=oldest' && document.body.dataset.calls !== undefined`)
+	if got := tabEval[string](tb, `document.getElementById('sort').value`); got != "oldest" {
+		t.Errorf("the search form did not take sort=oldest from the URL: %q", got)
+	}
 
-	if !strings.Contains(dom, `data-settled="1"`) {
-		t.Errorf("the page never settled (every player loaded, stream closed): %s %q",
-			regexp.MustCompile(`<body[^>]*>`).FindString(dom),
-			regexp.MustCompile(`<audio[^>]*>`).FindAllString(dom, -1))
+	for _, pg := range uiPageList {
+		t.Run(pg.path, func(t *testing.T) {
+			tb.t = t
+			if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+pg.path)); err != nil {
+				t.Fatal(err)
+			}
+			tb.waitFor("the page to load", `document.readyState === 'complete' && document.getElementById('title') !== null`)
+			// Give the module its first API round trips.
+			time.Sleep(700 * time.Millisecond)
+			if msg := tabEval[string](tb, `document.getElementById('error').hidden ? '' : document.getElementById('error').innerText`); msg != "" {
+				t.Errorf("the page shows an error: %s", msg)
+			}
+			if over := tabEval[int](tb, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
+				t.Errorf("the page is %d px wider than a 360-px phone", over)
+			}
+		})
 	}
-	cards := regexp.MustCompile(`<li class="line" data-line="(\d+)" data-state="(\w+)">`).FindAllStringSubmatch(dom, -1)
-	if len(cards) != 2 {
-		t.Fatalf("want 2 line cards, found %d in DOM:\n%s", len(cards), dom)
+	tb.t = t
+
+	// The dashboard draws what the event stream says.
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
+		t.Fatal(err)
 	}
-	wantState := map[string]string{"0": "ringing", "1": "connected"}
-	for _, c := range cards {
-		if wantState[c[1]] != c[2] {
-			t.Errorf("line %s: state %q, want %q (from the event stream)", c[1], c[2], wantState[c[1]])
+	tb.waitFor("the line cards", `document.querySelectorAll('li.line').length === `+fmt.Sprint(len(sampleLines())))
+	snap := sampleLines()
+	snap[0].State = "ringing"
+	live.publish(snap)
+	tb.waitFor("line 0 ringing", `document.querySelector('li.line[data-line="0"]').dataset.state === 'ringing' && document.querySelector('li.line[data-line="0"] .badge').textContent === 'Ringing'`)
+
+	tb.mu.Lock()
+	defer tb.mu.Unlock()
+	for _, e := range tb.exceptions {
+		if !strings.Contains(e, "about:blank") {
+			t.Errorf("uncaught exception: %s", e)
 		}
-	}
-	for _, want := range []string{"2125550100", "JANE ROE", "5551234", ">Ringing<", ">Connected<", "-12 dBm0"} {
-		if !strings.Contains(dom, want) {
-			t.Errorf("DOM lacks %q", want)
-		}
-	}
-
-	rows := regexp.MustCompile(`<tr class="call state-(\w+)" data-call="(\d+)"[^>]*>`).FindAllStringSubmatch(dom, -1)
-	if len(rows) != 2 || rows[0][2] != "42" || rows[1][2] != "41" {
-		t.Fatalf("want call rows 42, 41 (newest first), found %v", rows)
-	}
-	if rows[1][1] != "interrupted" || !strings.Contains(dom, "⚠ interrupted") {
-		t.Errorf("call 41 is not marked interrupted")
-	}
-	for _, want := range []string{"6095551212", "ACME CORP", "18005550199", "0:03", `download="call-42.wav"`} {
-		if !strings.Contains(dom, want) {
-			t.Errorf("DOM lacks %q", want)
-		}
-	}
-
-	m := regexp.MustCompile(`<audio[^>]*src="api/v1/calls/42/audio"[^>]*>`).FindString(dom)
-	if m == "" {
-		t.Fatalf("no audio element for call 42 in DOM:\n%s", dom)
-	}
-	dm := regexp.MustCompile(`data-duration="([0-9.]+)"`).FindStringSubmatch(m)
-	if dm == nil {
-		t.Fatalf("audio element never reported loadedmetadata: %s\nbody: %s", m,
-			regexp.MustCompile(`<body[^>]*>`).FindString(dom))
-	}
-	got, err := strconv.ParseFloat(dm[1], 64)
-	if err != nil {
-		t.Fatalf("data-duration %q: %v", dm[1], err)
-	}
-	if got < callSeconds-0.01 || got > callSeconds+0.01 {
-		t.Errorf("browser decoded %.4f s of audio, want %.1f s", got, callSeconds)
-	}
-	if calls.reads(42) == 0 {
-		t.Errorf("the browser never fetched call 42's audio")
-	}
-	live.mu.Lock()
-	subs := live.subscriptions
-	live.mu.Unlock()
-	if subs < 2 {
-		t.Errorf("the page opened the event stream %d times; it must reconnect after the stream ends", subs)
 	}
 }

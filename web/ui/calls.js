@@ -1,8 +1,21 @@
-// The recent calls table, newest first, with a player per call.
+// The calls page: a search form with every filter of GET /api/v1/calls,
+// sorting, cursor paging, and a table whose rows open each call. The
+// filters live in the page URL, so a search can be bookmarked and the
+// back button returns to it.
+import {
+  $, api, busy, fillLines, localToRFC3339, showError,
+} from './common.js';
 import { el } from './dom.js';
 import {
   callerName, directions, formatDuration, formatTime, partyNumber,
 } from './format.js';
+
+const form = $('search');
+const tbody = $('calls-body');
+const status = $('calls-status');
+const more = $('more');
+const first = $('first');
+const fields = ['from', 'to', 'line', 'direction', 'number', 'name', 'min_duration', 'max_duration', 'tag', 'sort', 'limit'];
 
 const stateText = {
   recording: '● recording',
@@ -10,51 +23,94 @@ const stateText = {
   interrupted: '⚠ interrupted',
 };
 
-// audioURL is where a call's WAV is served.
-export function audioURL(id) {
-  return `api/v1/calls/${encodeURIComponent(id)}/audio`;
-}
-
-// callRow builds the <tr> of one call. With preload set (test pages), the
-// audio loads at once and records its duration when metadata arrives.
-export function callRow(c, { preload = false } = {}) {
+// callRow builds the <tr> of one call; the time links to the call page.
+export function callRow(c) {
   const dir = directions[c.direction] || directions.unknown;
   const line = c.line_name || `Line ${c.line + 1}`;
-  const number = partyNumber(c) || '—';
-  const name = callerName(c.caller_id) || '—';
-  const duration = c.state === 'recording' ? 'recording' : formatDuration(c.duration);
   const when = formatTime(c.start);
-
-  const audio = el('audio', {
-    controls: true,
-    preload: preload ? 'auto' : 'none',
-    src: audioURL(c.id),
-    'aria-label': `Recording of call ${c.id}, ${line}, ${when}`,
-  });
-  audio.addEventListener('play', () => { audio.preload = 'auto'; }, { once: true });
-  audio.addEventListener('loadedmetadata', () => {
-    audio.dataset.duration = String(audio.duration);
-  });
-  audio.addEventListener('error', () => {
-    audio.dataset.error = audio.error ? String(audio.error.code) : 'unknown';
-  });
-  const download = el('a', {
-    class: 'download',
-    href: audioURL(c.id),
-    download: `call-${c.id}.wav`,
-    text: 'Download',
-    'aria-label': `Download call ${c.id} as WAV`,
-  });
-
+  const href = `/calls/${encodeURIComponent(c.id)}`;
   return el('tr', { class: `call state-${c.state}`, 'data-call': c.id },
-    el('td', { 'data-label': 'Time' }, el('time', { datetime: c.start, text: when })),
+    el('td', { 'data-label': 'Time' },
+      el('a', { href, 'aria-label': `Call ${c.id}, ${when}` }, el('time', { datetime: c.start, text: when }))),
     el('td', { 'data-label': 'Line', text: line }),
     el('td', { 'data-label': 'Direction', class: `dir dir-${c.direction}` },
       el('span', { 'aria-hidden': 'true', text: dir.arrow }),
       el('span', { class: 'visually-hidden', text: dir.label })),
-    el('td', { 'data-label': 'Number', class: 'number', text: number }),
-    el('td', { 'data-label': 'Name', text: name }),
-    el('td', { 'data-label': 'Duration', class: 'duration', text: duration }),
-    el('td', { 'data-label': 'State', class: 'state', text: stateText[c.state] || c.state }),
-    el('td', { 'data-label': 'Recording', class: 'player' }, audio, download));
+    el('td', { 'data-label': 'Number', class: 'number', text: partyNumber(c) || '—' }),
+    el('td', { 'data-label': 'Name', text: callerName(c.caller_id) || '—' }),
+    el('td', { 'data-label': 'Duration', class: 'duration', text: c.state === 'recording' ? 'recording' : formatDuration(c.duration) }),
+    el('td', { 'data-label': 'Tags', text: (c.tags || []).join(', ') + (c.keep ? ' 🔒' : '') }),
+    el('td', { 'data-label': 'State', class: 'state', text: stateText[c.state] || c.state }));
 }
+
+// formQuery is the page URL's query: the form as typed.
+function formQuery() {
+  const q = new URLSearchParams();
+  for (const f of fields) {
+    const v = form.elements[f].value.trim();
+    if (v && !(f === 'sort' && v === 'newest') && !(f === 'limit' && v === '50')) q.set(f, v);
+  }
+  return q;
+}
+
+// apiQuery turns the page query into the API's parameters.
+function apiQuery(pq, before) {
+  const q = new URLSearchParams();
+  for (const [k, v] of pq) {
+    if (k === 'from' || k === 'to') {
+      const t = localToRFC3339(v);
+      if (!t) throw new Error(`${k === 'from' ? 'From' : 'To'}: "${v}" is not a date and time`);
+      q.set(k, t);
+    } else if (k === 'tag') {
+      for (const t of v.split(',').map((s) => s.trim()).filter(Boolean)) q.append('tag', t);
+    } else {
+      q.set(k, v);
+    }
+  }
+  if (!q.has('limit')) q.set('limit', '50');
+  if (before) q.set('before', before);
+  return q;
+}
+
+let next = '';
+let pageNo = 1;
+
+async function load(before) {
+  const pq = formQuery();
+  const page = await api('GET', `/api/v1/calls?${apiQuery(pq, before)}`);
+  const list = Array.isArray(page) ? page : (page.calls || []);
+  next = Array.isArray(page) ? '' : (page.next || '');
+  tbody.replaceChildren(...list.map(callRow));
+  pageNo = before ? pageNo + 1 : 1;
+  more.hidden = !next;
+  first.hidden = pageNo === 1;
+  status.textContent = list.length
+    ? `${list.length} call${list.length === 1 ? '' : 's'}${pageNo > 1 ? ` (page ${pageNo})` : ''}`
+    : (pageNo > 1 ? 'No more calls.' : 'No calls match.');
+  document.body.dataset.calls = String(list.length);
+}
+
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  busy(form, async () => {
+    await load('');
+    const q = formQuery().toString();
+    history.replaceState(null, '', q ? `?${q}` : location.pathname);
+  });
+});
+$('reset').addEventListener('click', () => {
+  setTimeout(() => form.requestSubmit(), 0);
+});
+more.addEventListener('click', () => busy(form, () => load(next)));
+first.addEventListener('click', () => busy(form, () => load('')));
+
+// Fill the form from the page URL, then search.
+const initial = new URLSearchParams(location.search);
+for (const f of fields) {
+  const v = initial.get(f);
+  if (v !== null && form.elements[f]) form.elements[f].value = v;
+}
+fillLines($('line'))
+  .then(() => { const v = initial.get('line'); if (v !== null) $('line').value = v; })
+  .catch(showError)
+  .finally(() => busy(form, () => load('')));

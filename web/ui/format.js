@@ -75,3 +75,13 @@ export function formatLevel(dbm0) {
   if (typeof dbm0 !== 'number' || dbm0 <= -100) return 'silent';
   return `${dbm0.toFixed(0)} dBm0`;
 }
+
+// formatBytes shows a size in B, kB, MB or GB (powers of 1000).
+export function formatBytes(n) {
+  if (typeof n !== 'number' || !Number.isFinite(n) || n < 0) return '';
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let i = 0;
+  let v = n;
+  while (v >= 1000 && i < units.length - 1) { v /= 1000; i += 1; }
+  return `${i === 0 ? v : v.toFixed(1)} ${units[i]}`;
+}

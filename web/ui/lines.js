@@ -1,5 +1,7 @@
 // The live lines panel: one card per line, updated in place from each
 // "lines" snapshot so that focus and screen-reader position survive.
+// Caller rows appear only for users who may see caller data (calls.view);
+// the server removes those fields for the others anyway.
 import { el, setText } from './dom.js';
 import {
   callerName, callerNumber, formatLevel, lineStates, meterMax, meterMin, meterPercent,
@@ -7,9 +9,10 @@ import {
 
 // LinesView renders snapshots into a <ul>.
 export class LinesView {
-  constructor(list, empty) {
+  constructor(list, empty, { callers = false, listen = false } = {}) {
     this.list = list;
     this.empty = empty;
+    this.opts = { callers, listen };
     this.cards = new Map(); // line index -> card parts
     this.states = new Map(); // line index -> last state
   }
@@ -23,7 +26,7 @@ export class LinesView {
       seen.add(ls.line);
       let card = this.cards.get(ls.line);
       if (!card) {
-        card = makeCard(ls.line);
+        card = makeCard(ls.line, this.opts);
         this.cards.set(ls.line, card);
       }
       fill(card, ls);
@@ -49,7 +52,7 @@ export class LinesView {
   }
 }
 
-function makeCard(line) {
+function makeCard(line, { callers, listen }) {
   const name = el('h3', { class: 'line-name' });
   const badge = el('span', { class: 'badge' });
   const number = el('dd', { class: 'caller-number' });
@@ -60,14 +63,16 @@ function makeCard(line) {
     class: 'meter', role: 'meter', 'aria-valuemin': meterMin, 'aria-valuemax': meterMax,
   }, fill);
   const level = el('span', { class: 'level' });
+  const listenLink = listen ? el('a', { class: 'listen', href: `/live/${line}`, text: 'Listen live', hidden: true }) : null;
   const root = el('li', { class: 'line', 'data-line': line },
     el('div', { class: 'line-head' }, name, badge),
-    el('dl', { class: 'line-facts' },
+    callers ? el('dl', { class: 'line-facts' },
       el('div', {}, el('dt', { text: 'Caller' }), number),
       el('div', {}, el('dt', { text: 'Name' }), cname),
-      el('div', {}, el('dt', { text: 'Dialled' }), dialled)),
-    el('div', { class: 'line-level' }, meter, level));
-  return { root, name, badge, number, cname, dialled, meter, fill, level };
+      el('div', {}, el('dt', { text: 'Dialled' }), dialled)) : null,
+    el('div', { class: 'line-level' }, meter, level),
+    listenLink);
+  return { root, name, badge, number, cname, dialled, meter, fill, level, listenLink };
 }
 
 function fill(card, ls) {
@@ -79,6 +84,7 @@ function fill(card, ls) {
   setText(card.number, active ? (callerNumber(ls.caller_id) || '—') : '—');
   setText(card.cname, active ? (callerName(ls.caller_id) || '—') : '—');
   setText(card.dialled, ls.dialled || '—');
+  if (card.listenLink) card.listenLink.hidden = !active;
   const pct = meterPercent(ls.level_dbm0);
   card.fill.style.width = `${pct.toFixed(1)}%`;
   const text = formatLevel(ls.level_dbm0);

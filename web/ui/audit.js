@@ -1,0 +1,53 @@
+// The audit log (audit.view): entries oldest first, filtered by who and
+// action, with the state of its hash chain.
+import { $, api, busy } from './common.js';
+import { el } from './dom.js';
+import { formatTime } from './format.js';
+
+const form = $('filter');
+const tbody = $('audit-body');
+const more = $('more');
+const pageSize = 200;
+let after = 0;
+
+function entryRow(e) {
+  return el('tr', { 'data-seq': e.seq },
+    el('td', { text: String(e.seq) }),
+    el('td', {}, el('time', { datetime: e.time, text: formatTime(e.time) })),
+    el('td', { text: e.who }),
+    el('td', { text: e.action }),
+    el('td', {}, e.call ? el('a', { href: `/calls/${e.call}`, text: String(e.call) }) : '—'),
+    el('td', { class: 'detail', text: e.detail || '' }));
+}
+
+function showChain(chain) {
+  const p = $('chain');
+  if (!chain) { p.textContent = ''; return; }
+  p.dataset.ok = chain.ok ? '1' : '0';
+  p.textContent = chain.ok
+    ? '✔ The hash chain is intact: no entry was changed or removed.'
+    : `✘ The hash chain is broken: ${(chain.breaks || []).map((b) => (typeof b === 'string' ? b : JSON.stringify(b))).join('; ')}`;
+}
+
+async function load(append) {
+  const q = new URLSearchParams({ limit: String(pageSize) });
+  if (append) q.set('after', String(after));
+  for (const k of ['who', 'action']) {
+    const v = $(k).value.trim();
+    if (v) q.set(k, v);
+  }
+  const r = await api('GET', `/api/v1/audit?${q}`);
+  const entries = (r && r.entries) || [];
+  const rows = entries.map(entryRow);
+  if (append) tbody.append(...rows); else tbody.replaceChildren(...rows);
+  if (entries.length) after = entries[entries.length - 1].seq;
+  more.hidden = entries.length < pageSize;
+  showChain(r && r.chain);
+}
+
+form.addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  busy(form, () => load(false));
+});
+more.addEventListener('click', () => busy(form, () => load(true)));
+busy(form, () => load(false));
