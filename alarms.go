@@ -147,6 +147,7 @@ type alarmWatch struct {
 	gaps      []int64 // end positions of recent overrun gaps (at most 64)
 	gapFrom   int64   // start of the latest run of overrun gaps
 	lostUntil int64   // end of the latest "device lost" gap (−1: none)
+	droppedAt int64   // position of the latest drop of audio (−1: none)
 }
 
 // noteGap records a gap of lost audio for the alarms.
@@ -202,6 +203,10 @@ func (e *Engine) checkAlarms(end int64) {
 		e.clearAlarm(AlarmSoundCard, -1, now)
 	}
 
+	if w.droppedAt >= 0 && end-w.droppedAt > e.samples(storeAlarmHold) {
+		w.droppedAt = -1
+		e.clearAlarm(AlarmStore, -1, now)
+	}
 	for _, l := range e.lines {
 		l.checkDead(end, now)
 	}

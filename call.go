@@ -47,6 +47,10 @@ const (
 	EndSplit      EndReason = "split"           // always-on recording reached its maximum length
 	EndShutdown   EndReason = "shutdown"        // the recorder was stopped
 	EndCrash      EndReason = "interrupted"     // found unfinished after a restart
+	// EndDropped: the store refused the call's later audio (or it failed
+	// until the engine's backlog was full); the record ends with what is
+	// stored, and a call still in progress went on under a new ID.
+	EndDropped EndReason = "audio-dropped"
 )
 
 // CallerID holds what an on-hook caller-ID message said.

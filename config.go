@@ -27,6 +27,10 @@ var (
 	ErrNoLine = errors.New("no such line")
 	// ErrNotInCall is returned by Listen for a line that is not in a call.
 	ErrNotInCall = errors.New("line not in a call")
+	// ErrRejected is wrapped by a Store's Commit error when the batch
+	// breaks the store's rules and will never be accepted: the engine
+	// drops it instead of retrying (see Options.Rejected).
+	ErrRejected = errors.New("batch rejected by the store")
 )
 
 // ConfigError is a refused configuration value; Field is its path, as in

@@ -46,6 +46,14 @@ type Options struct {
 	// every line's settings, so that the daemon can keep them. It runs on
 	// SetLine's goroutine.
 	OnSettings func([]LineSettings)
+	// Rejected tells a commit error that will never go away (the batch
+	// breaks the store's rules) from one that may (a full disk): the
+	// engine drops such a batch, with an alarm, instead of retrying it
+	// forever. nil = errors.Is(err, ErrRejected).
+	Rejected func(error) bool
+	// MaxBacklog caps the encoded audio kept in memory while commits fail
+	// (0 = DefaultMaxBacklog); beyond it the oldest is dropped.
+	MaxBacklog int64
 	// Voltmeter reads the lines' tip–ring voltage for Diagnostics and the
 	// line-dead alarm (nil = the Sensor, if it is an hw.Voltmeter).
 	Voltmeter hw.Voltmeter
@@ -63,6 +71,9 @@ type Engine struct {
 
 	onCallEnd  func(Call)
 	onSettings func([]LineSettings)
+	isRejected func(error) bool
+	maxBacklog int64
+	committed  map[uint64]Call // the stored record of each unfinished call
 	hasSensor  bool
 
 	alarms alarmSet
@@ -112,6 +123,9 @@ type Stats struct {
 	CommitErrs int64 // commits that failed (their audio is kept and retried)
 	Backlog    int64 // bytes of audio waiting after a commit that failed
 	LateEvents int64 // sensor events older than the pre-roll buffer
+	// Dropped is bytes of encoded audio dropped: batches the store
+	// refused for good, and the oldest backlog beyond MaxBacklog.
+	Dropped int64
 	// ListenDrops counts blocks live listeners missed by falling behind.
 	ListenDrops int64
 }
@@ -167,6 +181,9 @@ func New(opt Options) (*Engine, error) {
 		rate:       f.Rate,
 		onCallEnd:  opt.OnCallEnd,
 		onSettings: opt.OnSettings,
+		isRejected: opt.Rejected,
+		maxBacklog: cmp.Or(opt.MaxBacklog, DefaultMaxBacklog),
+		committed:  map[uint64]Call{},
 		hasSensor:  opt.Sensor != nil,
 		want:       append([]LineConfig(nil), opt.Config.Lines...),
 		volts:      opt.Voltmeter,
@@ -201,7 +218,7 @@ func New(opt Options) (*Engine, error) {
 		e.lines = append(e.lines, l)
 	}
 	e.nextCommit = e.samples(time.Duration(e.cfg.CommitInterval))
-	e.watch.lostUntil = -1
+	e.watch.lostUntil, e.watch.droppedAt = -1, -1
 	e.watch.gaps = make([]int64, 0, 64)
 	e.live.init(e.snapshotLocked, opt.Config.Lines)
 	e.live.cur = make([]LineStatus, len(e.lines))
@@ -551,7 +568,15 @@ func (e *Engine) commit(wait bool) {
 		if e.flight != nil {
 			done := <-e.written
 			e.flight = nil
-			if done.err != nil {
+			switch {
+			case done.err == nil:
+				e.noteCommitted(done)
+			case e.rejected(done.err):
+				e.drop(done, false, fmt.Sprintf("the store refused the batch: %v", done.err))
+			case int64(len(done.data)+len(e.cur.data)) > e.maxBacklog:
+				e.drop(done, true, fmt.Sprintf("commits have failed until %d bytes of audio waited (the cap is %d): the oldest go (last error: %v)",
+					len(done.data)+len(e.cur.data), e.maxBacklog, done.err))
+			default:
 				// Nothing of it is stored: send it again with what came after.
 				done.carry(e.cur)
 				e.cur.reset()
@@ -574,7 +599,9 @@ func (e *Engine) commit(wait bool) {
 	if wait && e.flight != nil {
 		done := <-e.written
 		e.flight = nil
-		if done.err != nil {
+		if done.err == nil {
+			e.noteCommitted(done)
+		} else {
 			e.log.Error("audio lost: the store refused the last batch at shutdown",
 				"err", done.err, "chunks", len(done.Chunks), "calls", len(done.Calls))
 		}
