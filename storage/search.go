@@ -699,101 +699,102 @@ func (x *searchIndex) scanByID(m *matcher, cur *Cursor, limit int) ([]uint64, *C
 	return ids, next
 }
 
-// durKey is a call's place in a sort by duration.
-type durKey struct {
-	dur int64
-	id  uint64
+// ordKey is a call's place in a sort by duration: ascending (a, b) is
+// the sort's order. Shortest first: a is the duration, b the ID; longest
+// first, both bitwise inverted (^v orders as −v without overflowing).
+type ordKey struct {
+	a int64
+	b uint64
 }
 
-// before reports whether a comes before b: longest first (equal
-// durations newest first), or shortest first (equal durations oldest
-// first).
-func before(longest bool, a, b durKey) bool {
-	if longest {
-		return a.dur > b.dur || (a.dur == b.dur && a.id > b.id)
-	}
-	return a.dur < b.dur || (a.dur == b.dur && a.id < b.id)
-}
+func (k ordKey) less(o ordKey) bool { return k.a < o.a || (k.a == o.a && k.b < o.b) }
 
 // scanByDuration is scanByID for SortLongest and SortShortest: it keeps
 // the limit+1 first matching calls after cur in a heap whose root is the
 // last of them, so one pass over the summaries, with no sorted copy of
-// the index to keep up to date, finds a page.
+// the index to keep up to date, finds a page. Most summaries are passed
+// over by comparing their key with the root's, before any filter.
 func (x *searchIndex) scanByDuration(m *matcher, cur *Cursor, limit int) ([]uint64, *Cursor) {
 	q := m.q
-	longest := q.Sort == SortLongest
-	var from durKey
-	if cur != nil {
-		from = durKey{int64(cur.Duration), cur.ID}
+	var ma, mb uint64 // XOR masks: all ones for longest first
+	if q.Sort == SortLongest {
+		ma, mb = ^uint64(0), ^uint64(0)
+	}
+	key := func(dur int64, id uint64) ordKey { return ordKey{dur ^ int64(ma), id ^ mb} }
+	var from ordKey
+	hasFrom := cur != nil
+	if hasFrom {
+		from = key(int64(cur.Duration), cur.ID)
 	}
 	k := limit + 1
-	h := make([]durKey, 0, min(k, 1024))
-	// down restores the heap below i: every parent comes after (or is)
-	// its children in the sort.
+	h := make([]ordKey, 0, min(k, 1024))
+	// A max-heap: every parent comes after its children in the sort.
 	down := func(i int) {
 		for {
 			c := 2*i + 1
 			if c >= len(h) {
 				return
 			}
-			if c+1 < len(h) && before(longest, h[c], h[c+1]) {
+			if c+1 < len(h) && h[c].less(h[c+1]) {
 				c++
 			}
-			if !before(longest, h[i], h[c]) {
+			if !h[i].less(h[c]) {
 				return
 			}
 			h[i], h[c] = h[c], h[i]
 			i = c
 		}
 	}
-	up := func(i int) {
-		for i > 0 {
+	push := func(kk ordKey) {
+		if len(h) == k {
+			h[0] = kk
+			down(0)
+			return
+		}
+		h = append(h, kk)
+		for i := len(h) - 1; i > 0; {
 			p := (i - 1) / 2
-			if !before(longest, h[p], h[i]) {
+			if !h[p].less(h[i]) {
 				return
 			}
 			h[p], h[i] = h[i], h[p]
 			i = p
 		}
 	}
-	consider := func(sm *summary) {
-		key := durKey{sm.dur, sm.id}
-		if cur != nil && !before(longest, from, key) {
-			return // on an earlier page
-		}
-		if q.Before != 0 && sm.id >= q.Before {
-			return
-		}
-		if len(h) == k && !before(longest, key, h[0]) {
-			return // after everything this page can hold
-		}
-		if !x.match(m, sm) {
-			return
-		}
-		if len(h) < k {
-			h = append(h, key)
-			up(len(h) - 1)
-			return
-		}
-		h[0] = key
-		down(0)
-	}
+	before := q.Before
 	if cands, ok := x.candidates(m); ok {
 		for _, c := range cands {
-			if i, ok := x.find(uint64(c)); ok {
-				consider(&x.list[i])
+			i, ok := x.find(uint64(c))
+			if !ok {
+				continue
 			}
+			sm := &x.list[i]
+			kk := key(sm.dur, sm.id)
+			if (hasFrom && !from.less(kk)) || (len(h) == k && !kk.less(h[0])) || (before != 0 && sm.id >= before) || !x.match(m, sm) {
+				continue
+			}
+			push(kk)
 		}
 	} else {
+		full, top := false, ordKey{}
 		for i := range x.list {
-			consider(&x.list[i])
+			sm := &x.list[i]
+			kk := ordKey{sm.dur ^ int64(ma), sm.id ^ mb}
+			if (hasFrom && !from.less(kk)) || (full && !kk.less(top)) {
+				continue // on an earlier page, or after everything this page holds
+			}
+			if (before != 0 && sm.id >= before) || !x.match(m, sm) {
+				continue
+			}
+			push(kk)
+			full, top = len(h) == k, h[0]
 		}
 	}
-	slices.SortFunc(h, func(a, b durKey) int {
+	slices.SortFunc(h, func(a, b ordKey) int {
 		switch {
 		case a == b:
 			return 0
-		case before(longest, a, b):
+		case a.less(b):
 			return -1
 		}
 		return 1
@@ -802,11 +803,11 @@ func (x *searchIndex) scanByDuration(m *matcher, cur *Cursor, limit int) ([]uint
 	if len(h) == k {
 		h = h[:limit]
 		l := h[limit-1]
-		next = &Cursor{Sort: q.Sort, ID: l.id, Duration: time.Duration(l.dur)}
+		next = &Cursor{Sort: q.Sort, ID: l.b ^ mb, Duration: time.Duration(l.a ^ int64(ma))}
 	}
 	ids := make([]uint64, len(h))
 	for i, e := range h {
-		ids[i] = e.id
+		ids[i] = e.b ^ mb
 	}
 	return ids, next
 }

@@ -389,6 +389,7 @@ func BenchmarkSearchLongest(b *testing.B) {
 		name string
 		q    storage.Query
 	}{
+		{"scan", storage.Query{Sort: storage.SortLongest, Limit: 1}}, // the scan alone: one record to read
 		{"first", storage.Query{Sort: storage.SortLongest}},
 		{"second", storage.Query{Sort: storage.SortLongest, Cursor: first.Cursor}},
 		{"deep", storage.Query{Sort: storage.SortLongest, Cursor: deep.Cursor}},
