@@ -323,7 +323,7 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return min(time.Duration(min(s, int64(MaxBackoff/time.Second)))*time.Second, MaxBackoff)
 	}
 	if t, err := http.ParseTime(v); err == nil {
-		return max(t.Sub(now), 0)
+		return min(max(t.Sub(now), 0), MaxBackoff)
 	}
 	return -1
 }
