@@ -292,3 +292,23 @@ func TestNewRefusesBadOptions(t *testing.T) {
 		})
 	}
 }
+
+func TestHookSwapsNotifiers(t *testing.T) {
+	var h webhook.Hook
+	h.CallEnded(call) // no notifier yet: nothing happens
+	a, b := newReceiver(t, 200), newReceiver(t, 200)
+	if old := h.Swap(newNotifier(t, webhook.Options{URL: a.srv.URL})); old != nil {
+		t.Fatal("a zero Hook had a notifier")
+	}
+	h.CallEnded(call)
+	old := h.Swap(newNotifier(t, webhook.Options{URL: b.srv.URL}))
+	closeNow(t, old)
+	second := call
+	second.ID = 43
+	h.CallEnded(second)
+	closeNow(t, h.Swap(nil))
+	h.CallEnded(call) // none again
+	if len(a.got()) != 1 || len(b.got()) != 1 {
+		t.Errorf("first receiver got %d, second %d; want one each", len(a.got()), len(b.got()))
+	}
+}
