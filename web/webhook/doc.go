@@ -24,6 +24,9 @@
 // call is given up and counted as failed. Any other 4xx is a permanent
 // failure: logged, not retried.
 //
+// A Hook sits between the engine and the current Notifier, so that the
+// daemon can replace the Notifier when the URL or secret change.
+//
 // # Caveats
 //
 //   - The queue is in memory: calls waiting when the process dies are not
