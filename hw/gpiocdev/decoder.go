@@ -73,7 +73,8 @@ type lineState struct {
 	breakStart time.Duration
 	pulses     int
 	digitStart time.Duration
-	lastMake   time.Duration
+	lastMake   time.Duration // end of the last dial pulse
+	made       time.Duration // when the loop was last made (off-hook, any break's end)
 
 	// ring
 	ringing  bool
@@ -194,7 +195,7 @@ func (d *Decoder) Start(line int, r Role, active bool, now time.Duration, out []
 	}
 	ls.in[r].stable, ls.in[r].pending = active, false
 	if r == RoleHook && active && !ls.offHook {
-		ls.offHook = true
+		ls.offHook, ls.made = true, now
 		out = append(out, hw.LineEvent{Line: line, Kind: hw.OffHook, Time: now})
 	}
 	return out, nil
@@ -306,7 +307,7 @@ func (d *Decoder) apply(ls *lineState, r Role, active bool, t time.Duration, out
 			return out
 		}
 		if !ls.offHook {
-			ls.offHook = true
+			ls.offHook, ls.made = true, t
 			return append(out, hw.LineEvent{Line: ls.line, Kind: hw.OffHook, Time: t})
 		}
 		if !ls.breaking {
@@ -314,7 +315,15 @@ func (d *Decoder) apply(ls *lineState, r Role, active bool, t time.Duration, out
 		}
 		ls.breaking = false
 		brk := t - ls.breakStart
+		madeBefore := ls.breakStart - ls.made
+		ls.made = t
 		switch {
+		case brk < d.t.PulseMinBreak:
+			// A break shorter than any dial's (a contact bounce
+			// stretched past the debounce): nothing.
+		case brk <= d.t.PulseMaxBreak && ls.pulses == 0 && madeBefore < d.t.DigitGap:
+			// A dial pulse comes after an inter-digit pause, never
+			// within DigitGap of off-hook or of another break.
 		case brk <= d.t.PulseMaxBreak:
 			if ls.pulses == 0 {
 				ls.digitStart = ls.breakStart

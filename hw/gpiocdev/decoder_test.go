@@ -300,6 +300,10 @@ func TestDecoderErrors(t *testing.T) {
 	in := &gpiocdev.Input{}
 	bad := gpiocdev.DefaultTiming()
 	bad.HookDebounce = 40 * ms
+	shortPulse := gpiocdev.DefaultTiming()
+	shortPulse.PulseMinBreak = 5 * ms
+	longPulse := gpiocdev.DefaultTiming()
+	longPulse.PulseMinBreak = 120 * ms
 	for _, tc := range []struct {
 		name   string
 		wiring []gpiocdev.Wiring
@@ -310,6 +314,8 @@ func TestDecoderErrors(t *testing.T) {
 		{"negative line", []gpiocdev.Wiring{{Line: -1}}, gpiocdev.DefaultTiming(), "wiring[0]: line -1 negative"},
 		{"negative debounce", []gpiocdev.Wiring{{Ring: &gpiocdev.Input{Debounce: -ms}}}, gpiocdev.DefaultTiming(), "wiring[0].ring: debounce -1ms negative"},
 		{"slow hook debounce", nil, bad, "hook debounce 40ms would swallow dial pulses"},
+		{"pulse shorter than the debounce", nil, shortPulse, "pulse_min_break 5ms below the hook debounce 10ms"},
+		{"pulse range empty", nil, longPulse, "pulse_max_break 120ms not above pulse_min_break 120ms"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := gpiocdev.NewDecoder(tc.wiring, tc.timing)
@@ -362,5 +368,37 @@ func TestDecoderAllocatesNothing(t *testing.T) {
 		i++
 	}); n != 0 {
 		t.Errorf("%v allocations per edge", n)
+	}
+}
+
+// Hook edges as the kernel timestamped them in the HIL VM (hil/run.sh
+// arm64 gpio, QEMU TCG on a loaded host) where the driver meant a 3 ms
+// contact bounce at off-hook: the writes came late and stretched the
+// bounce past the debounce. None of them is a dial pulse: the breaks are
+// shorter than any dial's, or follow the off-hook by far less than a dial
+// takes to wind.
+func TestStretchedBounceIsNoDigit(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		edges []time.Duration // make, break, make, ... from the first make
+		want  string
+	}{
+		{"line 3 at 20 s: 18.8 ms make, 12.7 ms break", []time.Duration{0, 18800 * time.Microsecond, 31500 * time.Microsecond}, "off-hook@1s"},
+		{"line 1 at 3 s: 63.1 ms make, 124.3 ms break", []time.Duration{0, 63100 * time.Microsecond, 187400 * time.Microsecond}, "off-hook@1s"},
+		{"pulse-length break 12 ms after off-hook", []time.Duration{0, 12 * ms, 77 * ms}, "off-hook@1s"},
+		{"two short breaks", []time.Duration{0, 15 * ms, 30 * ms, 200 * ms, 230 * ms}, "off-hook@1s"},
+		// The same break a dial's length after the off-hook is a '1'.
+		{"control: a real 1 after 1 s", []time.Duration{0, time.Second, time.Second + 65*ms}, "off-hook@1s 1@2s"},
+		{"control: a 12 pps pulse after 1 s", []time.Duration{0, time.Second, time.Second + 50*ms}, "off-hook@1s 1@2s"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var edges []edge
+			for i, at := range tc.edges {
+				edges = append(edges, edge{gpiocdev.RoleHook, i%2 == 0, time.Second + at})
+			}
+			if got := format(replay(t, newDecoder(t), edges, 10*time.Second)); got != tc.want {
+				t.Errorf("got  %s\nwant %s", got, tc.want)
+			}
+		})
 	}
 }

@@ -17,9 +17,12 @@
 // out, time from the edges' timestamps and from Advance. It debounces each
 // input (an edge counts once the level has held for the input's debounce
 // period, and is dated at its first edge), then:
-//   - hook: loop made after an idle line → OffHook; a break of at most
-//     Timing.PulseMaxBreak is a dial pulse, and pulses separated by makes
-//     shorter than Timing.DigitGap make one PulseDigit (10 pulses = '0');
+//   - hook: loop made after an idle line → OffHook; a break of
+//     Timing.PulseMinBreak..PulseMaxBreak is a dial pulse, and pulses
+//     separated by makes shorter than Timing.DigitGap make one PulseDigit
+//     (10 pulses = '0'); a digit's first pulse must follow a make of at
+//     least DigitGap (a dial is wound after off-hook), so a contact bounce
+//     stretched past the debounce is never a digit;
 //     a break of Timing.FlashMin..FlashMax is a HookFlash; a longer break is
 //     OnHook, dated at the start of the break;
 //   - ring: Timing.RingMinPulses detector pulses no more than Timing.RingGap
@@ -52,7 +55,9 @@
 //   - An OnHook is only known to be a hang-up once the break has outlasted
 //     Timing.FlashMax, so it is reported that late (with the right time);
 //     the engine's pre-roll must be longer than FlashMax.
-//   - A break between PulseMaxBreak and FlashMin is ignored as a glitch.
+//   - A break shorter than PulseMinBreak (40 ms), between PulseMaxBreak
+//     and FlashMin, or a pulse-length break within DigitGap of off-hook
+//     is ignored as a glitch.
 //   - Active-low inputs are inverted by the kernel, edges included.
 //   - Ring detection counts active edges only; a detector stuck active
 //     reports one ring that never ends until it pulses again.

@@ -95,9 +95,14 @@ type Timing struct {
 	RingDebounce time.Duration
 	// ReversalDebounce is the polarity input's debounce.
 	ReversalDebounce time.Duration
+	// PulseMinBreak is the shortest break that is a dial pulse; a shorter
+	// one (longer than the debounce) is ignored as a glitch.
+	PulseMinBreak time.Duration
 	// PulseMaxBreak is the longest break that is a dial pulse.
 	PulseMaxBreak time.Duration
-	// DigitGap is the shortest make that ends a dialled digit.
+	// DigitGap is the shortest make that ends a dialled digit; the loop
+	// must also have been made this long (after off-hook, a flash or a
+	// glitch) before the first pulse of a digit, or the break is ignored.
 	DigitGap time.Duration
 	// FlashMin and FlashMax bound a hook flash; a longer break is on-hook.
 	FlashMin, FlashMax time.Duration
@@ -115,6 +120,9 @@ func DefaultTiming() Timing {
 		HookDebounce: 10 * time.Millisecond,
 		// DAHDI: polarity reversal debounce 64 ms (DOMAIN.md §1).
 		ReversalDebounce: 64 * time.Millisecond,
+		// 12 pps with a 60 % break: 50 ms, less margin for the kernel's
+		// timestamps; a stretched contact bounce is shorter.
+		PulseMinBreak: 40 * time.Millisecond,
 		// 8 pps with a 67 % break: 84 ms; 10 pps: 60–67 ms.
 		PulseMaxBreak: 120 * time.Millisecond,
 		// 8 pps with a 33 % make: 41 ms; inter-digit pauses are ≥ 200 ms.
@@ -136,8 +144,10 @@ func (t Timing) Validate() error {
 		return bad("negative debounce")
 	case t.HookDebounce >= 30*time.Millisecond:
 		return bad("hook debounce %v would swallow dial pulses (want < 30ms)", t.HookDebounce)
-	case t.PulseMaxBreak <= t.HookDebounce:
-		return bad("pulse_max_break %v not above the hook debounce %v", t.PulseMaxBreak, t.HookDebounce)
+	case t.PulseMinBreak < t.HookDebounce:
+		return bad("pulse_min_break %v below the hook debounce %v", t.PulseMinBreak, t.HookDebounce)
+	case t.PulseMaxBreak <= t.PulseMinBreak:
+		return bad("pulse_max_break %v not above pulse_min_break %v", t.PulseMaxBreak, t.PulseMinBreak)
 	case t.DigitGap <= t.HookDebounce:
 		return bad("digit_gap %v not above the hook debounce %v", t.DigitGap, t.HookDebounce)
 	case t.FlashMin <= t.PulseMaxBreak:
