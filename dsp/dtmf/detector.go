@@ -97,6 +97,7 @@ type bank struct {
 	// hp is the dial-tone high-pass; hpGain2[k] its power gain at
 	// frequency k.
 	hp      [hpStages]biquad
+	hpLook  hpLook
 	hpGain2 [8]float64
 	// hpDelay[k] is the high-pass's group delay at frequency k, in whole
 	// samples: a key press's Start and End are moved back by it (see
@@ -120,6 +121,7 @@ var tab = func() (t bank) {
 		t.g2min[k] = g * g
 	}
 	t.hp = designHighPass()
+	t.hpLook = lookAhead(&t.hp)
 	for k, f := range freqs {
 		t.hpGain2[k] = powerGain(&t.hp, float64(f))
 		t.hpDelay[k] = int64(math.Round(groupDelay(&t.hp, float64(f))))
@@ -137,9 +139,9 @@ type Detector struct {
 
 	// Ring of the last history sub-blocks: samples, DFT per frequency and
 	// energy; head is the next slot.
-	raw   [history][subLen]float64 // as received (the speech check)
+	raw   [history][subLen]int16   // as received (the speech check)
 	hp    [history][subLen]float64 // through the dial-tone high-pass (everything else)
-	hpZ   [hpStages][2]float64     // high-pass state
+	hpZ   [hpStages][4]float64     // high-pass state: each section's x[n−1], x[n−2], y[n−1], y[n−2]
 	sub   [history][8]complex128   // valid where done
 	done  [history][2]bool
 	subPh [history]int     // phase index of the sub-block
@@ -233,29 +235,22 @@ func (d *Detector) Flush(out []Event) []Event {
 func (d *Detector) endSub(t int64, out []Event) []Event {
 	h := d.head
 	raw, hp := &d.raw[h], &d.hp[h]
-	var er float64
-	for i, s := range d.buf {
-		v := float64(s)
-		raw[i] = v
-		er += v * v
+	*raw = d.buf
+	var sq int64
+	for _, s := range raw {
+		sq += int64(s) * int64(s)
 	}
+	er := float64(sq)
+	var e, e1 float64
 	if er < hpQuiet*minPower {
 		// Nothing a key press could be part of: skip the filter and let
 		// its state go.
 		*hp = [subLen]float64{}
-		d.hpZ = [hpStages][2]float64{}
+		d.hpZ = [hpStages][4]float64{}
+		e1, d.prev = d.prev*d.prev, 0
 	} else {
-		highPass(hp, raw, &d.hpZ)
+		e, e1, d.prev = highPass(hp, raw, &d.hpZ, d.prev)
 	}
-	var e, e1 float64
-	prev := d.prev
-	for _, v := range hp {
-		e += v * v
-		dv := v - prev
-		e1 += dv * dv
-		prev = v
-	}
-	d.prev = prev
 	d.subE[h], d.subD[h] = e, e1
 	d.subPh[h], d.done[h] = d.phase, [2]bool{}
 	d.head = (h + 1) % history
@@ -610,7 +605,8 @@ func (d *Detector) voiced(fr, fc float64) bool {
 	i := 0
 	peak := 0.0
 	for j := history - 1; j >= 0; j-- {
-		for _, v := range &d.raw[d.slotIdx(j)] {
+		for _, s := range &d.raw[d.slotIdx(j)] {
+			v := float64(s)
 			peak = max(peak, math.Abs(v))
 			w[i] = v * hann[i]
 			i++

@@ -70,32 +70,56 @@ func powerGain(bq *[hpStages]biquad, f float64) float64 {
 	return g
 }
 
-// highPass filters x into y through the sections, carrying their state.
-func highPass(y, x *[subLen]float64, z *[hpStages][2]float64) {
-	b0, b1, b2 := &tab.hp[0], &tab.hp[1], &tab.hp[2]
-	u1, u2 := z[0][0], z[0][1]
-	v1, v2 := z[1][0], z[1][1]
-	w1, w2 := z[2][0], z[2][1]
-	for i, s := range x {
-		// Each section: out = g·in + s1; s1 = −2g·in − a1·out + s2;
-		// s2 = g·in − a2·out.
-		in := b0.g * s
-		o := in + u1
-		u1 = -2*in - b0.a1*o + u2
-		u2 = in - b0.a2*o
-		in = b1.g * o
-		o = in + v1
-		v1 = -2*in - b1.a1*o + v2
-		v2 = in - b1.a2*o
-		in = b2.g * o
-		o = in + w1
-		w1 = -2*in - b2.a1*o + w2
-		w2 = in - b2.a2*o
-		y[i] = o
+// hpLook is the filter as highPass runs it: the three sections' gains
+// folded into one at the input, and each section's recursion
+// y[n] = Δ²x[n] − a1·y[n−1] − a2·y[n−2], its double zero at z = 1 taken as
+// a second difference.
+type hpLook struct {
+	g      float64
+	a1, a2 [hpStages]float64
+}
+
+func lookAhead(bq *[hpStages]biquad) (l hpLook) {
+	l.g = 1
+	for k, b := range bq {
+		l.g *= b.g
+		l.a1[k], l.a2[k] = b.a1, b.a2
 	}
-	z[0][0], z[0][1] = u1, u2
-	z[1][0], z[1][1] = v1, v2
-	z[2][0], z[2][1] = w1, w2
+	return l
+}
+
+// highPass filters x into y through the sections (direct form I; z holds
+// each section's last input difference and its last two outputs) and
+// returns Σy², Σ(Δy)² and the last output, with prev the output before
+// the block.
+func highPass(y *[subLen]float64, x *[subLen]int16, z *[hpStages][4]float64, prev float64) (e, e1, last float64) {
+	l := &tab.hpLook
+	pa1, pa2, qa1, qa2, ra1, ra2 := l.a1[0], l.a2[0], l.a1[1], l.a2[1], l.a1[2], l.a2[2]
+	g := l.g
+	ax, ad, ay1, ay2 := z[0][0], z[0][1], z[0][2], z[0][3]
+	bx, bd, by1, by2 := z[1][0], z[1][1], z[1][2], z[1][3]
+	cx, cd, cy1, cy2 := z[2][0], z[2][1], z[2][2], z[2][3]
+	for i, s := range x {
+		v := float64(s) * g
+		d := v - ax
+		o := (d - ad) - pa1*ay1 - pa2*ay2
+		ax, ad, ay1, ay2 = v, d, o, ay1
+		d = o - bx
+		u := (d - bd) - qa1*by1 - qa2*by2
+		bx, bd, by1, by2 = o, d, u, by1
+		d = u - cx
+		w := (d - cd) - ra1*cy1 - ra2*cy2
+		cx, cd, cy1, cy2 = u, d, w, cy1
+		y[i] = w
+		dv := w - prev
+		e += w * w
+		e1 += dv * dv
+		prev = w
+	}
+	z[0] = [4]float64{ax, ad, ay1, ay2}
+	z[1] = [4]float64{bx, bd, by1, by2}
+	z[2] = [4]float64{cx, cd, cy1, cy2}
+	return e, e1, prev
 }
 
 // phaseAt is the phase response of the whole filter at f, radians.
