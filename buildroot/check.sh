@@ -213,7 +213,11 @@ for f in external.desc external.mk Config.in \
 	package/linetap/Config.in package/linetap/linetap.mk package/linetap/linetap.hash \
 	package/linetap/S99linetapd package/linetap/supervise package/linetap/linetap.json \
 	board/linetap/common/genimage.cfg.in board/linetap/common/rauc/manifest.raucm.in \
-	board/linetap/common/rootfs-overlay/etc/fw_env.config; do
+	board/linetap/common/rootfs-overlay/etc/fw_env.config \
+	board/linetap/common/rootfs-overlay/etc/linetap/issue \
+	board/linetap/common/rootfs-overlay/etc/init.d/S98setupnotice \
+	board/linetap/common/rootfs-overlay/usr/libexec/linetap/setup-notice \
+	board/linetap/common/rootfs-overlay/usr/libexec/linetap/led; do
 	if [ -f "$HERE/$f" ]; then pass; else fail "missing $f"; fi
 done
 if grep -qx 'name: LINETAP' "$HERE/external.desc"; then pass; else fail "external.desc: want 'name: LINETAP'"; fi
@@ -335,6 +339,11 @@ for dc in "$HERE"/configs/*_defconfig; do
 	if [ -z "$dup" ]; then pass; else fail "$name: symbols set twice: $dup"; fi
 	if grep -qx 'BR2_PACKAGE_LINETAP=y' "$dc"; then pass; else fail "$name: BR2_PACKAGE_LINETAP is not on"; fi
 	if grep -q '^BR2_TARGET_GENERIC_REMOUNT_ROOTFS_RW=y' "$dc"; then fail "$name: the root file system must stay read-only"; else pass; fi
+	# /etc/issue is post-build.sh's link to the banner setup-notice writes.
+	if grep -qx 'BR2_TARGET_GENERIC_ISSUE=""' "$dc"; then pass; else fail "$name: BR2_TARGET_GENERIC_ISSUE must be empty (post-build.sh links /etc/issue)"; fi
+	# Buildroot 2025.02.x ships Go 1.23: the pre-built host-go, which
+	# image.sh points at a newer release (docs/appliance.md, "Go version").
+	if grep -qx 'BR2_PACKAGE_HOST_GO=y' "$dc" && grep -qx 'BR2_PACKAGE_HOST_GO_BIN=y' "$dc"; then pass; else fail "$name: BR2_PACKAGE_HOST_GO and BR2_PACKAGE_HOST_GO_BIN must be y"; fi
 	board=$(sed -n 's/^BR2_ROOTFS_POST_SCRIPT_ARGS="\(.*\)"$/\1/p' "$dc")
 	if grep -qx "compatible=linetap-$board" "$HERE/board/linetap/$board/rootfs-overlay/etc/rauc/system.conf" 2>/dev/null; then
 		pass
@@ -438,7 +447,9 @@ cat >"$SB/bin/blkid" <<EOF
 #!/bin/sh
 echo "blkid \$*" >>"$CALLS"
 t=\$(cat "\$1.type" 2>/dev/null)
-[ -n "\$t" ] && echo "\$1: UUID=\"1234\" TYPE=\"\$t\""
+l=\$(cat "\$1.label" 2>/dev/null)
+[ -n "\$l" ] && l=" LABEL=\"\$l\""
+[ -n "\$t" ] && echo "\$1:\$l UUID=\"1234\" TYPE=\"\$t\""
 exit 0
 EOF
 cat >"$SB/bin/mount" <<EOF
@@ -458,15 +469,11 @@ EOF
 cat >"$SB/bin/linetap" <<EOF
 #!/bin/sh
 echo "linetap \$*" >>"$CALLS"
-[ "\$1" = export ] || exit 2
-for a; do out=\$a; done
-mkdir -p "\$out" && echo exported >"\$out/manifest.json"
-exit \${FAKE_EXPORT_STATUS:-0}
 EOF
 cat >"$SB/bin/rauc" <<EOF
 #!/bin/sh
 echo "rauc \$*" >>"$CALLS"
-exit 0
+exit \${FAKE_RAUC_STATUS:-0}
 EOF
 cat >"$SB/bin/reboot" <<EOF
 #!/bin/sh
@@ -484,41 +491,58 @@ usb() {
 	env PATH="$SB/bin:$PATH" LINETAP_APPLIANCE_CONF="$SB/appliance.conf" \
 		DEV_DIR="$SB/dev" SYS_BLOCK="$SB/sysblock" LINETAP_MEDIA="$SB/media" \
 		LINETAP_LEDS="$SB/leds" LINETAP_RUN="$SB/run" LINETAP_LOG="$TMP/usb.log" \
-		LINETAP_DATA=/data/linetap LINETAP_USB_FOREGROUND=1 RAUC_BIN=rauc LINETAP_REBOOT_CMD="$SB/bin/reboot" \
+		LINETAP_USB_FOREGROUND=1 RAUC_BIN=rauc LINETAP_REBOOT_CMD="$SB/bin/reboot" \
+		LINETAP_LIBEXEC="$HERE/board/linetap/common/rootfs-overlay/usr/libexec/linetap" \
 		"$@" sh "$HERE/board/linetap/common/rootfs-overlay/usr/libexec/linetap/usb-hotplug"
 }
 
-# A FAT stick with the export marker: mounted read-write on usb0, the
-# export runs with the documented arguments, the LED ends steady on.
+# A FAT stick labelled "AUDIT 2026" with the export marker: mounted
+# read-write on /media/AUDIT_2026, where linetapd looks; the script itself
+# runs no export (linetapd does) and leaves the LED alone.
 echo vfat >"$SB/dev/sda1.type"
+echo "AUDIT 2026" >"$SB/dev/sda1.label"
 mkdir -p "$TMP/stick"
-touch "$TMP/stick/LINETAP-EXPORT"
+touch "$TMP/stick/linetap-export"
 usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/stick"
-if grep -q "^mount -t vfat -o rw,[^ ]* $SB/dev/sda1 $SB/media/usb0\$" "$CALLS"; then pass; else fail "usb-hotplug: vfat stick not mounted rw on usb0: $(cat "$CALLS")"; fi
-if grep -qE "^linetap export --data /data/linetap $SB/media/usb0/linetap-export-[0-9]{8}-[0-9]{6}\$" "$CALLS"; then pass; else fail "usb-hotplug: export not run as documented: $(cat "$CALLS")"; fi
-if ls "$SB"/media/usb0/linetap-export-*/manifest.json >/dev/null 2>&1 && ls "$SB"/media/usb0/linetap-export-*.log >/dev/null 2>&1; then pass; else fail "usb-hotplug: export directory or log missing on the stick"; fi
-if [ "$(cat "$SB/leds/ACT/trigger")" = none ] && [ "$(cat "$SB/leds/ACT/brightness" 2>/dev/null)" = 1 ]; then pass; else fail "usb-hotplug: LED not steady on after a good export (trigger $(cat "$SB/leds/ACT/trigger"))"; fi
-if [ "$(cat "$SB/run/usb-sda1" 2>/dev/null)" = "$SB/media/usb0" ]; then pass; else fail "usb-hotplug: no state for sda1"; fi
-# Pulled out: unmounted, mount point gone, LED back to its own trigger.
+if grep -q "^mount -t vfat -o rw,[^ ]* $SB/dev/sda1 $SB/media/AUDIT_2026\$" "$CALLS"; then pass; else fail "usb-hotplug: vfat stick not mounted rw on /media/AUDIT_2026: $(cat "$CALLS")"; fi
+if ! grep -q "^linetap " "$CALLS"; then pass; else fail "usb-hotplug ran linetap itself (the export is linetapd's): $(cat "$CALLS")"; fi
+if [ "$(cat "$SB/run/usb-sda1" 2>/dev/null)" = "$SB/media/AUDIT_2026" ]; then pass; else fail "usb-hotplug: no state for sda1"; fi
+if [ "$(cat "$SB/leds/ACT/trigger")" = "none timer [mmc0] heartbeat default-on" ]; then pass; else fail "usb-hotplug: LED touched for a plain mount: $(cat "$SB/leds/ACT/trigger")"; fi
+# A repeated add event does not mount it twice.
+usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/stick"
+if [ "$(grep -c '^mount ' "$CALLS")" = 1 ]; then pass; else fail "usb-hotplug: a repeated add mounted the stick again: $(cat "$CALLS")"; fi
+# A second stick with the same label gets its own directory.
+echo vfat >"$SB/dev/sdb1.type"
+echo "AUDIT 2026" >"$SB/dev/sdb1.label"
+touch "$SB/dev/sdb1"
+usb MDEV=sdb1 ACTION=add
+if grep -q "^mount -t vfat -o rw,[^ ]* $SB/dev/sdb1 $SB/media/AUDIT_2026-2\$" "$CALLS"; then pass; else fail "usb-hotplug: same label not mounted on AUDIT_2026-2: $(cat "$CALLS")"; fi
+usb MDEV=sdb1 ACTION=remove
+# Pulled out: unmounted, mount point gone, LED as it was.
 usb MDEV=sda1 ACTION=remove
-if grep -q "^umount -l $SB/media/usb0\$" "$CALLS" && [ ! -e "$SB/media/usb0" ]; then pass; else fail "usb-hotplug: remove did not unmount usb0"; fi
-if [ "$(cat "$SB/leds/ACT/trigger")" = mmc0 ]; then pass; else fail "usb-hotplug: LED trigger not restored to mmc0 (is $(cat "$SB/leds/ACT/trigger"))"; fi
+if grep -q "^umount -l $SB/media/AUDIT_2026\$" "$CALLS" && [ ! -e "$SB/media/AUDIT_2026" ]; then pass; else fail "usb-hotplug: remove did not unmount AUDIT_2026"; fi
+if [ "$(cat "$SB/leds/ACT/trigger")" = "none timer [mmc0] heartbeat default-on" ] && [ ! -e "$SB/run/led-trigger" ]; then pass; else fail "usb-hotplug: LED changed by a stick it showed nothing for (is $(cat "$SB/leds/ACT/trigger"))"; fi
+echo "none timer [mmc0] heartbeat default-on" >"$SB/leds/ACT/trigger"
 
-# A failing export: the LED blinks fast.
+# Labels: only safe characters; none (or nothing usable): the device name.
 : >"$CALLS"
 echo exfat >"$SB/dev/sda1.type"
-usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/stick" FAKE_EXPORT_STATUS=3
-if grep -q "^mount -t exfat " "$CALLS"; then pass; else fail "usb-hotplug: exFAT stick not mounted as exfat"; fi
-if [ "$(cat "$SB/leds/ACT/trigger")" = timer ] && [ "$(cat "$SB/leds/ACT/delay_on")" -lt 200 ]; then pass; else fail "usb-hotplug: LED does not blink fast after a failed export"; fi
-if grep -q "export to .* failed (status 3" "$TMP/usb.log"; then pass; else fail "usb-hotplug: failed export not logged with its status"; fi
+# shellcheck disable=SC2016 # a label that must not run anything
+printf '../x;$(reboot)' >"$SB/dev/sda1.label"
+usb MDEV=sda1 ACTION=add
+if grep -q "^mount -t exfat -o rw,noatime $SB/dev/sda1 $SB/media/_x___reboot_\$" "$CALLS" && ! grep -q '^reboot' "$CALLS"; then pass; else fail "usb-hotplug: unsafe label not reduced: $(cat "$CALLS")"; fi
+usb MDEV=sda1 ACTION=remove
+: >"$CALLS"
+rm -f "$SB/dev/sda1.label"
+usb MDEV=sda1 ACTION=add
+if grep -q " $SB/media/sda1\$" "$CALLS"; then pass; else fail "usb-hotplug: unlabelled stick not on /media/sda1: $(cat "$CALLS")"; fi
 usb MDEV=sda1 ACTION=remove
 
-# No marker: mounted, nothing run. An NTFS stick: not mounted at all.
+# An ext4 stick is mounted as ext4. An NTFS stick: not mounted at all.
 : >"$CALLS"
 echo ext4 >"$SB/dev/sda1.type"
-mkdir -p "$TMP/plain"
-usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/plain"
-if grep -q "^mount -t ext4 " "$CALLS" && ! grep -q "^linetap " "$CALLS"; then pass; else fail "usb-hotplug: plain ext4 stick: $(cat "$CALLS")"; fi
+usb MDEV=sda1 ACTION=add
+if grep -q "^mount -t ext4 " "$CALLS"; then pass; else fail "usb-hotplug: ext4 stick: $(cat "$CALLS")"; fi
 usb MDEV=sda1 ACTION=remove
 : >"$CALLS"
 echo ntfs >"$SB/dev/sda1.type"
@@ -538,8 +562,94 @@ echo vfat >"$SB/dev/sda1.type"
 mkdir -p "$TMP/update"
 touch "$TMP/update/linetap-update.raucb"
 usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/update"
-if grep -q "^rauc install $SB/media/usb0/linetap-update.raucb\$" "$CALLS" && grep -q '^reboot' "$CALLS"; then pass; else fail "usb-hotplug: update bundle not installed: $(cat "$CALLS")"; fi
+if grep -q "^rauc install $SB/media/sda1/linetap-update.raucb\$" "$CALLS" && grep -q '^reboot' "$CALLS"; then pass; else fail "usb-hotplug: update bundle not installed: $(cat "$CALLS")"; fi
+if [ "$(cat "$SB/leds/ACT/trigger")" = none ] && [ "$(cat "$SB/leds/ACT/brightness" 2>/dev/null)" = 1 ]; then pass; else fail "usb-hotplug: LED not steady on after an installed update (trigger $(cat "$SB/leds/ACT/trigger"))"; fi
 usb MDEV=sda1 ACTION=remove
+# A bundle RAUC refuses: no reboot, the LED blinks fast, the log says so.
+: >"$CALLS"
+usb MDEV=sda1 ACTION=add FAKE_STICK="$TMP/update" FAKE_RAUC_STATUS=1
+if ! grep -q '^reboot' "$CALLS" && [ "$(cat "$SB/leds/ACT/trigger")" = timer ] && [ "$(cat "$SB/leds/ACT/delay_on")" -lt 200 ] &&
+	grep -q "update failed (see $SB/media/sda1/linetap-update.raucb.log)" "$TMP/usb.log"; then
+	pass
+else
+	fail "usb-hotplug: a refused update bundle: $(cat "$CALLS"; cat "$SB/leds/ACT/trigger")"
+fi
+usb MDEV=sda1 ACTION=remove
+echo "none timer [mmc0] heartbeat default-on" >"$SB/leds/ACT/trigger"
+usb MDEV=sda1 ACTION=remove
+
+# The first-setup notice: linetapd's <data>/setup-code in the login banner,
+# on the console and on the LED, and gone again with the file.
+SN="$TMP/setup"
+OV="$HERE/board/linetap/common/rootfs-overlay"
+mkdir -p "$SN/data" "$SN/run" "$SN/leds/ACT"
+echo "none timer [mmc0] heartbeat default-on" >"$SN/leds/ACT/trigger"
+: >"$SN/console"
+notice() {
+	env LINETAP_APPLIANCE_CONF=/nonexistent LINETAP_DATA="$SN/data" LINETAP_RUN="$SN/run" \
+		LINETAP_ISSUE_BASE="$OV/etc/linetap/issue" LINETAP_CONSOLE="$SN/console" LINETAP_LOG="$TMP/setup.log" \
+		LINETAP_LEDS="$SN/leds" LINETAP_LIBEXEC="$OV/usr/libexec/linetap" SETUP_POLL=1 \
+		"$@"
+}
+setup_led() { [ "$(cat "$SN/leds/ACT/trigger")" = timer ] && [ "$(cat "$SN/leds/ACT/delay_on")" = 100 ] && [ "$(cat "$SN/leds/ACT/delay_off")" = 1900 ]; }
+# No code: the plain banner, the LED left alone.
+notice sh "$OV/usr/libexec/linetap/setup-notice" --once
+if [ "$(head -n1 "$SN/run/issue" 2>/dev/null)" = "$(head -n1 "$OV/etc/linetap/issue")" ] && ! grep -q SETUP "$SN/run/issue" &&
+	[ ! -e "$SN/run/setup-needed" ] && grep -q '\[mmc0\]' "$SN/leds/ACT/trigger"; then
+	pass
+else
+	fail "setup-notice without a code: banner $(cat "$SN/run/issue" 2>/dev/null), LED $(cat "$SN/leds/ACT/trigger")"
+fi
+# linetapd wrote a code (as cmd/linetapd does: the code and a newline, 0600).
+printf '7KBX-1F9B-26JW\n' >"$SN/data/setup-code"
+chmod 600 "$SN/data/setup-code"
+notice sh "$OV/usr/libexec/linetap/setup-notice" --once
+notice sh "$OV/usr/libexec/linetap/setup-notice" --once
+if grep -q "setup code   7KBX-1F9B-26JW\$" "$SN/run/issue" 2>/dev/null; then pass; else fail "setup-notice: the code is not in the banner: $(cat "$SN/run/issue" 2>/dev/null)"; fi
+if [ "$(grep -c "setup code 7KBX-1F9B-26JW" "$SN/console")" = 1 ]; then pass; else fail "setup-notice: the code not said once on the console: $(cat "$SN/console")"; fi
+if setup_led && [ -e "$SN/run/setup-needed" ]; then pass; else fail "setup-notice: LED not blinking 'setup' ($(cat "$SN/leds/ACT/trigger"))"; fi
+# A stick comes and goes meanwhile (a refused update): the LED shows the
+# stick's state, then goes back to "setup", not to the SD card trigger.
+usb_setup() { usb LINETAP_RUN="$SN/run" LINETAP_LEDS="$SN/leds" "$@"; }
+: >"$CALLS"
+echo vfat >"$SB/dev/sda1.type"
+usb_setup MDEV=sda1 ACTION=add FAKE_STICK="$TMP/update" FAKE_RAUC_STATUS=1
+if [ "$(cat "$SN/leds/ACT/delay_on")" = 80 ]; then pass; else fail "usb-hotplug during setup: LED does not show the failed update"; fi
+notice sh "$OV/usr/libexec/linetap/setup-notice" --once
+if [ "$(cat "$SN/leds/ACT/delay_on")" = 80 ]; then pass; else fail "setup-notice took the LED from a stick's state"; fi
+usb_setup MDEV=sda1 ACTION=remove
+if setup_led; then pass; else fail "usb-hotplug: LED not back to 'setup' after the stick went: $(cat "$SN/leds/ACT/trigger")"; fi
+# The first admin exists: the file goes, and with it the code and the blink.
+rm -f "$SN/data/setup-code"
+notice sh "$OV/usr/libexec/linetap/setup-notice" --once
+if ! grep -q "7KBX" "$SN/run/issue" && [ ! -e "$SN/run/setup-needed" ] && [ "$(cat "$SN/leds/ACT/trigger")" = mmc0 ] && [ ! -e "$SN/run/led-trigger" ]; then
+	pass
+else
+	fail "setup-notice after setup: banner $(cat "$SN/run/issue"), LED $(cat "$SN/leds/ACT/trigger")"
+fi
+echo "none timer [mmc0] heartbeat default-on" >"$SN/leds/ACT/trigger"
+# A file that is not a code (getty would interpret the backslash escapes):
+# the banner says setup is needed, without the file's content.
+printf '\\l\033[2J\n' >"$SN/data/setup-code"
+notice sh "$OV/usr/libexec/linetap/setup-notice" --once
+if grep -q "does not hold a setup code" "$SN/run/issue" && ! grep -qF "\\" "$SN/run/issue" && ! grep -q "$(printf '\033')" "$SN/run/issue" "$SN/console"; then pass; else fail "setup-notice: a malformed code reached the banner or console: $(cat -v "$SN/run/issue")"; fi
+rm -f "$SN/data/setup-code"
+notice sh "$OV/usr/libexec/linetap/setup-notice" --once
+echo "none timer [mmc0] heartbeat default-on" >"$SN/leds/ACT/trigger"
+# The loop, as S98setupnotice runs it (BusyBox ash): a code that appears
+# is shown within its poll interval, and goes when the file goes; SIGTERM
+# ends it.
+notice busybox sh "$OV/usr/libexec/linetap/setup-notice" </dev/null >/dev/null 2>&1 &
+SV_PID=$!
+in_issue() { grep -q "$1" "$SN/run/issue" 2>/dev/null; }
+not_in_issue() { ! in_issue "$1"; }
+printf 'ABCD-EFGH-JKMN\n' >"$SN/data/setup-code"
+if wait_for 20 in_issue "ABCD-EFGH-JKMN"; then pass; else fail "setup-notice loop: code not shown within 20 s"; fi
+rm -f "$SN/data/setup-code"
+if wait_for 20 not_in_issue "ABCD-EFGH-JKMN"; then pass; else fail "setup-notice loop: code still shown after the file went"; fi
+kill -TERM "$SV_PID" 2>/dev/null
+if wait_for 20 dead "$SV_PID"; then pass; else fail "setup-notice loop ignores SIGTERM"; fi
+SV_PID=
 
 # First boot: a blank data partition is grown and formatted, then mounted;
 # one with a file system is only mounted.
@@ -725,6 +835,15 @@ fi
 for d in data boot/firmware media; do
 	if [ -d "$PB/target/$d" ]; then pass; else fail "post-build.sh: no /$d mount point"; fi
 done
+if [ "$(readlink "$PB/target/etc/issue")" = ../run/linetap/issue ]; then pass; else fail "post-build.sh: /etc/issue is not a link to ../run/linetap/issue"; fi
+# Run again (Buildroot runs it on every make): still the link, and a write
+# through it stays inside the target directory.
+if HOST_DIR="$PB/host" BASE_DIR="$PB/base" BR2_EXTERNAL_LINETAP_PATH="$HERE" sh "$HERE/board/linetap/common/post-build.sh" "$PB/target" rpi4-64 >/dev/null 2>&1 &&
+	echo banner >"$PB/target/etc/issue" && [ "$(cat "$PB/target/run/linetap/issue")" = banner ]; then
+	pass
+else
+	fail "post-build.sh run twice: /etc/issue link broken"
+fi
 if [ "$(cat "$PB/target/etc/rauc/ca.cert.pem" 2>/dev/null)" = CERT ] && [ -f "$PB/base/linetap-rauc-dev/ca.key.pem" ] &&
 	[ ! -e "$PB/target/etc/rauc/ca.key.pem" ]; then
 	pass
@@ -758,7 +877,7 @@ section "linetap.mk hooks (GNU make, Buildroot stand-ins)"
 if need make "apt-get install make"; then
 	MK="$TMP/mk"
 	mkdir -p "$MK/build/linetap/vendor" "$MK/go/bin"
-	cp "$REPO/go.mod" "$MK/build/linetap/go.mod"
+	git -C "$REPO" show HEAD:go.mod >"$MK/build/linetap/go.mod"
 	cat >"$MK/harness.mk" <<HARNESS
 BR2_EXTERNAL_LINETAP_PATH := $HERE
 HOST_GO_ROOT := $MK/go
@@ -773,7 +892,7 @@ HARNESS
 	# shellcheck disable=SC2016 # $1 and $2 belong to the stand-in.
 	fakego() { printf '#!/bin/sh\n[ "$1 $2" = "env GOVERSION" ] && echo go%s\n' "$1" >"$MK/go/bin/go" && chmod +x "$MK/go/bin/go"; }
 	runhooks() { make -s --no-print-directory -f "$MK/harness.mk" "$MK/build/linetap/.stamp_built" 2>&1; }
-	need_go=$(sed -n 's/^go \([0-9][0-9.]*\)$/\1/p' "$REPO/go.mod")
+	need_go=$(sed -n 's/^go \([0-9][0-9.]*\)$/\1/p' "$MK/build/linetap/go.mod")
 	: >"$MK/build/linetap/vendor/modules.txt"
 	fakego 1.23.12
 	if out=$(runhooks); then fail "linetap.mk: the build goes on with Go 1.23.12 for go.mod's $need_go"; elif [[ "$out" == *"go.mod needs Go $need_go, but Buildroot's host-go is '1.23.12'"* ]]; then pass; else fail "linetap.mk: unclear error for an old Go: $out"; fi
@@ -843,7 +962,7 @@ done
 chmod +x "$IMG"/bin/*
 printf '#!/bin/sh\necho "go version go1.25.14 linux/amd64"\n' >"$IMG/goroot/bin/go"
 chmod +x "$IMG/goroot/bin/go"
-gomod_go=$(sed -n 's/^go \([0-9][0-9.]*\)$/\1/p' "$REPO/go.mod")
+gomod_go=$(git -C "$REPO" show HEAD:go.mod | sed -n 's/^go \([0-9][0-9.]*\)$/\1/p')
 image() {
 	: >"$IMG/calls"
 	env PATH="$IMG/bin:$PATH" MAKE="$IMG/bin/make" GOPROXY=off GOFLAGS= BR_CACHE="$IMG/cache" BR_OUTPUT="$IMG/out" \

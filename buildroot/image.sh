@@ -143,8 +143,9 @@ go_tarball_sha256() {
 	esac
 }
 
-need_go=$(sed -n 's/^go \([0-9][0-9.]*\)$/\1/p' "$REPO/go.mod")
-[ -n "$need_go" ] || die "no go directive in $REPO/go.mod"
+# The go directive of what is built: go.mod of HEAD (step 3 builds HEAD).
+need_go=$(git -C "$REPO" show HEAD:go.mod 2>/dev/null | sed -n 's/^go \([0-9][0-9.]*\)$/\1/p')
+[ -n "$need_go" ] || die "no go directive in go.mod of HEAD in $REPO"
 br_go=$(grep -rhoE '^GO_VERSION = [0-9.]+' "$BR/package/go" 2>/dev/null | head -n1 | awk '{print $3}')
 [ -n "$br_go" ] || die "cannot find GO_VERSION under $BR/package/go"
 grep -qx 'BR2_PACKAGE_HOST_GO_BIN=y' "$HERE/configs/$defconfig" ||

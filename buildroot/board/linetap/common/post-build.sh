@@ -8,6 +8,9 @@
 # - stamps the version (git describe of this repository) into
 #   /etc/linetap-release;
 # - makes the mount points of the read-only root (/data, /boot/firmware);
+# - links /etc/issue (the console's login banner) to /run/linetap/issue,
+#   which setup-notice writes at boot (with the first-setup code while
+#   there is one): the root file system is read-only;
 # - installs the RAUC keyring: the CA certificate that signs update bundles
 #   (LINETAP_RAUC_CERT/LINETAP_RAUC_KEY, or a development key pair made
 #   once in $BASE_DIR/linetap-rauc-dev; never ship that one).
@@ -34,6 +37,13 @@ EOR
 echo "post-build: /etc/linetap-release: linetap $version for $BOARD"
 
 mkdir -p "$TARGET/data" "$TARGET/boot/firmware" "$TARGET/media"
+
+# Relative, so that nothing on the build machine is reached through it;
+# the directory only keeps a write through the link from failing at build
+# time (at boot /run is a tmpfs over it).
+rm -f "$TARGET/etc/issue"
+ln -s ../run/linetap/issue "$TARGET/etc/issue"
+mkdir -p "$TARGET/run/linetap"
 
 conf="$TARGET/etc/rauc/system.conf"
 if ! grep -q "^compatible=linetap-$BOARD\$" "$conf"; then
