@@ -12,7 +12,7 @@ PKGS    := ./...
 # `make test TAGS=` tests without cgo.
 TAGS    ?= portaudio,opus
 
-.PHONY: all build run test check bench cross cross-test fuzz clean powercut talkoff image buildroot-check hil
+.PHONY: all build run test check bench cross cross-test fuzz clean powercut talkoff image buildroot-check hil loadtest
 
 all: build
 
@@ -39,6 +39,11 @@ powercut:
 	LINETAP_POWERCUT_ROUNDS=100 $(GO) test -count=1 -timeout 30m -run '^TestPowerCut$$' -v ./storage/
 
 # Benchmarks; the figures go into BENCHMARKS.md.
+# Issue 5's bounded load test: 200 API requests/s for 60 s over HTTPS while
+# the simulator records 8 lines in real time; reports the p99 latency.
+loadtest:
+	$(GO) test -count=1 -tags load -run '^TestLoad$$' -v ./cmd/linetapd | grep -E '^(=== RUN|--- |\s+load_test|ok|FAIL|PASS)'
+
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
 

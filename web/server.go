@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -126,6 +127,8 @@ type Server struct {
 	onDevice   func(DeviceSettings)
 	metrics    func(*Metrics)
 	exports    Exports
+	heavy      chan struct{}        // requests that decode or encode audio
+	inflight   chan struct{}        // every API request
 	played     map[string]time.Time // audited playbacks: who\x00call → when
 	httpCounts httpCounts
 	live       Live
@@ -169,6 +172,8 @@ func New(opt Options) (*Server, error) {
 		metrics:   opt.Metrics,
 		exports:   opt.Exports,
 		played:    map[string]time.Time{},
+		heavy:     make(chan struct{}, MaxHeavyRequests),
+		inflight:  make(chan struct{}, MaxRequests),
 		live:      opt.Live,
 		notFound:  opt.NotFound,
 		log:       opt.Logger,
@@ -190,7 +195,7 @@ func New(opt Options) (*Server, error) {
 
 	api := http.NewServeMux()
 	s.routeAPI(api)
-	s.api = s.secure(s.count(trusted(api)))
+	s.api = s.secure(s.count(s.limit(trusted(api))))
 
 	all := http.NewServeMux()
 	s.routeAPI(all)
@@ -199,7 +204,7 @@ func New(opt Options) (*Server, error) {
 		return nil, err
 	}
 	all.Handle("/", ui)
-	s.all = s.secure(s.count(s.authenticate(all)))
+	s.all = s.secure(s.count(s.limit(s.authenticate(all))))
 	return s, nil
 }
 
@@ -247,10 +252,58 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 		{"PUT /api/v1/settings/device", auth.SettingsManage, s.handleDeviceSettings},
 	}
 	for _, rt := range routes {
-		s.handle(mux, rt.pattern, rt.perm, rt.h)
+		h := rt.h
+		if heavyRoute[rt.pattern] {
+			h = s.bounded(s.heavy, h)
+		}
+		s.handle(mux, rt.pattern, rt.perm, h)
 	}
 	s.routeEngine(mux)
 	mux.HandleFunc("/api/", s.noRoute(mux))
+}
+
+// Concurrency bounds. Recording must never starve: the engine is one
+// goroutine among those that are runnable, so the API keeps their number
+// small and makes the rest wait (2 cores on the board, 4 on a Pi 4).
+const (
+	// MaxRequests bounds the API requests served at once (event streams
+	// and live listening excepted: they mostly wait).
+	MaxRequests = 16
+	// MaxHeavyRequests bounds those that decode or encode a call's audio.
+	MaxHeavyRequests = 2
+)
+
+// heavyRoute marks the routes that decode a whole call.
+var heavyRoute = map[string]bool{
+	"GET /api/v1/calls/{id}/audio":    true,
+	"GET /api/v1/calls/{id}/waveform": true,
+	"POST /api/v1/calls/{id}/verify":  true,
+}
+
+// bounded runs h once it holds a slot of sem, or answers 503 when the
+// client gives up first.
+func (s *Server) bounded(sem chan struct{}, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case sem <- struct{}{}:
+			defer func() { <-sem }()
+			h(w, r)
+		case <-r.Context().Done():
+			s.writeError(w, http.StatusServiceUnavailable, "busy: the request was given up while waiting")
+		}
+	}
+}
+
+// limit holds every API request but the long-lived streams to
+// MaxRequests at once.
+func (s *Server) limit(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/api/v1/events" || strings.HasSuffix(r.URL.Path, "/listen") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		s.bounded(s.inflight, next.ServeHTTP)(w, r)
+	})
 }
 
 // Handler returns the handler of the UI and the API.

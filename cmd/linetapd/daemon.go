@@ -285,6 +285,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// simCardBuffer is the simulated sound card's capture buffer in real time
+// (ALSA's default period of 4 × 125 ms on USB cards is of this order).
+const simCardBuffer = 500 * time.Millisecond
+
 // openSource builds the audio source and line sensor the config names.
 func openSource(cfg linetap.Config, log *slog.Logger) (hw.AudioSource, hw.LineSensor, error) {
 	channels := 0
@@ -315,6 +319,10 @@ func openSource(cfg linetap.Config, log *slog.Logger) (hw.AudioSource, hw.LineSe
 			Realtime: cfg.Source.Speed > 0,
 			Sleep:    sleep,
 			Loop:     cfg.Source.Scenario == "",
+			// In real time the simulated card behaves as a real one: a
+			// recorder that falls behind its buffer loses audio, marked
+			// as a gap in the calls.
+			Overrun: simCardBuffer,
 		})
 		if err != nil {
 			return nil, nil, fmt.Errorf("source: %w", err)

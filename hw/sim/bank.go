@@ -45,6 +45,11 @@ type Options struct {
 	Loop bool
 	// Origin is the monotonic timestamp of sample 0.
 	Origin time.Duration
+	// Overrun, when non-zero with Realtime on the wall clock, is the
+	// capture buffer of the simulated sound card: a reader that falls more
+	// than this behind loses the audio beyond it, as from a real card, and
+	// the loss is reported by Gaps (cause "overrun"). Zero: never.
+	Overrun time.Duration
 }
 
 // Event-sensor latencies, in ms, drawn per event from the seed: an
@@ -90,6 +95,7 @@ type Bank struct {
 	ch       chan hw.LineEvent
 	overflow []hw.LineEvent
 	dropped  int64
+	gaps     []hw.Gap // overruns not yet taken by Gaps
 	pace     pace.Pacer
 
 	closeOnce sync.Once
@@ -208,6 +214,17 @@ func (b *Bank) Dropped() int64 {
 	return b.dropped
 }
 
+// Gaps returns the overruns since the last call (hw.GapReporter).
+func (b *Bank) Gaps() []hw.Gap {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	g := b.gaps
+	b.gaps = nil
+	return g
+}
+
+var _ hw.GapReporter = (*Bank)(nil)
+
 // Read fills buf with interleaved frames of every line and returns the
 // number of frames and the timestamp of the first. Without Loop it returns
 // a short count at the end of the scenario and then 0, io.EOF; after Close,
@@ -236,6 +253,21 @@ func (b *Bank) Read(buf []int16) (int, time.Duration, error) {
 		return 0, at, nil
 	}
 	b.flushOverflow()
+	if b.opt.Realtime && b.opt.Overrun > 0 {
+		if lag := b.pace.Lag(samplesToDuration(b.pos)); lag > b.opt.Overrun {
+			// The card's buffer filled: what came in beyond it is lost.
+			skip := int64(lag-b.opt.Overrun) * dsp.Rate / int64(time.Second)
+			if !b.opt.Loop {
+				skip = min(skip, b.length-b.pos-n)
+			}
+			if skip > 0 {
+				b.gaps = append(b.gaps, hw.Gap{At: at, Length: samplesToDuration(skip), Cause: "overrun"})
+				b.deliver(b.pos + skip)
+				b.pos += skip
+				at = b.opt.Origin + samplesToDuration(b.pos)
+			}
+		}
+	}
 	for done := int64(0); done < n; {
 		pass, off := (b.pos+done)/b.length, (b.pos+done)%b.length
 		k := min(n-done, b.length-off)

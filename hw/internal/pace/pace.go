@@ -25,6 +25,16 @@ type Pacer struct {
 	timer   *time.Timer
 }
 
+// Lag returns how far the reader is behind the wall clock at pos: how
+// long ago pos of audio was due. It is zero before the first Wait and with
+// an injected Sleep (a virtual clock has no lag).
+func (p *Pacer) Lag(pos time.Duration) time.Duration {
+	if p.Sleep != nil || !p.started {
+		return 0
+	}
+	return max(0, time.Since(p.start)-pos)
+}
+
 // Wait blocks until pos of audio is due, or Close. It reports false when
 // the source was closed.
 func (p *Pacer) Wait(pos time.Duration) bool {
