@@ -131,8 +131,14 @@ func allowed(p auth.Principal, pg page) bool {
 	return false
 }
 
+// navSection is the nav entry a page without its own belongs under.
+var navSection = map[string]string{"call": "calls", "live": "dashboard"}
+
 // navFor returns the nav links p may follow, marking current.
 func navFor(p auth.Principal, current string) []navLink {
+	if s, ok := navSection[current]; ok {
+		current = s
+	}
 	var out []navLink
 	for _, pg := range uiPages {
 		if pg.nav != "" && allowed(p, pg) {

@@ -18,25 +18,26 @@ import (
 // here from the contract's permission table rather than computed from the
 // code under test.
 type uiPage struct {
-	path  string
-	roles []auth.Role
-	title string
+	path    string
+	roles   []auth.Role
+	title   string
+	current string // the nav link marked as the current page
 }
 
 var (
 	everyone   = []auth.Role{auth.Admin, auth.Supervisor, auth.Technician, auth.Auditor}
 	callRoles  = []auth.Role{auth.Admin, auth.Supervisor, auth.Auditor}
 	uiPageList = []uiPage{
-		{"/", everyone, "Lines"},
-		{"/calls", callRoles, "Calls"},
-		{"/calls/1", callRoles, "Call"},
-		{"/live/0", []auth.Role{auth.Admin, auth.Supervisor}, "Live listen"},
-		{"/export", callRoles, "Export"},
-		{"/tech", []auth.Role{auth.Admin, auth.Technician}, "Technician"},
-		{"/settings", []auth.Role{auth.Admin, auth.Technician}, "Settings"},
-		{"/users", []auth.Role{auth.Admin}, "Users"},
-		{"/audit", []auth.Role{auth.Admin, auth.Auditor}, "Audit log"},
-		{"/system", everyone, "System"},
+		{"/", everyone, "Lines", "/"},
+		{"/calls", callRoles, "Calls", "/calls"},
+		{"/calls/1", callRoles, "Call", "/calls"},
+		{"/live/0", []auth.Role{auth.Admin, auth.Supervisor}, "Live listen", "/"},
+		{"/export", callRoles, "Export", "/export"},
+		{"/tech", []auth.Role{auth.Admin, auth.Technician}, "Technician", "/tech"},
+		{"/settings", []auth.Role{auth.Admin, auth.Technician}, "Settings", "/settings"},
+		{"/users", []auth.Role{auth.Admin}, "Users", "/users"},
+		{"/audit", []auth.Role{auth.Admin, auth.Auditor}, "Audit log", "/audit"},
+		{"/system", everyone, "System", "/system"},
 	}
 	// navByRole is the nav each role must see, in order.
 	navByRole = map[auth.Role][]string{
@@ -99,8 +100,13 @@ func TestPagesByRole(t *testing.T) {
 					}
 				} else if r.StatusCode != http.StatusOK {
 					t.Fatalf("status %d, want 200; body:\n%s", r.StatusCode, b)
-				} else if !strings.Contains(b, "<h1 id=\"title\">"+pg.title+"</h1>") {
-					t.Errorf("page lacks its title %q", pg.title)
+				} else {
+					if !strings.Contains(b, "<h1 id=\"title\">"+pg.title+"</h1>") {
+						t.Errorf("page lacks its title %q", pg.title)
+					}
+					if !strings.Contains(b, `<a href="`+pg.current+`" aria-current="page">`) {
+						t.Errorf("the nav does not mark %s as the current page", pg.current)
+					}
 				}
 				if got, want := navLinks(b), navByRole[role]; !slices.Equal(got, want) {
 					t.Errorf("nav %v, want %v", got, want)

@@ -27,7 +27,7 @@ import (
 // and watches the dashboard when it rings.
 const browserScenario = `
 length 240s
-inbound line=0 at=10s country=US cid=bell202-mdmf number=6095551212 name=ACME date=11221200 rings=2 talk=6s hangup=far busy=2s
+inbound line=0 at=10s country=US cid=bell202-mdmf number=6095551212 name=ACME date=11221200 rings=2 talk=12s hangup=far busy=2s
 `
 
 const (
@@ -403,6 +403,15 @@ func TestBrowser(t *testing.T) {
 	b.shot("live-call")
 	b.waitFor("line 0 to connect", `document.querySelector('li.line[data-line="0"]').dataset.state === 'connected'`, 20*time.Second)
 	b.shot("connected")
+
+	// Listen in while the call goes on.
+	b.do("open live listen", chromedp.Click(chromedp.CSS(`li.line[data-line="0"] a.listen`)))
+	b.waitFor("the live page", `document.body.dataset.page === 'live' && document.getElementById('live-line').textContent.includes('Connected')`, 10*time.Second)
+	b.do("listen", chromedp.Click(chromedp.ID("listen")))
+	b.waitFor("live audio to play", `Number(document.body.dataset.liveSeconds) > 1 && document.body.dataset.liveAudio === 'running'`, 10*time.Second)
+	b.shot("live-listen")
+	b.do("stop listening", chromedp.Click(chromedp.ID("stop")))
+	b.open("/", "dashboard")
 	b.waitFor("the call to end", `document.querySelector('li.line[data-line="0"]').dataset.state === 'idle'`, 30*time.Second)
 
 	// 3. Open it from the calls page.

@@ -16,9 +16,9 @@ const canvas = $('wave');
 let call = null;
 let peaks = [];
 
-function fact(dl, term, value) {
+function fact(dl, term, value, cls) {
   if (value === undefined || value === null || value === '') return;
-  dl.append(el('div', {}, el('dt', { text: term }), el('dd', { text: String(value) })));
+  dl.append(el('div', { class: cls }, el('dt', { text: term }), el('dd', { text: String(value) })));
 }
 
 function showFacts(c) {
@@ -43,7 +43,7 @@ function showFacts(c) {
   if (c.gaps && c.gaps.length) fact(dl, 'Audio gaps', c.gaps.map((g) => g.cause).join(', '));
   fact(dl, 'Kept', c.keep ? 'yes (legal hold)' : 'no');
   fact(dl, 'Codec', c.codec);
-  fact(dl, 'SHA-256', c.sha256);
+  fact(dl, 'SHA-256', c.sha256, 'wide mono');
 }
 
 // ---- player ----

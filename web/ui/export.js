@@ -14,13 +14,20 @@ const polling = new Set();
 // final are the states an export ends in; anything else is still going.
 const final = new Set(['done', 'failed', 'incomplete']);
 
+// verification words the export's check of what it wrote.
+function verification(v) {
+  if (v === true) return 'verified ✔';
+  if (v === false) return 'verification FAILED ✘';
+  return 'not verified yet';
+}
+
 function describe(j) {
   const target = j.target === 'usb' ? 'USB stick' : 'zip';
   const progress = `${j.calls_done || 0} of ${j.calls_total || 0} calls, ${formatBytes(j.bytes || 0)}`;
   switch (j.state) {
     case 'queued': return `${target}: waiting to start…`;
     case 'running': return `${target}: exporting… ${progress}`;
-    case 'done': return `${target}: done, ${progress}; ${j.verified ? 'verified ✔' : 'not verified'}`;
+    case 'done': return `${target}: done, ${progress}; ${verification(j.verified)}`;
     case 'incomplete': return `${target}: incomplete, ${progress}${j.error ? `: ${j.error}` : ''}`;
     case 'failed': return `${target}: failed${j.error ? `: ${j.error}` : ''}`;
     default: return `${target}: ${j.state}`;
@@ -39,7 +46,7 @@ function show(j) {
     list.prepend(li);
   }
   row.li.dataset.state = j.state;
-  row.li.dataset.verified = j.verified ? '1' : '0';
+  row.li.dataset.verified = j.verified === true ? '1' : '0';
   setText(row.text, describe(j));
   row.bar.max = Math.max(1, j.calls_total || 0);
   row.bar.value = j.calls_done || 0;
@@ -70,10 +77,13 @@ async function usb() {
     const u = await api('GET', '/api/v1/usb');
     const radio = $('target-usb');
     if (u.present) {
-      $('usb').textContent = `A USB stick is inserted (${u.path}, ${formatBytes(u.free_bytes || 0)} free).`;
+      const free = typeof u.free_bytes === 'number' ? `, ${formatBytes(u.free_bytes)} free` : '';
+      $('usb').textContent = `A USB stick is inserted (${u.path || 'mounted'}${u.fs_type ? `, ${u.fs_type}` : ''}${free}).`;
       radio.disabled = false;
     } else {
-      $('usb').textContent = 'No USB stick is inserted. Insert one to export to it, or download a zip.';
+      $('usb').textContent = u.error
+        ? `The USB stick cannot be used: ${u.error}. Download a zip instead.`
+        : 'No USB stick is inserted. Insert one to export to it, or download a zip.';
       if (radio.checked) form.elements.target.value = 'zip';
       radio.disabled = true;
     }

@@ -43,6 +43,17 @@ export function formatTime(rfc3339) {
   return Number.isNaN(d.getTime()) ? '' : timeFmt.format(d);
 }
 
+const clockFmt = new Intl.DateTimeFormat(undefined, {
+  month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit',
+});
+
+// formatClock is formatTime to the second, for events a technician
+// matches with what they just did.
+export function formatClock(rfc3339) {
+  const d = new Date(rfc3339);
+  return Number.isNaN(d.getTime()) ? '' : clockFmt.format(d);
+}
+
 // directions maps a call direction to an arrow and its spoken name.
 export const directions = {
   inbound: { arrow: '↙', label: 'inbound' },

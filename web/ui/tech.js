@@ -5,7 +5,9 @@
 // does at the phone.
 import { $, api, liveLines, showError } from './common.js';
 import { el, setText } from './dom.js';
-import { formatLevel, formatTime, lineStates } from './format.js';
+import {
+  formatClock, formatLevel, formatTime, lineStates,
+} from './format.js';
 
 let diags = [];
 const live = new Map(); // line -> LineStatus from the event stream
@@ -38,16 +40,16 @@ function row(term, value) {
 function card(d) {
   const state = (live.get(d.line) || d).state;
   const cids = (d.callerid || []).slice(0, 5).map((c) => el('li', { class: c.error ? 'bad' : '' },
-    `${formatTime(c.at)} ${c.standard || ''}: `, c.error ? `error: ${c.error}` : (c.number || '(no number)')));
-  const hooks = (d.hook || []).slice(0, 5).map((h) => el('li', { text: `${formatTime(h.at)} ${h.event}` }));
+    `${formatClock(c.at)} ${c.standard || ''}: `, c.error ? `error: ${c.error}` : (c.number || '(no number)')));
+  const hooks = (d.hook || []).slice(0, 5).map((h) => el('li', { text: `${formatClock(h.at)} ${h.event}` }));
   return el('article', { class: 'card diag', 'data-line': d.line, 'data-state': state },
     el('h3', { text: `${d.name || `Line ${d.line + 1}`} · ${lineStates[state] || state}` }),
     el('dl', { class: 'facts' },
       row('Level', formatLevel(d.level_dbm0)),
       row('Noise floor', formatLevel(d.noise_floor_dbm0)),
-      row('Clipping', d.clipping ? `${d.clipping} blocks, last ${formatTime(d.last_clip)}` : 'none'),
+      row('Clipping', d.clipping ? `${d.clipping} blocks, last ${formatClock(d.last_clip)}` : 'none'),
       row('Line voltage', typeof d.voltage_v === 'number' ? `${d.voltage_v.toFixed(1)} V` : 'not measured'),
-      row('Last ring', d.last_ring ? `${formatTime(d.last_ring.at)}: ${cadence(d.last_ring.cadence_ms)}` : 'none yet'),
+      row('Last ring', d.last_ring ? `${formatClock(d.last_ring.at)}: ${cadence(d.last_ring.cadence_ms)}` : 'none yet'),
       row('Last call', d.last_call ? formatTime(d.last_call) : 'none yet')),
     el('h4', { text: 'Caller-ID decodes' }),
     cids.length ? el('ul', { class: 'events' }, ...cids) : el('p', { class: 'note', text: 'None yet.' }),
