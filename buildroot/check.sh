@@ -171,6 +171,20 @@ $(cat "$TMP/linetapd.log" 2>/dev/null)"
 	fi
 	if PROBE_BODY="$TMP/info" "$probe" "http://127.0.0.1:$port/api/v1/info" && grep -q '"api": *1' "$TMP/info"; then pass; else fail "GET /api/v1/info: $(cat "$TMP/info" 2>/dev/null)"; fi
 	if [ -S "$data/linetapd.sock" ]; then pass; else fail "no control socket $data/linetapd.sock"; fi
+	# First start, no users: linetapd wrote its setup code (0600), the one it
+	# printed, and setup-notice puts that code in the login banner.
+	local code ov="$HERE/board/linetap/common/rootfs-overlay"
+	code=$(sed -n 's/.*setup code \([A-Z0-9-]*\)$/\1/p' "$TMP/linetapd.log" | tail -n1)
+	if [ -n "$code" ] && [ "$(head -n1 "$data/setup-code" 2>/dev/null)" = "$code" ] && [ "$(stat -c %a "$data/setup-code")" = 600 ]; then
+		pass
+	else
+		fail "linetapd's setup-code file does not hold the code it printed ('$code'), mode 0600: $(ls -l "$data/setup-code" 2>&1)"
+	fi
+	mkdir -p "$TMP/run-notice"
+	env LINETAP_APPLIANCE_CONF=/nonexistent LINETAP_DATA="$data" LINETAP_RUN="$TMP/run-notice" LINETAP_ISSUE_BASE="$ov/etc/linetap/issue" \
+		LINETAP_CONSOLE=/dev/null LINETAP_LOG="$TMP/setup.log" LINETAP_LEDS="$TMP/no-leds" LINETAP_LIBEXEC="$ov/usr/libexec/linetap" \
+		busybox sh "$ov/usr/libexec/linetap/setup-notice" --once
+	if [ -n "$code" ] && grep -q "setup code   $code\$" "$TMP/run-notice/issue" 2>/dev/null; then pass; else fail "setup-notice does not show linetapd's code '$code': $(cat "$TMP/run-notice/issue" 2>/dev/null)"; fi
 	out=$(busybox sh "$init" status 2>&1)
 	if [[ "$out" == "linetapd is running"* ]]; then pass; else fail "S99linetapd status: $out"; fi
 	if out=$(busybox sh "$init" start 2>&1) && [[ "$out" == *"already running"* ]]; then pass; else fail "second start: $out"; fi
