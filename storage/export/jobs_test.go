@@ -862,3 +862,91 @@ func TestJobsSourceFails(t *testing.T) {
 		t.Fatalf("job %+v", job)
 	}
 }
+
+func TestStickRecordLinks(t *testing.T) {
+	// A stick with its temporary record file linked elsewhere: the record
+	// is written on the stick, the file linked to is untouched.
+	f := newJobs(t, nil)
+	f.src.add(1, 400, "")
+	victim := filepath.Join(t.TempDir(), "victim")
+	if err := os.WriteFile(victim, []byte("precious"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(victim, filepath.Join(f.stick, "."+export.StickRecord+".tmp")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(f.stick, export.StickMarker), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	job, ok, err := f.jobs.CheckUSB(context.Background())
+	if !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	f.wait(t, job.ID)
+	if b, _ := os.ReadFile(victim); string(b) != "precious" {
+		t.Fatalf("the linked file became %q", b)
+	}
+	if d := stickRecord(t, f.stick); d.ThroughID != 1 {
+		t.Fatalf("record %+v", d)
+	}
+}
+
+func TestParseStickRecord(t *testing.T) {
+	tests := []struct {
+		name, text, want string
+	}{
+		{"not JSON", "{not json", "invalid character"},
+		{"another format", `{"format":"linetap-stick/9","devices":{}}`, `format "linetap-stick/9"`},
+		{"no format", `{"devices":{}}`, `format ""`},
+		{"wrong type", `{"format":"linetap-stick/1","devices":{"ab":{"through_id":"x"}}}`, "through_id"},
+		{"too large", `{"format":"linetap-stick/1","x":"` + strings.Repeat("a", 1<<20) + `"}`, "more than"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, err := export.ParseStickRecord([]byte(tc.text))
+			if !errors.Is(err, export.ErrManifest) || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), export.StickRecord) {
+				t.Fatalf("error %v, want ErrManifest naming %s and %q", err, export.StickRecord, tc.want)
+			}
+			if rec == nil || len(rec.Devices) != 0 {
+				t.Fatalf("record with the error: %+v", rec)
+			}
+		})
+	}
+	rec, err := export.ParseStickRecord([]byte(`{"format":"linetap-stick/1","devices":{"ab":{"through_id":12,"exports":[{"dir":"d","job":"j","state":"done","calls":3,"ended":"2026-03-02T09:00:00Z"}]},"cd":null}}`))
+	if err != nil || len(rec.Devices) != 1 || rec.Devices["ab"].ThroughID != 12 || rec.Devices["ab"].Exports[0].Calls != 3 {
+		t.Fatalf("%+v, %v", rec, err)
+	}
+}
+
+func FuzzParseStickRecord(f *testing.F) {
+	f.Add([]byte(`{"format":"linetap-stick/1","devices":{"ab":{"through_id":12,"exports":[{"dir":"d","job":"j","state":"done","calls":3,"ended":"2026-03-02T09:00:00Z"}]}}}`))
+	f.Add([]byte(`{"format":"linetap-stick/1","devices":{"ab":null}}`))
+	f.Add([]byte(`[]`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rec, err := export.ParseStickRecord(b)
+		if err != nil {
+			if !errors.Is(err, export.ErrManifest) || rec == nil || len(rec.Devices) != 0 {
+				t.Fatalf("error %v with record %+v", err, rec)
+			}
+			return
+		}
+		for fp, d := range rec.Devices {
+			if d == nil {
+				t.Fatalf("device %q has no record", fp)
+			}
+		}
+		// What the recorder writes back reads the same.
+		out, err := json.Marshal(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := export.ParseStickRecord(out)
+		if err != nil {
+			t.Fatalf("%s: %v", out, err)
+		}
+		again, _ := json.Marshal(back)
+		if !bytes.Equal(out, again) {
+			t.Fatalf("%s\nread back as\n%s", out, again)
+		}
+	})
+}

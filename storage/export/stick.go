@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -51,12 +52,33 @@ const keepStickExports = 50
 // mounted at root; a stick without one has an empty record.
 func ReadStickRecord(root string) (*StickRecordFile, error) {
 	rec := &StickRecordFile{Format: StickFormat, Devices: map[string]*StickDevice{}}
-	b, err := os.ReadFile(filepath.Join(root, StickRecord))
+	f, err := os.Open(filepath.Join(root, StickRecord))
 	if errors.Is(err, fs.ErrNotExist) {
 		return rec, nil
 	}
 	if err != nil {
 		return rec, fmt.Errorf("%w: %s: %w", ErrManifest, StickRecord, err)
+	}
+	defer f.Close()
+	// A stick comes from anywhere: read no more than a record can be.
+	b, err := io.ReadAll(io.LimitReader(f, maxStickRecord+1))
+	if err != nil {
+		return rec, fmt.Errorf("%w: %s: %w", ErrManifest, StickRecord, err)
+	}
+	return ParseStickRecord(b)
+}
+
+// maxStickRecord is the largest StickRecord file read: 50 exports of a
+// few hundred bytes for each of many recorders.
+const maxStickRecord = 1 << 20
+
+// ParseStickRecord reads the content of a StickRecord file. An error
+// wraps ErrManifest and says what is wrong; the record returned with it
+// is empty.
+func ParseStickRecord(b []byte) (*StickRecordFile, error) {
+	rec := &StickRecordFile{}
+	if len(b) > maxStickRecord {
+		return &StickRecordFile{Format: StickFormat, Devices: map[string]*StickDevice{}}, fmt.Errorf("%w: %s: more than %d bytes", ErrManifest, StickRecord, maxStickRecord)
 	}
 	if err := json.Unmarshal(b, rec); err != nil {
 		return &StickRecordFile{Format: StickFormat, Devices: map[string]*StickDevice{}}, fmt.Errorf("%w: %s: %w", ErrManifest, StickRecord, err)
@@ -83,7 +105,11 @@ func (rec *StickRecordFile) write(root string) error {
 		return err
 	}
 	tmp := filepath.Join(root, "."+StickRecord+".tmp")
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	// A stick comes from anywhere: never write through a link on it.
+	if err := os.Remove(tmp); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return err
 	}
