@@ -33,6 +33,9 @@ type Result struct {
 	Arch   string  `json:"arch"`
 	Pass   bool    `json:"pass"`
 	Checks []Check `json:"checks"`
+	// Inconclusive says a check failed because the driver could not keep
+	// the stimulus timing (ErrHostBusy): run.sh repeats such a run.
+	Inconclusive bool `json:"inconclusive,omitempty"`
 }
 
 // add records a check; err == nil passes.
@@ -40,6 +43,7 @@ func (r *Result) add(name string, detail string, err error) {
 	c := Check{Name: name, Pass: err == nil, Detail: detail}
 	if err != nil {
 		c.Detail = err.Error()
+		r.Inconclusive = r.Inconclusive || errors.Is(err, ErrHostBusy)
 	}
 	r.Checks = append(r.Checks, c)
 }
@@ -106,8 +110,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
-	case "scenario":
-		fs := flag.NewFlagSet("scenario", flag.ContinueOnError)
+	case "scenario", "gpio":
+		fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		var o scenarioOptions
 		fs.StringVar(&o.Scenario, "scenario", "/hil/scenario.scn", "scenario file")
@@ -123,8 +127,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
-		r := Result{Test: "scenario", Arch: runtime.GOARCH}
-		scenarioRun(&r, o, stdout, stderr)
+		r := Result{Test: args[0], Arch: runtime.GOARCH}
+		if args[0] == "gpio" {
+			gpioRun(&r, o, stderr)
+		} else {
+			scenarioRun(&r, o, stdout, stderr)
+		}
 		if err := r.finish(stdout); err != nil {
 			fmt.Fprintln(stderr, err)
 			return 1
@@ -134,7 +142,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		return 0
 	default:
-		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke, render or scenario)\n", args[0])
+		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke, render, scenario or gpio)\n", args[0])
 		return 2
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -126,25 +127,104 @@ func pull(chip string, offset int, up bool) error {
 	return nil
 }
 
-// drive works the hook and ring inputs of chip as events say, timed from
-// t0: hook follows off-hook/on-hook, ring pulses every 20 ms (a 25 Hz
-// ringer's half-cycles) between ring-on and ring-off.
-func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (int, error) {
+// BurstGap is the planned spacing below which two hook edges of a line
+// are one burst (contact bounce): drive must apply them within
+// HookDebounce of each other, or the stimulus is no longer a bounce.
+const (
+	BurstGap     = 10 * time.Millisecond
+	HookDebounce = 10 * time.Millisecond
+)
+
+// driveReport says how well drive kept to the planned times.
+type driveReport struct {
+	Applied   int           // events applied
+	WorstLate time.Duration // latest write, from its planned time to its end
+	Bursts    int           // hook edges that belong to a bounce burst
+	// WorstBurst is the longest time between two edges of a burst, from
+	// the start of one write to the end of the next.
+	WorstBurst time.Duration
+	BurstLine  int
+	BurstAt    time.Duration
+	// WorstRing is the longest time between two ring-detector writes of
+	// one burst (planned: 20 ms).
+	WorstRing time.Duration
+}
+
+// RingGap is the decoder's longest pause within a ring burst
+// (gpiocdev.DefaultTiming): a driver stalled that long ends the ring.
+const RingGap = 100 * time.Millisecond
+
+func (d driveReport) String() string {
+	return fmt.Sprintf("%d line events applied, latest write %s after its time; %d bounce edges, at most %s apart; ring pulses at most %s apart",
+		d.Applied, seconds(d.WorstLate), d.Bursts, seconds(d.WorstBurst), seconds(d.WorstRing))
+}
+
+// ErrHostBusy marks a run whose stimulus the driver could not produce on
+// time (the VM stalled): the run says nothing about the recorder, and
+// run.sh repeats it.
+var ErrHostBusy = errors.New("driver: the host was too busy to keep the stimulus timing")
+
+// check fails when a bounce burst came out as something else.
+func (d driveReport) check() error {
+	if d.WorstBurst >= HookDebounce {
+		return fmt.Errorf("%w: the bounce burst on line %d at %s was written with edges %s apart (the debounce is %s)",
+			ErrHostBusy, d.BurstLine, seconds(d.BurstAt), seconds(d.WorstBurst), seconds(HookDebounce))
+	}
+	if d.WorstRing >= RingGap {
+		return fmt.Errorf("%w: ring pulses were written %s apart (a ring ends after %s without one)",
+			ErrHostBusy, seconds(d.WorstRing), seconds(RingGap))
+	}
+	return nil
+}
+
+// waitUntil sleeps until shortly before t, then spins to it: time.Sleep
+// alone overshoots by milliseconds under TCG, which would stretch a 3 ms
+// bounce into a dial pulse.
+func waitUntil(t time.Time) {
+	const spin = 2 * time.Millisecond
+	if d := time.Until(t); d > spin {
+		time.Sleep(d - spin)
+	}
+	for time.Now().Before(t) {
+	}
+}
+
+// drive works the hook and ring inputs of chip as events say, each at its
+// absolute time from t0 (a late write does not delay the later ones): hook
+// follows off-hook/on-hook, ring pulses every 20 ms (a 25 Hz ringer's
+// half-cycles) between ring-on and ring-off.
+func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (driveReport, error) {
+	var rep driveReport
 	var wg sync.WaitGroup
 	stop := make([]chan struct{}, lines)
 	errc := make(chan error, 64)
-	applied := 0
+	type written struct {
+		planned    time.Duration
+		start, end time.Time
+		ok         bool
+	}
+	lastHook := make([]written, lines)
+	var ringMu sync.Mutex
+	worstRing := time.Duration(0)
 	for _, e := range events {
 		if e.Line < 0 || e.Line >= lines {
-			return applied, fmt.Errorf("driver: event on line %d of %d", e.Line, lines)
+			return rep, fmt.Errorf("driver: event on line %d of %d", e.Line, lines)
 		}
-		time.Sleep(time.Until(t0.Add(e.Time)))
+		target := t0.Add(e.Time)
+		waitUntil(target)
+		start := time.Now()
 		var err error
 		switch e.Kind {
-		case hw.OffHook:
-			err = pull(chip, 2*e.Line, true)
-		case hw.OnHook:
-			err = pull(chip, 2*e.Line, false)
+		case hw.OffHook, hw.OnHook:
+			err = pull(chip, 2*e.Line, e.Kind == hw.OffHook)
+			end := time.Now()
+			if p := lastHook[e.Line]; p.ok && e.Time-p.planned < BurstGap {
+				rep.Bursts++
+				if d := end.Sub(p.start); d > rep.WorstBurst {
+					rep.WorstBurst, rep.BurstLine, rep.BurstAt = d, e.Line, e.Time
+				}
+			}
+			lastHook[e.Line] = written{e.Time, start, end, true}
 		case hw.RingOn:
 			if stop[e.Line] != nil {
 				break
@@ -157,6 +237,7 @@ func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (int, er
 				tick := time.NewTicker(20 * time.Millisecond)
 				defer tick.Stop()
 				up := false
+				last := time.Now()
 				for {
 					select {
 					case <-s:
@@ -170,6 +251,11 @@ func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (int, er
 							errc <- err
 							return
 						}
+						now := time.Now()
+						ringMu.Lock()
+						worstRing = max(worstRing, now.Sub(last))
+						ringMu.Unlock()
+						last = now
 					}
 				}
 			}(2*e.Line + 1)
@@ -181,10 +267,11 @@ func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (int, er
 		default:
 			continue // no polarity input in this wiring
 		}
+		rep.WorstLate = max(rep.WorstLate, time.Since(target))
 		if err != nil {
-			return applied, err
+			return rep, err
 		}
-		applied++
+		rep.Applied++
 	}
 	for _, s := range stop {
 		if s != nil {
@@ -192,12 +279,33 @@ func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (int, er
 		}
 	}
 	wg.Wait()
+	rep.WorstRing = worstRing
 	select {
 	case err := <-errc:
-		return applied, err
+		return rep, err
 	default:
 	}
-	return applied, nil
+	return rep, nil
+}
+
+// lineEvents reads the rendered line events and returns them as rendered
+// and as drive applies them (with the faults if asked), sorted by time.
+func (o scenarioOptions) lineEvents() (rendered, applied []hw.LineEvent, err error) {
+	f, err := os.Open(o.Events)
+	if err != nil {
+		return nil, nil, err
+	}
+	rendered, err = wavfile.ParseEvents(f)
+	f.Close()
+	if err != nil {
+		return nil, nil, err
+	}
+	applied = rendered
+	if o.Faults {
+		applied = Faults(rendered)
+	}
+	sort.SliceStable(applied, func(i, j int) bool { return applied[i].Time < applied[j].Time })
+	return rendered, applied, nil
 }
 
 // scenarioRun plays the scenario through the loopback into linetapd and
@@ -218,27 +326,25 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		r.add("inputs", "", err)
 		return
 	}
-	f, err := os.Open(o.Events)
+	_, events, err := o.lineEvents()
 	if err != nil {
 		r.add("inputs", "", err)
 		return
 	}
-	events, err := wavfile.ParseEvents(f)
-	f.Close()
-	if err != nil {
-		r.add("inputs", "", err)
-		return
-	}
-	if o.Faults {
-		events = Faults(events)
-	}
-	sort.SliceStable(events, func(i, j int) bool { return events[i].Time < events[j].Time })
 	chip, err := readTrim(filepath.Join(o.Bank, "chip_name"))
 	if err != nil {
 		r.add("inputs", "", fmt.Errorf("driver: bank %s is not live: %w", o.Bank, err))
 		return
 	}
 
+	// Every input toggled through the character device first: under TCG
+	// the first pass through gpio-sim and the edge path is translated
+	// code, slow enough to stretch a 3 ms bounce into a dial pulse.
+	detail, err := gpioEdges(o.Bank, 4)
+	r.add("gpio warm-up", detail, err)
+	if err != nil {
+		return
+	}
 	cfg, err := o.config()
 	if err == nil {
 		err = os.WriteFile("/tmp/linetapd.json", cfg, 0o644)
@@ -282,11 +388,11 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		r.add("aplay", "", err)
 	}
 	t0 := time.Now()
-	applied, derr := drive(chip, t0, events, o.Lines)
+	rep, derr := drive(chip, t0, events, o.Lines)
 	perr := play.Wait()
 	length := time.Duration(len(played)/o.Lines) * time.Second / 8000
-	r.add("play and drive", fmt.Sprintf("%d line events applied; %s of audio played in %s",
-		applied, seconds(length), seconds(time.Since(t0))), firstErr(derr, perr))
+	r.add("play and drive", fmt.Sprintf("%s; %s of audio played in %s",
+		rep, seconds(length), seconds(time.Since(t0))), firstErr(derr, perr, rep.check()))
 	time.Sleep(3 * time.Second) // on-hook decisions and post-roll
 	d.Process.Signal(syscall.SIGTERM)
 	done := make(chan error, 1)

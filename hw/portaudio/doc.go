@@ -19,8 +19,12 @@
 //     CLOCK_MONOTONIC — the clock of hw/gpiocdev's edge timestamps. The
 //     first frame's time is the monotonic clock when the first block
 //     arrived, less that block's length, the frames already waiting behind
-//     it (Stream.Buffered: a late first read) and the stream's input
-//     latency;
+//     it (Stream.Buffered: a late first read) and the stream's converter
+//     latency (StreamFormat.Latency; 0 for PortAudio, whose InputLatency
+//     is the buffer's capacity, not a delay);
+//   - the capture buffer: Options.Buffer (DefaultBuffer, 500 ms) sizes
+//     the driver's ring buffer, so a reader stalled for less loses
+//     nothing; the period stays one block;
 //   - xruns: PortAudio reports an input overflow (paInputOverflowed) on
 //     the read after audio was dropped. The Source then compares the
 //     frames it has produced with the monotonic clock and inserts silence

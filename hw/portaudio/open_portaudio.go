@@ -147,8 +147,16 @@ func openStream(opt Options) (_ Stream, err error) {
 	}
 	frames := max(1, int(int64(rate)*int64(block)/int64(time.Second)))
 	st := &stream{buf: make([]int16, frames*ch)}
+	// The suggested latency sizes ALSA's capture buffer (its capacity);
+	// the period stays one block, so a read returns as soon as a block is
+	// complete.
+	buffer := opt.Buffer
+	if buffer == 0 {
+		buffer = DefaultBuffer
+	}
+	buffer = max(buffer, d.DefaultHighInputLatency, 2*block)
 	p := pa.StreamParameters{
-		Input:           pa.StreamDeviceParameters{Device: d, Channels: ch, Latency: d.DefaultHighInputLatency},
+		Input:           pa.StreamDeviceParameters{Device: d, Channels: ch, Latency: buffer},
 		SampleRate:      float64(rate),
 		FramesPerBuffer: frames,
 	}
@@ -158,9 +166,14 @@ func openStream(opt Options) (_ Stream, err error) {
 	if err = st.s.Start(); err != nil {
 		return nil, errors.Join(fmt.Errorf("portaudio: start %q: %w", d.Name, err), st.s.Close())
 	}
-	st.sf = StreamFormat{Channels: ch, Rate: rate, Latency: d.DefaultHighInputLatency}
-	if info := st.s.Info(); info != nil {
-		st.sf.Latency = info.InputLatency
+	// PortAudio's InputLatency for ALSA is the buffer's capacity, not the
+	// age of a block when Read returns it: the frames still waiting behind
+	// a block (Buffered) are what make a read late, and the Source counts
+	// them. The converter's own delay is not known: 0.
+	st.sf = StreamFormat{Channels: ch, Rate: rate}
+	if info := st.s.Info(); info != nil && opt.Logger != nil {
+		opt.Logger.Info("sound card open", "device", d.Name, "rate", rate, "channels", ch,
+			"block", block, "buffer", info.InputLatency)
 	}
 	return st, nil
 }

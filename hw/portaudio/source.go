@@ -77,6 +77,12 @@ type Options struct {
 	Channels []int
 	// Block is the device read size (0 = 20 ms).
 	Block time.Duration
+	// Buffer is the capacity of the driver's capture buffer (PortAudio's
+	// suggested input latency; 0 = DefaultBuffer, at least the device's
+	// default high latency): a reader stalled for less loses nothing. It
+	// is capacity, not delay: blocks are read as soon as they are
+	// complete.
+	Buffer time.Duration
 	// Retry is the pause between reconnection attempts (0 = 1 s).
 	Retry time.Duration
 	// MaxDrift is how far the sample clock may drift from the monotonic
@@ -92,6 +98,11 @@ type Options struct {
 	// Sleep waits (nil = time.Sleep).
 	Sleep func(time.Duration)
 }
+
+// DefaultBuffer is the capture buffer Open asks for when Options.Buffer
+// is 0: half a second rides out a busy board (or a VM under load), where
+// ALSA's usual 46 ms overruns.
+const DefaultBuffer = 500 * time.Millisecond
 
 // Stats are a Source's counters.
 type Stats struct {
@@ -159,6 +170,8 @@ func NewSource(open Opener, opt Options) (*Source, error) {
 	switch {
 	case opt.Block < time.Millisecond || opt.Block > time.Second:
 		return nil, fmt.Errorf("%w: block %v out of range 1ms..1s", ErrOptions, opt.Block)
+	case opt.Buffer < 0 || opt.Buffer > 10*time.Second:
+		return nil, fmt.Errorf("%w: buffer %v out of range 0..10s", ErrOptions, opt.Buffer)
 	case opt.Retry < 0:
 		return nil, fmt.Errorf("%w: retry %v negative", ErrOptions, opt.Retry)
 	case opt.MaxDrift < opt.Block:

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/linetap/linetap/hw"
+)
+
+func TestExpected(t *testing.T) {
+	s := time.Second
+	rendered := []hw.LineEvent{
+		{Line: 0, Kind: hw.RingOn, Time: 1 * s},
+		{Line: 0, Kind: hw.RingOff, Time: 3 * s},
+		{Line: 0, Kind: hw.OffHook, Time: 10 * s},
+		{Line: 0, Kind: hw.PolarityReversal, Time: 11 * s},
+		{Line: 0, Kind: hw.OnHook, Time: 20 * s},
+		{Line: 1, Kind: hw.OffHook, Time: 2 * s},
+		{Line: 1, Kind: hw.OnHook, Time: 4 * s}, // too short for a flash
+	}
+	tests := []struct {
+		name   string
+		faults bool
+		want   string
+	}{
+		{"as rendered, polarity left out", false, "0 ring-on 1s, 0 ring-off 3s, 0 off-hook 10s, 0 on-hook 20s, 1 off-hook 2s, 1 on-hook 4s"},
+		{"faults add the flash, never the bounce", true, "0 ring-on 1s, 0 ring-off 3s, 0 off-hook 10s, 0 hook-flash 15s, 0 on-hook 20s, 1 off-hook 2s, 1 on-hook 4s"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var got []string
+			for _, e := range Expected(rendered, tc.faults) {
+				got = append(got, strings.Join([]string{string(rune('0' + e.Line)), e.Kind.String(), e.Time.String()}, " "))
+			}
+			if g := strings.Join(got, ", "); g != tc.want {
+				t.Errorf("got  %s\nwant %s", g, tc.want)
+			}
+		})
+	}
+}
+
+func TestCompareEvents(t *testing.T) {
+	ms := time.Millisecond
+	want := []hw.LineEvent{
+		{Line: 0, Kind: hw.OffHook, Time: 1000 * ms},
+		{Line: 0, Kind: hw.OnHook, Time: 5000 * ms},
+		{Line: 1, Kind: hw.RingOn, Time: 2000 * ms},
+	}
+	shift := func(d time.Duration) []hw.LineEvent {
+		out := append([]hw.LineEvent{}, want...)
+		for i := range out {
+			out[i].Time += d
+		}
+		return out
+	}
+	digit := append(shift(0), hw.LineEvent{Line: 0, Kind: hw.PulseDigit, Digit: '1', Time: 1010 * ms})
+	tests := []struct {
+		name  string
+		got   []hw.LineEvent
+		worst time.Duration
+		err   string
+	}{
+		{"equal", shift(0), 0, ""},
+		{"late within the tolerance, any order", []hw.LineEvent{shift(40 * ms)[2], shift(40 * ms)[1], shift(40 * ms)[0]}, 40 * ms, ""},
+		{"late beyond", shift(200 * ms), 200 * ms, "0.200 s off"},
+		{"a spurious pulse digit", digit, 0, `line 0 pulse-digit '1' at 1.010 s, want line 0 on-hook`},
+		{"missing", shift(0)[:2], 0, "missing line 1 ring-on"},
+		{"extra", append(shift(0), hw.LineEvent{Line: 1, Kind: hw.RingOff, Time: 3 * time.Second}), 0, "extra line 1 ring-off"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			worst, err := CompareEvents(want, tc.got, EventTolerance)
+			if tc.err == "" {
+				if err != nil || worst != tc.worst {
+					t.Fatalf("CompareEvents = %v, %v; want %v, nil", worst, err, tc.worst)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestDriveReportCheck(t *testing.T) {
+	ms := time.Millisecond
+	tests := []struct {
+		name string
+		rep  driveReport
+		err  string
+	}{
+		{"on time", driveReport{WorstBurst: 3 * ms, WorstRing: 22 * ms}, ""},
+		{"bounce stretched", driveReport{WorstBurst: 63 * ms, BurstLine: 1, BurstAt: 3 * time.Second}, "bounce burst on line 1 at 3.000 s"},
+		{"ring stalled", driveReport{WorstRing: 120 * ms}, "ring pulses were written 0.120 s apart"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.rep.check()
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.err)
+			}
+			r := Result{}
+			r.add("drive", "", err)
+			if !r.Inconclusive {
+				t.Error("a late stimulus did not make the result inconclusive")
+			}
+		})
+	}
+}
