@@ -96,6 +96,8 @@ type Bank struct {
 	overflow []hw.LineEvent
 	dropped  int64
 	gaps     []hw.Gap // overruns not yet taken by Gaps
+	muteFrom int64    // [muteFrom, muteTo): samples lost to an overrun, delivered silent
+	muteTo   int64
 	pace     pace.Pacer
 
 	closeOnce sync.Once
@@ -254,17 +256,21 @@ func (b *Bank) Read(buf []int16) (int, time.Duration, error) {
 	}
 	b.flushOverflow()
 	if b.opt.Realtime && b.opt.Overrun > 0 {
+		// The card's buffer filled: the audio from here on, as far as the
+		// reader is behind beyond the buffer, is lost and delivered as
+		// silence of the same length (hw.Gap), so time never compresses.
 		if lag := b.pace.Lag(samplesToDuration(b.pos)); lag > b.opt.Overrun {
-			// The card's buffer filled: what came in beyond it is lost.
-			skip := int64(lag-b.opt.Overrun) * dsp.Rate / int64(time.Second)
-			if !b.opt.Loop {
-				skip = min(skip, b.length-b.pos-n)
-			}
-			if skip > 0 {
-				b.gaps = append(b.gaps, hw.Gap{At: at, Length: samplesToDuration(skip), Cause: "overrun"})
-				b.deliver(b.pos + skip)
-				b.pos += skip
-				at = b.opt.Origin + samplesToDuration(b.pos)
+			end := b.pos + int64(lag-b.opt.Overrun)*dsp.Rate/int64(time.Second)
+			if from := max(b.pos, b.muteTo); end > from {
+				if k := len(b.gaps) - 1; k >= 0 && from == b.muteTo {
+					b.gaps[k].Length += samplesToDuration(end - from) // one loss, still growing
+				} else {
+					b.gaps = append(b.gaps, hw.Gap{At: b.opt.Origin + samplesToDuration(from), Length: samplesToDuration(end - from), Cause: "overrun"})
+				}
+				if from > b.muteTo {
+					b.muteFrom = from
+				}
+				b.muteTo = end
 			}
 		}
 	}
@@ -273,6 +279,9 @@ func (b *Bank) Read(buf []int16) (int, time.Duration, error) {
 		k := min(n-done, b.length-off)
 		b.render(buf[done*int64(ch):(done+k)*int64(ch)], pass, off, off+k)
 		done += k
+	}
+	if a, e := max(b.pos, b.muteFrom), min(b.pos+n, b.muteTo); a < e {
+		clear(buf[(a-b.pos)*int64(ch) : (e-b.pos)*int64(ch)])
 	}
 	b.deliver(b.pos + n)
 	b.pos += n
