@@ -34,6 +34,7 @@ type jobSource struct {
 	// or the job to be cancelled.
 	hold    chan struct{}
 	entered chan uint64
+	holdID  uint64 // hold only this call (0: every call)
 	listErr error // Calls fails with it
 }
 
@@ -77,9 +78,9 @@ func (s *jobSource) Calls(_ context.Context, q linetap.CallQuery) ([]linetap.Cal
 
 func (s *jobSource) WAV(ctx context.Context, id uint64, w io.Writer) error {
 	s.mu.Lock()
-	b, hold, entered := s.wav[id], s.hold, s.entered
+	b, hold, entered, holdID := s.wav[id], s.hold, s.entered, s.holdID
 	s.mu.Unlock()
-	if hold != nil {
+	if hold != nil && (holdID == 0 || holdID == id) {
 		entered <- id
 		select {
 		case <-hold:
@@ -949,4 +950,74 @@ func FuzzParseStickRecord(f *testing.F) {
 			t.Fatalf("%s\nread back as\n%s", out, again)
 		}
 	})
+}
+
+func TestJobsProgress(t *testing.T) {
+	f := newJobs(t, nil)
+	for id := uint64(1); id <= 3; id++ {
+		f.src.add(id, 8000, "")
+	}
+	release, entered := f.hold()
+	f.src.mu.Lock()
+	f.src.holdID = 3
+	f.src.mu.Unlock()
+	job, err := f.jobs.Start(export.JobRequest{Target: export.TargetUSB, Who: "ivy"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-entered // calls 1 and 2 are written, 3 is being read
+	mid, _ := f.jobs.Get(job.ID)
+	wavs := int64(len(f.src.wav[1]) + len(f.src.wav[2]))
+	if mid.State != export.JobRunning || mid.CallsDone != 2 || mid.CallsTotal != 3 || mid.Bytes < wavs || mid.Bytes > wavs+1000 {
+		t.Fatalf("mid-way %+v (WAVs so far %d bytes)", mid, wavs)
+	}
+	if l := f.jobs.List(); len(l) != 1 || l[0].CallsDone != 2 {
+		t.Fatalf("List mid-way %+v", l)
+	}
+	release()
+	done := f.wait(t, job.ID)
+	if done.State != export.JobDone || done.CallsDone != 3 || done.Bytes <= mid.Bytes {
+		t.Fatalf("done %+v", done)
+	}
+}
+
+// TestJobsStoreUntouched exports from a real store to a stick that fills
+// up, and to a zip: the data directory is the same before and after.
+func TestJobsStoreUntouched(t *testing.T) {
+	dataDir, st := newStore(t,
+		spec{line: 0, number: "1", codec: "pcmu", seconds: 1},
+		spec{line: 1, number: "2", codec: "adpcm", seconds: 1},
+	)
+	before := snapshot(t, dataDir)
+	stick := t.TempDir()
+	jobs, err := export.NewJobs(export.JobsOptions{
+		Source:    export.StoreSource(st),
+		Key:       testKey,
+		WorkDir:   filepath.Join(t.TempDir(), "work"),
+		USBPath:   stick,
+		DetectUSB: func() ([]export.Mount, error) { t.Error("DetectUSB asked despite USBPath"); return nil, nil },
+		WrapTarget: func(d export.Target) export.Target {
+			return &faultTarget{Target: d, budget: 20000, err: syscall.ENOSPC}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer jobs.Close(context.Background())
+	for _, target := range []export.JobTarget{export.TargetUSB, export.TargetZip} {
+		job, err := jobs.Start(export.JobRequest{Target: target, Who: "jo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		job, err = jobs.Wait(context.Background(), job.ID)
+		if err != nil || job.State == export.JobDone || !strings.Contains(job.Error, "full") {
+			t.Fatalf("%s job %+v, %v", target, job, err)
+		}
+		if target == export.TargetUSB && filepath.Dir(job.Path) != stick {
+			t.Fatalf("exported to %s, not the configured stick", job.Path)
+		}
+	}
+	if after := snapshot(t, dataDir); fmt.Sprint(before) != fmt.Sprint(after) {
+		t.Fatalf("the data directory changed:\nbefore %v\nafter  %v", before, after)
+	}
 }
