@@ -35,7 +35,7 @@ type jobSource struct {
 	hold    chan struct{}
 	entered chan uint64
 	holdID  uint64 // hold only this call (0: every call)
-	listErr error // Calls fails with it
+	listErr error  // Calls fails with it
 }
 
 func newJobSource(t *testing.T) *jobSource {
