@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http/httptest"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/web"
 )
 
@@ -97,6 +100,53 @@ func (tb *tab) waitFor(what, cond string) {
 	}
 }
 
+// wizardEngine is the fake engine with diagnostics the test changes, to
+// walk the technician's line test wizard.
+type wizardEngine struct {
+	*fakeEngine
+	mu   sync.Mutex
+	diag []linetap.LineDiag
+}
+
+func (w *wizardEngine) Diagnostics() []linetap.LineDiag {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]linetap.LineDiag, len(w.diag))
+	copy(out, w.diag)
+	return out
+}
+
+// change edits line 0's diagnostics.
+func (w *wizardEngine) change(f func(d *linetap.LineDiag)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	f(&w.diag[0])
+}
+
+// shot saves a screenshot under $LINETAP_ARTIFACTS/web when it is set.
+func (tb *tab) shot(name string) {
+	dir := os.Getenv("LINETAP_ARTIFACTS")
+	if dir == "" {
+		return
+	}
+	dir = filepath.Join(dir, "web")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		tb.t.Errorf("artifacts: %v", err)
+		return
+	}
+	buf, err := chromedp.Run(tb.ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		tb.t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	p := filepath.Join(dir, strings.NewReplacer("/", "_").Replace(name)+".png")
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		tb.t.Errorf("screenshot: %v", err)
+		return
+	}
+	tb.t.Logf("screenshot: %s", p)
+}
+
 // TestBrowserPages opens every page as the admin in headless chromium at
 // phone width, over the fakes: each page's module runs without an
 // uncaught exception, shows no API error, and fits 360 px; the login
@@ -108,7 +158,12 @@ func TestBrowserPages(t *testing.T) {
 	defer cancel()
 	live := newFakeLive(sampleLines()...)
 	exports := &fakeExports{dir: t.TempDir()}
-	srv := newServer(t, sampleCalls(), live, func(o *web.Options) { withFakeEngine(o); o.Exports = exports })
+	eng := &wizardEngine{fakeEngine: newFakeEngine(), diag: []linetap.LineDiag{
+		{Line: 0, Name: "Front desk", State: linetap.LineIdle, LevelDBm0: -70, NoiseFloorDBm0: -72,
+			Hook: []linetap.HookDiag{{At: t0, Event: "on-hook"}}},
+		{Line: 1, Name: "Back office", State: linetap.LineConnected, LevelDBm0: -23.5, NoiseFloorDBm0: -70},
+	}}
+	srv := newServer(t, sampleCalls(), live, func(o *web.Options) { o.Engine = eng; o.Exports = exports })
 	ts := httptest.NewServer(srv.Handler())
 	defer ts.Close()
 	defer func() {
@@ -119,6 +174,11 @@ func TestBrowserPages(t *testing.T) {
 		}
 	}()
 	tb := newTab(t, ctx)
+	// Chromium's window is at least 500 px wide; the viewport is a phone's.
+	if err := chromedp.Do(tb.ctx, chromedp.EmulateViewport(360, 740)); err != nil {
+		t.Fatal(err)
+	}
+	var snap []linetap.LineStatus
 
 	// The login form, by keyboard alone.
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/calls?sort=oldest")); err != nil {
@@ -154,16 +214,75 @@ func TestBrowserPages(t *testing.T) {
 			if over := tabEval[int](tb, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
 				t.Errorf("the page is %d px wider than a 360-px phone", over)
 			}
+			tb.shot("phone" + pg.path)
 		})
 	}
 	tb.t = t
+
+	// An error from the API is shown in the API's words, and what was
+	// typed stays.
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/users")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the users", `document.querySelectorAll('#users-body tr').length > 0`)
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SendKeys(chromedp.ID("new-name"), "auditor"),
+		chromedp.SendKeys(chromedp.ID("new-password"), "a long enough passphrase"),
+		chromedp.Click(chromedp.CSS(`#add-user button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the API's error", `!document.getElementById('error').hidden`)
+	msg := tabEval[string](tb, `document.getElementById('error').innerText`)
+	if !strings.Contains(msg, "exists") {
+		t.Errorf("the error shown is %q, want the API's words: the user exists", msg)
+	}
+	if got := tabEval[string](tb, `document.getElementById('new-name').value + ' / ' + document.getElementById('new-password').value`); got != "auditor / a long enough passphrase" {
+		t.Errorf("after the error the form holds %q, want what was typed", got)
+	}
+	tb.shot("users-error")
+
+	// The line test wizard follows what the diagnostics and the event
+	// stream report, step by step.
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/tech")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the diagnostics", `document.querySelectorAll('article.diag').length === 2 && document.getElementById('wizard-line').options.length === 2`)
+	if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.ID("wizard-start"))); err != nil {
+		t.Fatal(err)
+	}
+	step := func(name string) string {
+		return `document.querySelector('#wizard [data-step="` + name + `"]').dataset.done === '1'`
+	}
+	if done := tabEval[bool](tb, step("offhook")+` || `+step("ring")); done {
+		t.Error("the wizard marked a step done before anything happened")
+	}
+	t1 := t0.Add(time.Minute)
+	eng.change(func(d *linetap.LineDiag) {
+		d.Hook = append([]linetap.HookDiag{{At: t1, Event: "off-hook"}}, d.Hook...)
+	})
+	tb.waitFor("off-hook", step("offhook"))
+	snap = sampleLines()
+	snap[0].State, snap[0].Dialled = linetap.LineDialling, "5"
+	live.publish(snap)
+	tb.waitFor("the digit", step("digit")+` && document.querySelector('#wizard [data-step="digit"]').innerText.includes('we heard 5')`)
+	eng.change(func(d *linetap.LineDiag) {
+		d.Hook = append([]linetap.HookDiag{{At: t1.Add(5 * time.Second), Event: "on-hook"}}, d.Hook...)
+	})
+	tb.waitFor("on-hook", step("onhook"))
+	eng.change(func(d *linetap.LineDiag) {
+		d.LastRing = &linetap.RingDiag{At: t1.Add(20 * time.Second), CadenceMS: []int{2000, 4000, 2000}}
+		d.CallerID = append([]linetap.CallerIDDiag{{At: t1.Add(23 * time.Second), Standard: "bell202-sdmf", Number: "•••••••12"}}, d.CallerID...)
+	})
+	tb.waitFor("the ring cadence", step("ring")+` && document.querySelector('#wizard [data-step="ring"]').innerText.includes('2.0 s on, 4.0 s off')`)
+	tb.waitFor("the caller ID", step("callerid")+` && document.querySelector('#wizard [data-step="callerid"]').innerText.includes('•••••••12')`)
+	tb.shot("wizard")
 
 	// The dashboard draws what the event stream says.
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/")); err != nil {
 		t.Fatal(err)
 	}
 	tb.waitFor("the line cards", `document.querySelectorAll('li.line').length === `+fmt.Sprint(len(sampleLines())))
-	snap := sampleLines()
+	snap = sampleLines()
 	snap[0].State = "ringing"
 	live.publish(snap)
 	tb.waitFor("line 0 ringing", `document.querySelector('li.line[data-line="0"]').dataset.state === 'ringing' && document.querySelector('li.line[data-line="0"] .badge').textContent === 'Ringing'`)

@@ -91,7 +91,11 @@ func (s *Server) routePages(mux *http.ServeMux) {
 
 // parse builds each page's template set: the layout plus the page.
 func (ps *pageSet) parse() error {
-	funcs := template.FuncMap{"asset": ps.assets.url, "codecs": codec.Names}
+	funcs := template.FuncMap{
+		"asset":       ps.assets.url,
+		"codecs":      codec.Names,
+		"minPassword": func() int { return auth.MinPasswordLen },
+	}
 	for _, name := range append(pageNames(), "forbidden") {
 		t, err := template.New(name).Funcs(funcs).ParseFS(UI(), "tmpl/layout.html", "tmpl/"+name+".html")
 		if err != nil {

@@ -12,12 +12,12 @@ let after = 0;
 
 function entryRow(e) {
   return el('tr', { 'data-seq': e.seq },
-    el('td', { text: String(e.seq) }),
-    el('td', {}, el('time', { datetime: e.time, text: formatTime(e.time) })),
-    el('td', { text: e.who }),
-    el('td', { text: e.action }),
-    el('td', {}, e.call ? el('a', { href: `/calls/${e.call}`, text: String(e.call) }) : '—'),
-    el('td', { class: 'detail', text: e.detail || '' }));
+    el('td', { 'data-label': '#', text: String(e.seq) }),
+    el('td', { 'data-label': 'Time' }, el('time', { datetime: e.time, text: formatTime(e.time) })),
+    el('td', { 'data-label': 'Who', text: e.who }),
+    el('td', { 'data-label': 'Action', text: e.action }),
+    el('td', { 'data-label': 'Call' }, e.call ? el('a', { href: `/calls/${e.call}`, text: String(e.call) }) : '—'),
+    el('td', { 'data-label': 'Detail', class: 'detail', text: e.detail || '' }));
 }
 
 function showChain(chain) {

@@ -86,10 +86,14 @@ function newest(d) {
   };
 }
 
-function mark(step, text) {
+// mark shows a step as seen. A provisional mark (the event stream saw
+// ringing) gives way to the final one (the diagnostics measured it).
+function mark(step, text, provisional = false) {
   const li = $('wizard').querySelector(`[data-step="${step}"]`);
-  if (!li || li.dataset.done === '1') return;
+  if (!li || li.dataset.final === '1') return;
+  if (provisional && li.dataset.done === '1') return;
   li.dataset.done = '1';
+  if (!provisional) li.dataset.final = '1';
   setText(li.querySelector('.step-result'), `✔ ${text}`);
 }
 
@@ -116,7 +120,7 @@ function wizardStep() {
     else if (ls.state === 'dialling' && wiz.sawDialling) mark('digit', 'the line is dialling (digits are hidden for your role)');
     if (ls.state === 'dialling') wiz.sawDialling = true;
     if (wiz.sawOffhook && ls.state === 'idle') mark('onhook', 'we see on-hook');
-    if (ls.state === 'ringing') mark('ring', 'ringing heard (cadence follows when it stops)');
+    if (ls.state === 'ringing') mark('ring', 'ringing heard (the cadence follows)', true);
   }
 }
 
@@ -128,6 +132,7 @@ $('wizard-start').addEventListener('click', () => {
   ol.hidden = false;
   for (const li of ol.children) {
     delete li.dataset.done;
+    delete li.dataset.final;
   }
   const waiting = ['Waiting for off-hook…', 'Waiting for a digit…', 'Waiting for on-hook…', 'Waiting for ringing…', 'Waiting for a caller-ID message…'];
   [...ol.children].forEach((li, i) => setText(li.querySelector('.step-result'), waiting[i]));

@@ -33,7 +33,8 @@ function userRow(u) {
   const reset = el('button', { class: 'button small', type: 'button', text: 'Reset password' });
   reset.addEventListener('click', () => {
     // eslint-disable-next-line no-alert
-    const pw = window.prompt(`New password for ${u.name} (at least 8 characters):`);
+    const min = $('new-password').getAttribute('minlength') || '10';
+    const pw = window.prompt(`New password for ${u.name} (at least ${min} characters):`);
     if (pw) act(() => api('PATCH', path, { password: pw }));
   });
   const del = el('button', { class: 'button small danger', type: 'button', text: 'Delete' });
@@ -44,10 +45,10 @@ function userRow(u) {
   if (u.name === me) del.disabled = true;
   return el('tr', { 'data-user': u.name },
     el('th', { scope: 'row', text: u.name }),
-    el('td', {}, role),
-    el('td', { text: formatTime(u.created) }),
-    el('td', { text: u.last_login ? formatTime(u.last_login) : 'never' }),
-    el('td', { text: u.disabled ? 'disabled' : 'active' }),
+    el('td', { 'data-label': 'Role' }, role),
+    el('td', { 'data-label': 'Created', text: formatTime(u.created) }),
+    el('td', { 'data-label': 'Last login', text: u.last_login ? formatTime(u.last_login) : 'never' }),
+    el('td', { 'data-label': 'Status', text: u.disabled ? 'disabled' : 'active' }),
     el('td', { class: 'row-actions' }, disable, reset, del));
 }
 
@@ -70,10 +71,10 @@ function tokenRow(t) {
   });
   return el('tr', {},
     el('th', { scope: 'row', text: t.name }),
-    el('td', {}, el('code', { text: t.id })),
-    el('td', { text: t.role }),
-    el('td', { text: t.user }),
-    el('td', { text: t.last_used ? formatTime(t.last_used) : 'never' }),
+    el('td', { 'data-label': 'ID' }, el('code', { text: t.id })),
+    el('td', { 'data-label': 'Role', text: t.role }),
+    el('td', { 'data-label': 'Created by', text: t.user }),
+    el('td', { 'data-label': 'Last used', text: t.last_used ? formatTime(t.last_used) : 'never' }),
     el('td', {}, del));
 }
 
