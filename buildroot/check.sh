@@ -922,7 +922,7 @@ HARNESS
 	if [ "$out" = "Apache-2.0|LICENSE|github.com/linetap/linetap|$want_tags|CGO_ENABLED=0" ]; then pass; else fail "linetap.mk without options: $out"; fi
 	# shellcheck disable=SC2016 # make variables, expanded by make.
 	out=$(make -s --no-print-directory -f "$MK/harness.mk" BR2_PACKAGE_LINETAP_PORTAUDIO=y BR2_PACKAGE_LINETAP_OPUS=y -E 'show: ; @echo "$(strip $(LINETAP_TAGS))|$(LINETAP_GO_ENV)|$(strip $(LINETAP_DEPENDENCIES))"' show 2>&1)
-	if [ "$out" = "portaudio opus|CGO_ENABLED=1|alsa-lib portaudio opus" ]; then pass; else fail "linetap.mk with PortAudio and Opus: $out"; fi
+	if [ "$out" = "portaudio opus|CGO_ENABLED=1|alsa-lib portaudio host-pkgconf opus" ]; then pass; else fail "linetap.mk with PortAudio and Opus: $out"; fi
 fi
 
 # ---------------------------------------------------------------- 5b

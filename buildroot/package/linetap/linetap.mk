@@ -43,7 +43,10 @@ LINETAP_CGO = 0
 
 ifeq ($(BR2_PACKAGE_LINETAP_PORTAUDIO),y)
 LINETAP_TAGS += portaudio
-LINETAP_DEPENDENCIES += alsa-lib portaudio
+# The PortAudio binding finds the library with "#cgo pkg-config:
+# portaudio-2.0": Buildroot's pkg-config (host-pkgconf, on the build PATH)
+# answers for the target's staging directory.
+LINETAP_DEPENDENCIES += alsa-lib portaudio host-pkgconf
 LINETAP_CGO = 1
 endif
 
