@@ -405,3 +405,22 @@ func (s *Server) handleWaveform(w http.ResponseWriter, r *http.Request) {
 	}
 	s.writeJSON(w, http.StatusOK, Waveform{Rate: 8000, Samples: len(pcm), Peaks: Peaks(pcm, n)})
 }
+
+// handleVerifyAll checks the whole store, as `linetap verify` does with
+// the daemon running: 200 with the report whether or not something broke
+// (the report names every break); 500 only when the check could not run.
+func (s *Server) handleVerifyAll(w http.ResponseWriter, r *http.Request) {
+	rep, err := s.archive.VerifyAll()
+	if err != nil && len(rep.Breaks) == 0 {
+		s.storeFailed(w, "verify", err)
+		return
+	}
+	if rep.Breaks == nil {
+		rep.Breaks = []storage.Break{}
+	}
+	if err := s.audit(r, "verify", 0, fmt.Sprintf("whole store: %d calls, %d breaks", rep.Calls, len(rep.Breaks))); err != nil {
+		s.storeFailed(w, "audit", err)
+		return
+	}
+	s.writeJSON(w, http.StatusOK, rep)
+}

@@ -97,6 +97,7 @@ var endpoints = []endpoint{
 	{"PUT", "/api/v1/calls/1/qa", `{"scores":{"greeting":4}}`, auth.CallsAnnotate},
 	{"DELETE", "/api/v1/calls/3", `{"reason":"test"}`, auth.CallsDelete},
 	{"POST", "/api/v1/calls/1/verify", "", auth.CallsVerify},
+	{"POST", "/api/v1/verify", "", auth.CallsVerify},
 	{"GET", "/api/v1/calls/1/audio", "", auth.CallsPlay},
 	{"GET", "/api/v1/calls/1/audio?download=1", "", auth.CallsPlay},
 	{"GET", "/api/v1/calls/1/waveform?points=10", "", auth.CallsPlay},

@@ -163,6 +163,12 @@ func (f *fakeCalls) VerifyAudit() (storage.Report, error) {
 
 func (f *fakeCalls) Alarms() []storage.Alarm { return nil }
 
+func (f *fakeCalls) VerifyAll() (storage.Report, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return storage.Report{Calls: len(f.calls), Audit: len(f.audits)}, nil
+}
+
 func (f *fakeCalls) KVGet(b, k string) ([]byte, error)          { return f.kv.KVGet(b, k) }
 func (f *fakeCalls) KVPut(b, k string, v []byte) error          { return f.kv.KVPut(b, k, v) }
 func (f *fakeCalls) KVDelete(b, k string) error                 { return f.kv.KVDelete(b, k) }

@@ -52,6 +52,9 @@ type Archive interface {
 	AuditLog(after uint64, limit int) ([]storage.AuditEntry, error)
 	// VerifyAudit checks the audit log's hash chain.
 	VerifyAudit() (storage.Report, error)
+	// VerifyAll checks the whole store (every call's audio, the chain,
+	// the audit log) and names every break.
+	VerifyAll() (storage.Report, error)
 	// Alarms returns the store's alarms (disk low, disk full, …).
 	Alarms() []storage.Alarm
 	// The KV buckets hold device settings and QA scores.
@@ -237,6 +240,7 @@ func (s *Server) routeAPI(mux *http.ServeMux) {
 		{"GET /api/v1/calls/{id}/waveform", auth.CallsPlay, s.handleWaveform},
 
 		{"GET /api/v1/audit", auth.AuditView, s.handleAudit},
+		{"POST /api/v1/verify", auth.CallsVerify, s.handleVerifyAll},
 
 		{"GET /api/v1/users", auth.UsersManage, s.handleUsers},
 		{"POST /api/v1/users", auth.UsersManage, s.handleAddUser},

@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"text/tabwriter"
 	"time"
 
@@ -133,14 +132,8 @@ func openUsers(dir string) (users, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
-	sock := filepath.Join(dir, socketName)
-	conn, err := net.DialTimeout("unix", sock, 2*time.Second)
-	if err == nil {
-		conn.Close()
-		return daemonUsers{newDaemon(sock)}, nil
-	}
-	if !errors.Is(err, os.ErrNotExist) && !errors.Is(err, syscall.ECONNREFUSED) {
-		return nil, fmt.Errorf("linetapd socket %s: %w", sock, err)
+	if d, ok := daemonAt(dir); ok {
+		return daemonUsers{d}, nil
 	}
 	st, err := storage.Open(dir, storage.Options{Timeout: 2 * time.Second})
 	if err != nil {
@@ -154,6 +147,18 @@ func openUsers(dir string) (users, error) {
 		return nil, errors.Join(err, st.Close())
 	}
 	return fileUsers{st: st, svc: svc}, nil
+}
+
+// daemonAt returns a client of the linetapd that answers on dir's control
+// socket, if one does.
+func daemonAt(dir string) (daemon, bool) {
+	sock := filepath.Join(dir, socketName)
+	conn, err := net.DialTimeout("unix", sock, 2*time.Second)
+	if err != nil {
+		return daemon{}, false
+	}
+	conn.Close()
+	return newDaemon(sock), true
 }
 
 // fileUsers changes the users in a data directory no daemon holds.

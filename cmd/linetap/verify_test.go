@@ -84,3 +84,17 @@ func TestVerifyErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestVerifyThroughTheDaemon: with linetapd holding the files, verify asks
+// it over the control socket and reports the same way.
+func TestVerifyThroughTheDaemon(t *testing.T) {
+	dir := record(t)
+	serve(t, dir)
+	var out, errb bytes.Buffer
+	if err := run(context.Background(), []string{"verify", "--data", dir}, &out, &errb); err != nil {
+		t.Fatalf("verify with the daemon running: %v\n%s%s", err, out.String(), errb.String())
+	}
+	if !strings.Contains(out.String(), " 0 breaks") || strings.Contains(out.String(), " 0 calls") {
+		t.Errorf("output %q", out.String())
+	}
+}
