@@ -39,7 +39,7 @@ Commands:
         check an export offline: signatures, every file, nothing added
   verify --data DIR [--key FILE] [--json]
         check every call's audio and metadata, the chain and the audit log
-        (linetapd stopped); names every break, exit 1 if there is one
+        (through linetapd when it runs); names every break, exit 1 if there is one
   analyze [--json] FILE.wav...
         run every detector on every channel of WAV files and print the events
   user add --data DIR --role ROLE NAME     (password: first line of stdin)
