@@ -44,6 +44,12 @@
 //     on every state change), so they may be that old.
 //   - LineSettings.RetentionDays is kept and reported, but retention is
 //     the store's job: the daemon passes it on (Options.OnSettings).
+//   - While the store fails, audio waits in memory up to Options.MaxBacklog
+//     (64 MiB); beyond it, or when the store refuses a batch for good
+//     (ErrRejected), audio is dropped with the store alarm: a cut call is
+//     closed with what is stored (EndDropped) and goes on as a new call
+//     with the same start, so one conversation can be stored as several
+//     records.
 //   - Settings apply at the line's next idle: a line that is never idle
 //     (back-to-back calls, an always line: until its split) keeps the old
 //     ones until then.

@@ -111,22 +111,57 @@ func (e *Engine) drop(b *batch, keepRecords bool, why string) {
 // start, direction and caller data; its audio starts later.
 func (c *activeCall) continueAfterDrop(e *Engine) {
 	from := c.cursor - int64(len(c.pcm))
-	var gaps []AudioGap
-	for _, g := range c.rec.Gaps {
-		end := c.from + g.Offset + g.Samples
-		if end <= from {
-			continue
-		}
-		off := max(c.from+g.Offset, from)
-		gaps = append(gaps, AudioGap{Offset: off - from, Samples: end - off, Cause: g.Cause})
-	}
-	c.rec.Gaps = gaps
+	c.rec.Gaps = rebaseGaps(c.rec.Gaps, c.from, from)
 	c.from = from
 	c.rec.AudioStart = e.wallAt(from)
 	c.rec.ID, c.seq, c.stored = 0, 0, 0
 	c.rec.Samples, c.rec.SHA256 = 0, ""
 	c.hash.Reset()
 	c.dirty = true
+}
+
+// capUnstored bounds the audio held by a call that has no ID yet (the
+// store could not give one, as when its disk is full): beyond its share of
+// MaxBacklog the oldest samples go, and the call's audio starts later.
+// Nothing of such a call is stored, so nothing stored is contradicted.
+func (c *activeCall) capUnstored(e *Engine) {
+	limit := int(e.maxBacklog / int64(2*len(e.lines))) // int16 samples
+	n := len(c.pcm) - limit
+	if n <= 0 || c.stored != 0 {
+		return
+	}
+	copy(c.pcm, c.pcm[n:])
+	c.pcm = c.pcm[:limit]
+	from := c.cursor - int64(len(c.pcm))
+	c.rec.Gaps = rebaseGaps(c.rec.Gaps, c.from, from)
+	c.from = from
+	c.rec.AudioStart = e.wallAt(c.from)
+	e.statsMu.Lock()
+	e.stats.Dropped += 2 * int64(n)
+	e.statsMu.Unlock()
+	if !c.capped {
+		c.capped = true
+		e.log.Error("audio dropped: the store gives no call ID and the call's audio reached its share of the backlog cap; the oldest goes",
+			"line", c.rec.Line, "cap_bytes", 2*limit)
+	}
+	e.watch.droppedAt = e.pos
+	e.raise(AlarmStore, -1, e.wallAt(e.pos), fmt.Sprintf("audio of a call on line %d dropped: the store gives no call ID, and %d bytes wait", c.rec.Line, 2*limit))
+}
+
+// rebaseGaps returns the gaps of audio that began at position from as
+// gaps of the same audio from position to on (to ≥ from): those before to
+// go, one across it is cut.
+func rebaseGaps(gaps []AudioGap, from, to int64) []AudioGap {
+	var out []AudioGap
+	for _, g := range gaps {
+		end := from + g.Offset + g.Samples
+		if end <= to {
+			continue
+		}
+		off := max(from+g.Offset, to)
+		out = append(out, AudioGap{Offset: off - to, Samples: end - off, Cause: g.Cause})
+	}
+	return out
 }
 
 func maxTime(a, b time.Time) time.Time {

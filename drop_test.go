@@ -158,3 +158,46 @@ func TestBacklogIsCapped(t *testing.T) {
 		t.Errorf("alarms %+v", a)
 	}
 }
+
+func TestCallWithoutIDKeepsItsShareOfTheBacklog(t *testing.T) {
+	// The disk is full from the 2nd commit to the 12th (about 1 to 11 s),
+	// and the store gives no call IDs meanwhile. Line 1's call keeps the
+	// commits going; line 0's begins at 3 s, in the outage, and holds its
+	// audio until it gets an ID: at most its share of the cap, 1 s of l16.
+	r := newRun(t, 2, 25*rate, []hw.LineEvent{
+		ev(1, hw.OffHook, 0.5), ev(0, hw.OffHook, 3), ev(0, hw.OnHook, 20), ev(1, hw.OnHook, 22),
+	}, nil)
+	fs := &flakyStore{memStore: r.store, failAt: func(n int) bool { return n >= 2 && n < 12 }}
+	e, err := linetap.New(linetap.Options{Config: r.cfg, Source: r.src, Sensor: r.src, Store: fs,
+		Now: func() time.Time { return epoch }, MaxBacklog: 64000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var line0 []linetap.Call
+	for _, c := range r.store.all() {
+		if c.Line == 0 {
+			line0 = append(line0, c)
+		}
+	}
+	if len(line0) != 1 {
+		t.Fatalf("line 0: %d calls, want 1", len(line0))
+	}
+	c := line0[0]
+	from := c.AudioStart.Sub(epoch)
+	// The ID came with the store, at about 11 s: the audio kept starts
+	// about a second before.
+	if from < 9*time.Second || from > 11*time.Second || c.State != linetap.StateComplete ||
+		!c.Start.Equal(epoch.Add(3*time.Second)) {
+		t.Errorf("line 0's call: audio from %v, %+v", from, c)
+	}
+	checkAudio(t, r, c, 0, from.Seconds(), int64((21*time.Second-from)*rate/time.Second))
+	if s := e.Stats(); s.Dropped == 0 {
+		t.Errorf("stats %+v: nothing dropped", s)
+	}
+	if a := e.Alarms(); len(a) != 1 || a[0].Kind != linetap.AlarmStore {
+		t.Errorf("alarms %+v", a)
+	}
+}

@@ -109,6 +109,7 @@ type activeCall struct {
 	dirty   bool // the record changed since the last flush
 	done    bool // all audio is in pcm; the record is final
 	farHang bool
+	capped  bool // capUnstored has dropped audio of it
 }
 
 // lookupCodec finds line idx's codec.
@@ -621,6 +622,7 @@ func (l *line) flush(b *batch) {
 		if c.rec.ID == 0 {
 			id, err := l.e.store.NewCallID()
 			if err != nil {
+				c.capUnstored(l.e)
 				keep = append(keep, c)
 				continue
 			}
