@@ -212,7 +212,7 @@ func (s *Store) boltTimeout() time.Duration {
 // openBolt opens a file of the data directory with bbolt.
 func (s *Store) openBolt(name string, readOnly bool) (*bolt.DB, error) {
 	p := s.path(name)
-	db, err := bolt.Open(p, 0o600, &bolt.Options{Timeout: s.boltTimeout(), ReadOnly: readOnly})
+	db, err := bolt.Open(p, 0o600, &bolt.Options{Timeout: s.boltTimeout(), ReadOnly: readOnly, NoFreelistSync: true})
 	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("%w: %s (waited %v)", ErrLocked, p, s.opt.Timeout)
 	}
