@@ -155,7 +155,7 @@ type diagState struct {
 	nhk  int
 }
 
-// ringEdge records a ring-on or ring-off at pos for the cadence.
+// diagRing records a ring-on or ring-off at pos for the cadence.
 func (l *line) diagRing(pos int64, on bool) {
 	d := &l.diag
 	e := l.e
