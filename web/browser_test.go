@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/web"
+	"github.com/linetap/linetap/web/auth"
 )
 
 // findChromium returns the path of a chromium binary or fails the test.
@@ -287,6 +288,19 @@ func TestBrowserPages(t *testing.T) {
 	live.publish(snap)
 	tb.waitFor("line 0 ringing", `document.querySelector('li.line[data-line="0"]').dataset.state === 'ringing' && document.querySelector('li.line[data-line="0"] .badge').textContent === 'Ringing'`)
 
+	// The stream ends (as when linetapd restarts): the page says so,
+	// reconnects, and goes on drawing.
+	live.closeAll()
+	snap[0].State = linetap.LineConnected
+	for deadline := time.Now().Add(15 * time.Second); live.active() == 0; {
+		if time.Now().After(deadline) {
+			t.Fatal("the dashboard did not reconnect to the event stream")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	live.publish(snap)
+	tb.waitFor("line 0 connected after the reconnection", `document.querySelector('li.line[data-line="0"]').dataset.state === 'connected' && document.getElementById('conn').dataset.state === 'live'`)
+
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
 	for _, e := range tb.exceptions {
@@ -294,4 +308,53 @@ func TestBrowserPages(t *testing.T) {
 			t.Errorf("uncaught exception: %s", e)
 		}
 	}
+}
+
+// TestBrowserSetup: with no user, the login page sends the installer to
+// /setup, which makes the first admin with the setup code and logs in.
+func TestBrowserSetup(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	svc, err := auth.New(auth.Options{KV: &auth.MemKV{}, Params: auth.Params{Memory: 64, Time: 1, Threads: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := newServer(t, sampleCalls(), newFakeLive(sampleLines()...), func(o *web.Options) { withFakeEngine(o); o.Auth = svc })
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	defer func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		if err := srv.Close(cctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}()
+	tb := newTab(t, ctx)
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/login")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the setup page", `document.body.dataset.page === 'setup' && document.activeElement.id === 'code'`)
+	fill := func(code, pw2 string) {
+		t.Helper()
+		if err := chromedp.Do(tb.ctx,
+			chromedp.SetValue(chromedp.ID("code"), code),
+			chromedp.SetValue(chromedp.ID("user"), "installer"),
+			chromedp.SetValue(chromedp.ID("password"), "first admin passphrase"),
+			chromedp.SetValue(chromedp.ID("password2"), pw2),
+			chromedp.Click(chromedp.CSS(`#setup button[type="submit"]`))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Mistyped passwords and a wrong code are refused in words; nothing
+	// is created.
+	fill(svc.SetupCode(), "first admin passphrasE")
+	tb.waitFor("the mismatch", `!document.getElementById('error').hidden && document.getElementById('error').innerText.includes('differ')`)
+	fill("WRONG-CODE", "first admin passphrase")
+	tb.waitFor("the wrong code", `!document.getElementById('error').hidden && /code/i.test(document.getElementById('error').innerText)`)
+	if svc.HasUsers() {
+		t.Fatal("a refused setup created a user")
+	}
+	fill(svc.SetupCode(), "first admin passphrase")
+	tb.waitFor("the dashboard as the new admin", `document.body.dataset.page === 'dashboard' && document.body.dataset.user === 'installer' && document.body.dataset.role === 'admin'`)
+	tb.shot("setup-done")
 }
