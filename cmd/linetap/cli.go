@@ -48,6 +48,8 @@ Commands:
   user del --data DIR NAME
         manage the web UI's users (roles: admin, supervisor, technician, auditor);
         the first admin of a new recorder is made with "user add"
+  health --data DIR [--timeout D]
+        exit 0 when the linetapd on DIR answers on its control socket (supervisor probe)
 
 calls and audio work whether or not linetapd is running on DIR: with the daemon
 running they ask it over DIR/linetapd.sock.
@@ -86,6 +88,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdVerify(ctx, args[1:], stdout, stderr)
 	case "user":
 		return cmdUser(ctx, args[1:], os.Stdin, stdout, stderr)
+	case "health":
+		return cmdHealth(ctx, args[1:], stdout, stderr)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("%w: unknown command %q", errUsage, args[0])
