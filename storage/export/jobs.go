@@ -57,7 +57,7 @@ func (s JobState) ended() bool { return s == JobDone || s == JobFailed || s == J
 type JobRequest struct {
 	Filter Filter
 	Target JobTarget
-	Dir    string // TargetDir only: the directory to export into
+	Dir    string // TargetDir only: the directory to export into, absolute, new or empty
 	Who    string // the user asking, for the audit log; required
 }
 
@@ -260,6 +260,9 @@ func (j *Jobs) start(req JobRequest, mount *Mount, stick *stickJob) (Job, error)
 	case TargetDir:
 		if req.Dir == "" {
 			return Job{}, fmt.Errorf("%w: target dir needs a directory (JobRequest.Dir)", ErrRequest)
+		}
+		if !filepath.IsAbs(req.Dir) {
+			return Job{}, fmt.Errorf("%w: directory %q is not an absolute path", ErrRequest, req.Dir)
 		}
 		run.job.Path = req.Dir
 		_, serr := os.Stat(req.Dir)

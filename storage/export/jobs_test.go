@@ -295,6 +295,7 @@ func TestJobsRefused(t *testing.T) {
 		{"nobody", f.jobs, export.JobRequest{Target: export.TargetZip}, export.ErrRequest, "who asks"},
 		{"unknown target", f.jobs, export.JobRequest{Target: "cloud", Who: "a"}, export.ErrRequest, `target "cloud"`},
 		{"dir without a directory", f.jobs, export.JobRequest{Target: export.TargetDir, Who: "a"}, export.ErrRequest, "JobRequest.Dir"},
+		{"dir relative", f.jobs, export.JobRequest{Target: export.TargetDir, Dir: "out", Who: "a"}, export.ErrRequest, `"out" is not an absolute path`},
 		{"dir not empty", f.jobs, export.JobRequest{Target: export.TargetDir, Dir: full, Who: "a"}, export.ErrNotEmpty, "old"},
 		{"inverted range", f.jobs, export.JobRequest{Target: export.TargetZip, Who: "a", Filter: export.Filter{From: t0, To: t0}}, export.ErrRequest, "is not before"},
 		{"negative line", f.jobs, export.JobRequest{Target: export.TargetZip, Who: "a", Filter: export.Filter{Line: &one}}, export.ErrRequest, "line -1"},
