@@ -27,7 +27,7 @@ import (
 // and watches the dashboard when it rings.
 const browserScenario = `
 length 240s
-inbound line=0 at=15s country=US cid=bell202-mdmf number=6095551212 name=ACME date=11221200 rings=2 talk=12s hangup=far busy=2s
+inbound line=0 at=15s country=US cid=bell202-mdmf number=6095551212 name=ACME date=11221200 rings=1 talk=8s hangup=far busy=2s
 `
 
 const (
