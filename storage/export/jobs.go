@@ -380,9 +380,10 @@ func (j *Jobs) run(ctx context.Context, run *jobRun) {
 	state, verified := JobDone, (*bool)(nil)
 	if err == nil {
 		err = j.finish(run)
-		ok := err == nil
-		verified = &ok
-		if !ok {
+		if ok := err == nil; ok || !errors.Is(err, ErrWrite) { // a write error: never checked
+			verified = &ok
+		}
+		if err != nil {
 			state = JobFailed
 		}
 	} else {
