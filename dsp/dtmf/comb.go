@@ -19,6 +19,7 @@ const (
 	combMinBin = 3                          // 94 Hz: the lowest pitch looked for (the tone's Hann main lobe is ±2 bins)
 	combMaxBin = 13                         // 406 Hz: the highest
 	combDB     = -15.0                      // a neighbour this close to the tone counts
+	combLoudDB = 12.0                       // nor this much stronger (in the one-sided check)
 	clipLevel  = 30000                      // a span with a sample this large may have been clipped
 )
 
@@ -104,6 +105,41 @@ func inComb(p *[fftLen/2 + 1]float64, f, other float64, clipped bool) bool {
 			continue
 		}
 		if side(-k) && side(k) {
+			return true
+		}
+	}
+	// A voice whose formant holds one harmonic well above the rest: the
+	// harmonic next to the tone on one side and another within five
+	// spacings on either side, each a peak of the spectrum, neither far stronger than
+	// the tone (a dial tone under a key press is).
+	loud := limit * math.Pow(10, (combLoudDB-combDB)/10)
+	at := func(c int) bool {
+		if c < 3 || c+2 >= len(p) || abs(c-bo) <= 3 {
+			return false
+		}
+		for m := c - 1; m <= c+1; m++ {
+			if p[m] > limit && p[m] < loud && p[m] >= p[m-1] && p[m] >= p[m+1] {
+				return true
+			}
+		}
+		return false
+	}
+	fb := f / fftBin
+	for hb := 2 * combMinBin; hb <= 2*combMaxBin; hb++ {
+		step := float64(hb) / 2
+		if clipped && math.Abs(step-math.Abs(float64(bo-b))) <= 1 {
+			continue
+		}
+		n, adjacent := 0, false
+		for j := 1; j <= 5; j++ {
+			for _, sgn := range [2]float64{-1, 1} {
+				if at(int(math.Round(fb + sgn*float64(j)*step))) {
+					n++
+					adjacent = adjacent || j == 1
+				}
+			}
+		}
+		if adjacent && n >= 2 {
 			return true
 		}
 	}

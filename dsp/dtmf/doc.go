@@ -24,9 +24,11 @@
 //   - they are not two partials of one comb with the neighbouring
 //     partials present — the harmonics of voiced speech, or the odd
 //     harmonics of a square- or triangle-like note — measured over the
-//     same 30 ms with a Hann window, and neither tone on its own has
-//     partials on both sides at one distance of 94–406 Hz (a harmonic of
-//     a voice lining up with a steady note: a 256-point FFT of the span).
+//     same 30 ms with a Hann window, and neither tone on its own sits on
+//     a comb of partials 94–406 Hz apart — one on each side, or one next
+//     to it and another within five spacings, each a spectral peak no
+//     more than 12 dB above the tone (a harmonic of a voice lining up
+//     with a steady note; a 256-point FFT of the span).
 //
 // The two decisions that begin a key press must also agree on the twist
 // within 1.5 dB: a key press's twist is steady, a formant drifting past a
@@ -75,11 +77,11 @@
 //   - Key presses whose length, as the decisions alone estimate it, is
 //     under 32 ms are dropped (Q.24 may reject below 40 ms): most chance
 //     alignments of a note and a formant are shorter.
-//   - Talk-off is zero on the 91.5 minute corpus, not on the harder part:
-//     a voice over a steady note on a DTMF frequency still makes a false
-//     digit now and then (1 in 25.5 minutes of hard-*.wav; 19 in the 7.5
-//     minutes of TestTalkOffVoiceOverNote) when the harmonic next to the
-//     note is the only strong one (a narrow formant). BENCHMARKS.md.
+//   - Talk-off is zero on the 117 minute corpus (scripts/talkoff.sh and
+//     talkoff-hard.sh), not on the synthetic voices of
+//     TestTalkOffVoiceOverNote held over a steady note on a DTMF
+//     frequency: 10 false digits in its 7.5 minutes, where the harmonic
+//     next to the note is the only strong one. BENCHMARKS.md.
 //   - The comb checks need the voice's neighbouring harmonics within 15
 //     dB of the tone: DTMF under speech that loud is missed rather than
 //     misread (Pending, which the masker uses, is not affected).
