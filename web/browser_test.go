@@ -242,6 +242,43 @@ func TestBrowserPages(t *testing.T) {
 	}
 	tb.shot("users-error")
 
+	// The admin sets QA criteria; the call page scores on them, and keeps
+	// notes, tags and the keep flag.
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/settings")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the device form", `!document.getElementById('device-form').hidden`)
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SetValue(chromedp.ID("qa-criteria"), "greeting\nresolution"),
+		chromedp.Click(chromedp.CSS(`#device-form button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the device settings saved", `document.getElementById('device-status').textContent === 'Saved.'`)
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/calls/1")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the QA form", `document.body.dataset.loaded === '1' && document.querySelectorAll('#qa-criteria select').length === 2`)
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SetValue(chromedp.ID("qa-0"), "4"),
+		chromedp.SetValue(chromedp.ID("qa-comment"), "polite"),
+		chromedp.Click(chromedp.CSS(`#qa-form button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the score saved", `document.getElementById('qa-status').textContent === 'Score saved.'`)
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SetValue(chromedp.ID("notes"), "called back"),
+		chromedp.SetValue(chromedp.ID("tags"), "vip, callback"),
+		chromedp.Click(chromedp.ID("keep")),
+		chromedp.Click(chromedp.CSS(`#notes-form button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the notes saved", `document.getElementById('notes-status').textContent === 'Saved.' && document.getElementById('facts').innerText.includes('yes (legal hold)')`)
+	if err := chromedp.Do(tb.ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the saved values after a reload", `document.body.dataset.loaded === '1' && document.getElementById('notes').value === 'called back' && document.getElementById('tags').value === 'vip, callback' && document.getElementById('keep').checked && document.getElementById('qa-0').value === '4'`)
+	tb.shot("call-annotated")
+
 	// The line test wizard follows what the diagnostics and the event
 	// stream report, step by step.
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/tech")); err != nil {

@@ -189,14 +189,20 @@ function setupNotes(c) {
 
 // ---- QA ----
 
+// qaCriteria are the configured criteria (from the call, or the device
+// settings an admin may read) and any the call was scored on before.
 async function qaCriteria(c) {
-  const names = new Set(Object.keys((c.qa && c.qa.scores) || {}));
-  try {
-    const s = await api('GET', '/api/v1/settings');
-    for (const n of (s && s.qa_criteria) || []) names.add(n);
-  } catch {
-    // settings are for setup roles; the call's own scores name the rest
+  const names = new Set(c.qa_criteria || []);
+  if (!names.size) {
+    try {
+      const s = await api('GET', '/api/v1/settings');
+      const dev = (s && (s.device || s)) || {};
+      for (const n of dev.qa_criteria || []) names.add(n);
+    } catch {
+      // settings are for setup roles; the call's own scores name the rest
+    }
   }
+  for (const n of Object.keys((c.qa && c.qa.scores) || {})) names.add(n);
   return [...names];
 }
 

@@ -62,11 +62,12 @@ function lineForm(ls, i) {
   return form;
 }
 
-function deviceForm(s) {
+function deviceForm(dev) {
   const form = $('device-form');
   form.hidden = false;
-  $('webhook-url').value = (s.webhook && s.webhook.url) || '';
-  $('qa-criteria').value = (s.qa_criteria || []).join('\n');
+  $('webhook-url').value = (dev.webhook && dev.webhook.url) || '';
+  if (dev.webhook && dev.webhook.secret_set) $('webhook-secret').placeholder = 'a secret is set';
+  $('qa-criteria').value = (dev.qa_criteria || []).join('\n');
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     $('device-status').textContent = '';
@@ -97,7 +98,8 @@ async function main() {
   } else {
     $('line-forms').replaceChildren(el('p', { class: 'note', text: 'Line settings are for technicians and admins.' }));
   }
-  if (can('settings.manage')) deviceForm(s);
+  // The device settings come as "device" (older servers: at the top).
+  if (can('settings.manage')) deviceForm(s.device || s);
 }
 
 main();
