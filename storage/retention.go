@@ -512,11 +512,33 @@ func (s *Store) update(id uint64, actor, action, detail string, f func(*record))
 	return nil
 }
 
+// SetLineRetention sets the age limit of line's calls (0: the store-wide
+// Retention.MaxAge), as the line settings of the web UI change it; the
+// next retention pass applies it.
+func (s *Store) SetLineRetention(line int, maxAge time.Duration) error {
+	if line < 0 || maxAge < 0 {
+		return fmt.Errorf("%w: retention of line %d: %v", ErrInvalid, line, maxAge)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m := make(map[int]time.Duration, len(s.opt.Retention.LineMaxAge)+1)
+	for k, v := range s.opt.Retention.LineMaxAge {
+		m[k] = v
+	}
+	if maxAge == 0 {
+		delete(m, line)
+	} else {
+		m[line] = maxAge
+	}
+	s.opt.Retention.LineMaxAge = m
+	return nil
+}
+
 // startRetention starts the goroutine that applies the age limits every
 // Retention.Every; Close stops it.
 func (s *Store) startRetention() {
 	ret := s.opt.Retention
-	if ret.Every < 0 || (ret.MaxAge <= 0 && len(ret.LineMaxAge) == 0) {
+	if ret.Every < 0 {
 		return
 	}
 	every := ret.Every

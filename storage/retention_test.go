@@ -262,3 +262,37 @@ func TestAnnotateAndKeep(t *testing.T) {
 		t.Errorf("VerifyAll: %v %v", err, rep.Breaks)
 	}
 }
+
+// TestSetLineRetention: a line's limit set while the store runs (the web
+// UI's line settings) applies at the next pass, to that line only.
+func TestSetLineRetention(t *testing.T) {
+	clk := &clock{t: t0.Add(40 * 24 * time.Hour)}
+	s, _ := open(t, storage.Options{Now: clk.now, Retention: storage.Retention{MinFree: -1, Every: -1}})
+	r := rand.New(rand.NewPCG(5, 5))
+	var calls []*callGen
+	for i := range 6 {
+		calls = append(calls, record(t, s, r, i%2, "100"))
+	}
+	if res, err := s.ApplyRetention("cron"); err != nil || res.Deleted != 0 {
+		t.Fatalf("without limits: %+v, %v", res, err)
+	}
+	if err := s.SetLineRetention(1, 30*24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SetLineRetention(-1, time.Hour); !errors.Is(err, storage.ErrInvalid) {
+		t.Errorf("line -1: %v", err)
+	}
+	res, err := s.ApplyRetention("cron")
+	if err != nil || res.Deleted != 3 {
+		t.Fatalf("with line 1 limited: %+v, %v", res, err)
+	}
+	for _, g := range calls {
+		if got := exists(t, s, g.call.ID); got != (g.call.Line == 0) {
+			t.Errorf("call %d on line %d exists %v", g.call.ID, g.call.Line, got)
+		}
+	}
+	// Back to the store's policy (none): nothing more goes.
+	if err := s.SetLineRetention(1, 0); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -177,7 +177,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		clockValid = hardwareClockValid(log)
 	}
 	eng, err := linetap.New(linetap.Options{Config: cfg, Source: src, Sensor: sensor, Store: store, Logger: log, ClockValid: clockValid,
-		OnCallEnd: hk.callEnded, OnSettings: saveLines(store, log)})
+		OnCallEnd: hk.callEnded, OnSettings: saveLines(store, log),
+		// A batch the store refuses for good is dropped with an alarm, not
+		// retried forever.
+		Rejected: func(err error) bool { return errors.Is(err, storage.ErrBatch) }})
 	if err != nil {
 		src.Close()
 		if sensor != nil {
@@ -185,6 +188,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		return err
 	}
+	alarm := eng.SourceAlarm
+	sourceAlarm.Store(&alarm)
+	defer sourceAlarm.Store(nil)
 	users, err := openAuth(cfg.Data, store, log, stdout)
 	if err != nil {
 		return err

@@ -37,6 +37,9 @@ func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioS
 				log.Info("alarm cleared: sound card back")
 			}
 			hardwareAlarm.Store(err != nil)
+			if f := sourceAlarm.Load(); f != nil {
+				(*f)(err)
+			}
 		},
 	})
 	if err != nil {
@@ -128,6 +131,20 @@ type merged struct {
 	done    chan struct{}
 	once    sync.Once
 	wg      sync.WaitGroup
+}
+
+var _ hw.Voltmeter = (*merged)(nil)
+
+// LineVoltage asks the sensors that measure line voltage (hw.Voltmeter).
+func (m *merged) LineVoltage(line int) (float64, bool) {
+	for _, s := range m.sensors {
+		if vm, ok := s.(hw.Voltmeter); ok {
+			if v, ok := vm.LineVoltage(line); ok {
+				return v, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // merge forwards the events of every sensor to one channel, closed when
@@ -256,6 +273,10 @@ func listDevices(w io.Writer) error {
 
 // hardwareAlarm is set while the sound card is lost; the status LED shows it.
 var hardwareAlarm atomic.Bool
+
+// sourceAlarm passes the sound card's alarms to the engine (its Alarms
+// list and the web UI), once the engine exists.
+var sourceAlarm atomic.Pointer[func(error)]
 
 // watchdogStall is how long recording may make no progress before the
 // watchdog is no longer fed and resets the board.

@@ -40,6 +40,16 @@ func applySavedLines(cfg *linetap.Config, store *storage.Store) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("saved line settings (change them in the web UI or delete them): %w", err)
 	}
+	return applyRetention(store, saved)
+}
+
+// applyRetention gives the store each line's retention.
+func applyRetention(store *storage.Store, ls []linetap.LineSettings) error {
+	for i, l := range ls {
+		if err := store.SetLineRetention(i, time.Duration(l.RetentionDays)*24*time.Hour); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -50,6 +60,9 @@ func saveLines(store *storage.Store, log *slog.Logger) func([]linetap.LineSettin
 		b, err := json.Marshal(ls)
 		if err == nil {
 			err = store.KVPut(bucketSettings, keyLines, b)
+		}
+		if err == nil {
+			err = applyRetention(store, ls)
 		}
 		if err != nil {
 			log.Error("saving line settings", "err", err)

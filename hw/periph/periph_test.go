@@ -244,6 +244,13 @@ func TestSensor(t *testing.T) {
 	if !math.IsNaN(s.Voltage(7)) {
 		t.Error("voltage of a line that does not exist")
 	}
+	// By phone line (hw.Voltmeter): meter 1 is line 5.
+	if v, ok := s.LineVoltage(5); !ok || v != 0.5 {
+		t.Errorf("LineVoltage(5) = %v, %v", v, ok)
+	}
+	if _, ok := s.LineVoltage(1); ok {
+		t.Error("LineVoltage of a line without a meter")
+	}
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

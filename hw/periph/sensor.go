@@ -39,8 +39,24 @@ type Sensor struct {
 	wg     sync.WaitGroup
 	once   sync.Once
 
+	lines []int // phone line of each meter
+
 	mu    sync.Mutex
 	volts []float64
+}
+
+var _ hw.Voltmeter = (*Sensor)(nil)
+
+// LineVoltage is phone line's latest tip−ring reading (hw.Voltmeter); false
+// when the line has no meter here or no reading yet.
+func (s *Sensor) LineVoltage(line int) (float64, bool) {
+	for i, l := range s.lines {
+		if l == line {
+			v := s.Voltage(i)
+			return v, !math.IsNaN(v)
+		}
+	}
+	return 0, false
 }
 
 // NewSensor starts polling; meters[i] is phone line lines[i].
@@ -66,7 +82,7 @@ func NewSensor(meters []Voltmeter, lines []int, opt Options) (*Sensor, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Sensor{meters: meters, opt: opt, log: opt.Logger,
+	s := &Sensor{meters: meters, lines: append([]int(nil), lines...), opt: opt, log: opt.Logger,
 		events: make(chan hw.LineEvent, 64), done: make(chan struct{}), volts: make([]float64, len(meters))}
 	for _, l := range lines {
 		m, err := NewMonitor(l, opt.Thresholds)
