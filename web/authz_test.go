@@ -208,6 +208,12 @@ func TestLoginLogout(t *testing.T) {
 	if cs := rec.Result().Cookies(); len(cs) != 1 || !cs[0].Secure {
 		t.Errorf("cookies over TLS: %+v", cs)
 	}
+	if hsts := rec.Result().Header.Get("Strict-Transport-Security"); hsts != "max-age=31536000" {
+		t.Errorf("HSTS over TLS: %q", hsts)
+	}
+	if r := do(t, h, nil, "GET", "/healthz", ""); r.Header.Get("Strict-Transport-Security") != "" {
+		t.Error("HSTS over plain HTTP")
+	}
 }
 
 func TestLoginLockoutIs429(t *testing.T) {

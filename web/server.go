@@ -356,6 +356,11 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if r.TLS != nil {
+			// RFC 6797: browsers that met the recorder over HTTPS never
+			// try plain HTTP to it again.
+			h.Set("Strict-Transport-Security", "max-age=31536000")
+		}
 		if s.version != "" {
 			h.Set("X-Linetap-Version", s.version)
 		}
