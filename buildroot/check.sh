@@ -664,6 +664,28 @@ if wait_for 20 not_in_issue "ABCD-EFGH-JKMN"; then pass; else fail "setup-notice
 kill -TERM "$SV_PID" 2>/dev/null
 if wait_for 20 dead "$SV_PID"; then pass; else fail "setup-notice loop ignores SIGTERM"; fi
 SV_PID=
+# S98setupnotice (BusyBox ash, start-stop-daemon) starts the loop in the
+# background with a pid file, and stop ends it.
+rm -f "$SN/run/setup-notice.pid"
+if out=$(notice SETUP_NOTICE="$OV/usr/libexec/linetap/setup-notice" busybox sh "$OV/etc/init.d/S98setupnotice" start 2>&1) &&
+	[[ "$out" == *OK* ]] && [ -s "$SN/run/setup-notice.pid" ]; then
+	pass
+else
+	fail "S98setupnotice start: $out"
+fi
+sn_pid=$(cat "$SN/run/setup-notice.pid" 2>/dev/null)
+SV_PID=$sn_pid # stopped on exit, whatever happens
+printf 'WXYZ-0123-4567\n' >"$SN/data/setup-code"
+if wait_for 20 in_issue "WXYZ-0123-4567"; then pass; else fail "S98setupnotice: the started loop does not show a new code"; fi
+rm -f "$SN/data/setup-code"
+if out=$(notice busybox sh "$OV/etc/init.d/S98setupnotice" stop 2>&1) && [[ "$out" == *OK* ]] && wait_for 20 dead "$sn_pid" &&
+	[ ! -e "$SN/run/setup-notice.pid" ]; then
+	pass
+else
+	fail "S98setupnotice stop: $out (pid $sn_pid)"
+	kill -TERM "$sn_pid" 2>/dev/null
+fi
+SV_PID=
 
 # First boot: a blank data partition is grown and formatted, then mounted;
 # one with a file system is only mounted.
