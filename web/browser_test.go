@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -14,6 +16,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/storage"
 	"github.com/linetap/linetap/web"
 	"github.com/linetap/linetap/web/auth"
 )
@@ -394,4 +397,92 @@ func TestBrowserSetup(t *testing.T) {
 	fill(svc.SetupCode(), "first admin passphrase")
 	tb.waitFor("the dashboard as the new admin", `document.body.dataset.page === 'dashboard' && document.body.dataset.user === 'installer' && document.body.dataset.role === 'admin'`)
 	tb.shot("setup-done")
+}
+
+// pagedCalls is the fake archive with cursor paging: the cursor is the
+// offset of the next page, and the sort order reverses for "oldest".
+type pagedCalls struct {
+	*fakeCalls
+}
+
+func (p pagedCalls) Search(q storage.Query) (storage.Page, error) {
+	calls, err := p.fakeCalls.Calls(linetap.CallQuery{Limit: 1000})
+	if err != nil {
+		return storage.Page{}, err
+	}
+	if q.Sort == storage.SortOldest {
+		slices.Reverse(calls)
+	}
+	off := 0
+	if q.Cursor != "" {
+		if off, err = strconv.Atoi(q.Cursor); err != nil || off < 0 || off > len(calls) {
+			return storage.Page{}, fmt.Errorf("fake cursor %q: %w", q.Cursor, storage.ErrBadCursor)
+		}
+	}
+	end := min(len(calls), off+q.Limit)
+	var page storage.Page
+	for _, c := range calls[off:end] {
+		info, err := p.fakeCalls.Info(c.ID)
+		if err != nil {
+			return storage.Page{}, err
+		}
+		page.Calls = append(page.Calls, info)
+	}
+	if end < len(calls) {
+		page.Cursor = strconv.Itoa(end)
+	}
+	return page, nil
+}
+
+// TestBrowserCallsPaging pages through the calls one at a time with the
+// API's cursor, in the order the URL asks for, and back to the first page.
+func TestBrowserCallsPaging(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	srv := newServer(t, sampleCalls(), newFakeLive(sampleLines()...), func(o *web.Options) {
+		withFakeEngine(o)
+		o.Archive = pagedCalls{sampleCalls()}
+	})
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	defer func() {
+		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer ccancel()
+		if err := srv.Close(cctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+	}()
+	tb := newTab(t, ctx)
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/calls?sort=oldest&limit=1")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the login page", `document.body.dataset.page === 'login'`)
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SendKeys(chromedp.ID("user"), "auditor"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	row := `[...document.querySelectorAll('#calls-body tr')].map((tr) => tr.dataset.call).join(',')`
+	for i, want := range []string{"1", "2", "3"} {
+		tb.waitFor("call "+want, `document.body.dataset.page === 'calls' && `+row+` === '`+want+`'`)
+		more := tabEval[bool](tb, `!document.getElementById('more').hidden`)
+		if more != (i < 2) {
+			t.Errorf("page %d: next-page button shown %v", i+1, more)
+		}
+		if i < 2 {
+			if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.ID("more"))); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.ID("first"))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the first page again", row+` === '1' && document.getElementById('first').hidden`)
+	// A row opens its call.
+	if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.CSS(`#calls-body tr a`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("call 1's page", `document.body.dataset.page === 'call' && document.body.dataset.id === '1' && document.body.dataset.loaded === '1'`)
 }

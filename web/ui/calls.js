@@ -53,8 +53,9 @@ function formQuery() {
   return q;
 }
 
-// apiQuery turns the page query into the API's parameters.
-function apiQuery(pq, before) {
+// apiQuery turns the page query into the API's parameters; after is the
+// [name, value] of the next page's cursor.
+function apiQuery(pq, after) {
   const q = new URLSearchParams();
   for (const [k, v] of pq) {
     if (k === 'from' || k === 'to') {
@@ -68,20 +69,29 @@ function apiQuery(pq, before) {
     }
   }
   if (!q.has('limit')) q.set('limit', '50');
-  if (before) q.set('before', before);
+  if (after) q.set(after[0], after[1]);
   return q;
 }
 
-let next = '';
+let next = null; // [parameter, value] of the next page, or null
 let pageNo = 1;
 
-async function load(before) {
+// nextOf reads a page's cursor: next_cursor (any sort order) or next (the
+// "before" of newest-first paging).
+function nextOf(page) {
+  if (Array.isArray(page)) return null;
+  if (page.next_cursor) return ['cursor', page.next_cursor];
+  if (page.next) return ['before', String(page.next)];
+  return null;
+}
+
+async function load(after) {
   const pq = formQuery();
-  const page = await api('GET', `/api/v1/calls?${apiQuery(pq, before)}`);
+  const page = await api('GET', `/api/v1/calls?${apiQuery(pq, after)}`);
   const list = Array.isArray(page) ? page : (page.calls || []);
-  next = Array.isArray(page) ? '' : (page.next || '');
+  next = nextOf(page);
   tbody.replaceChildren(...list.map(callRow));
-  pageNo = before ? pageNo + 1 : 1;
+  pageNo = after ? pageNo + 1 : 1;
   more.hidden = !next;
   first.hidden = pageNo === 1;
   status.textContent = list.length
@@ -93,7 +103,7 @@ async function load(before) {
 form.addEventListener('submit', (ev) => {
   ev.preventDefault();
   busy(form, async () => {
-    await load('');
+    await load(null);
     const q = formQuery().toString();
     history.replaceState(null, '', q ? `?${q}` : location.pathname);
   });
@@ -102,7 +112,7 @@ $('reset').addEventListener('click', () => {
   setTimeout(() => form.requestSubmit(), 0);
 });
 more.addEventListener('click', () => busy(form, () => load(next)));
-first.addEventListener('click', () => busy(form, () => load('')));
+first.addEventListener('click', () => busy(form, () => load(null)));
 
 // Fill the form from the page URL, then search.
 const initial = new URLSearchParams(location.search);
@@ -113,4 +123,4 @@ for (const f of fields) {
 fillLines($('line'))
   .then(() => { const v = initial.get('line'); if (v !== null) $('line').value = v; })
   .catch(showError)
-  .finally(() => busy(form, () => load('')));
+  .finally(() => busy(form, () => load(null)));
