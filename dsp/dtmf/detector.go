@@ -99,6 +99,9 @@ type bank struct {
 	hp      [hpStages]biquad
 	hpLook  hpLook
 	hpGain2 [8]float64
+	// hpGainFine[k][i] is the power gain at hz[k]·(1−gainSpan) +
+	// i·gainStep Hz, for the frequencies a decision measures.
+	hpGainFine [8][]float64
 	// hpDelay[k] is the high-pass's group delay at frequency k, in whole
 	// samples: a key press's Start and End are moved back by it (see
 	// digitDelay).
@@ -125,9 +128,32 @@ var tab = func() (t bank) {
 	for k, f := range freqs {
 		t.hpGain2[k] = powerGain(&t.hp, float64(f))
 		t.hpDelay[k] = int64(math.Round(groupDelay(&t.hp, float64(f))))
+		lo, hi := float64(f)*(1-gainSpan), float64(f)*(1+gainSpan)
+		for g := lo; g <= hi+gainStep; g += gainStep {
+			t.hpGainFine[k] = append(t.hpGainFine[k], powerGain(&t.hp, g))
+		}
 	}
 	return t
 }()
+
+// The table of the high-pass's power gain around each DTMF frequency:
+// ±gainSpan (beyond maxOff) in steps of gainStep Hz, interpolated.
+const (
+	gainSpan = 0.025
+	gainStep = 0.25
+)
+
+// hpGainAt is the high-pass's power gain at f Hz, near frequency k.
+func hpGainAt(k int, f float64) float64 {
+	t := tab.hpGainFine[k]
+	x := (f - tab.hz[k]*(1-gainSpan)) / gainStep
+	i := int(x)
+	if x < 0 || i+1 >= len(t) {
+		return powerGain(&tab.hp, f)
+	}
+	a := x - float64(i)
+	return t[i] + a*(t[i+1]-t[i])
+}
 
 func cmplxExp(phi float64) complex128 { return complex(math.Cos(phi), math.Sin(phi)) }
 
@@ -559,7 +585,7 @@ func (d *Detector) decide() (digit byte, frac0, frac1, twist float64) {
 	}
 	// Level and twist are of the tones as received: undo the high-pass.
 	// At the measured frequencies: the ripple differs across ±2 %.
-	gr, gc := powerGain(&tab.hp, fr), powerGain(&tab.hp, fc)
+	gr, gc := hpGainAt(r, fr), hpGainAt(c, fc)
 	if pr1 < minPower*gr || pc1 < minPower*gc {
 		return 0, 0, 0, 0
 	}
@@ -580,14 +606,20 @@ func (d *Detector) decide() (digit byte, frac0, frac1, twist float64) {
 	// away are 80 dB down and whose main lobe is flat within 0.2 dB over
 	// the frequency estimate's error. Both tones share one envelope, so a
 	// window the tone fills only in part still gives their ratio.
-	if twist = d.hannTwist(fr, fc, gr, gc); twist < minTwistDB || twist > maxTwistDB {
-		return 0, 0, 0, 0
-	}
+	// A key press under way needs it only when the first estimate is
+	// near a limit (within twistSlackDB, more than its error): the
+	// decisions that begin one compare their twists (step).
 	digit = keypad[r][c-4]
+	going := d.active && digit == d.digit
+	if !going || twist < minTwistDB+twistSlackDB || twist > maxTwistDB-twistSlackDB {
+		if twist = d.hannTwist(fr, fc, gr, gc); twist < minTwistDB || twist > maxTwistDB {
+			return 0, 0, 0, 0
+		}
+	}
 	// Speech is checked for on the decision that would begin a key press
 	// only: not on a key press already under way, nor on the first of the
 	// agreeing decisions (the second looks at 25 of the same 30 ms).
-	starts := !(d.active && digit == d.digit) && digit == d.cand && d.candN+1 >= startBy
+	starts := !going && digit == d.cand && d.candN+1 >= startBy
 	if starts && d.voiced(fr, fc) {
 		return 0, 0, 0, 0
 	}
@@ -603,17 +635,27 @@ func (d *Detector) decide() (digit byte, frac0, frac1, twist float64) {
 func (d *Detector) voiced(fr, fc float64) bool {
 	var w [spanLen]float64
 	i := 0
-	peak := 0.0
+	peak, ew := 0.0, 0.0
 	for j := history - 1; j >= 0; j-- {
 		for _, s := range &d.raw[d.slotIdx(j)] {
 			v := float64(s)
 			peak = max(peak, math.Abs(v))
-			w[i] = v * hann[i]
+			v *= hann[i]
+			w[i] = v
+			ew += v * v
 			i++
 		}
 	}
 	pr, pc := spanPower(&w, fr), spanPower(&w, fc)
 	limit := min(pr, pc) * math.Pow(10, neighbourDB/10)
+	// A tone whose Hann transform peaks at |X|² holds 3|X|²/spanLen of
+	// the windowed energy. When what the two tones leave is less than a
+	// third of what one partial at the lowest level either check counts
+	// (neighbourDB under the weaker tone; the comb checks ask for more)
+	// would hold, there is no comb to find.
+	if ew-3*(pr+pc)/spanLen < 3*limit/spanLen/3 {
+		return false
+	}
 	for m := 1; m <= maxPitchDiv; m++ {
 		f0 := (fc - fr) / float64(m)
 		if f0 < minPitch {
