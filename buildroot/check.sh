@@ -3,25 +3,31 @@
 # (`make buildroot-check`, part of `make test`). Buildroot itself is not
 # needed (these machines cannot download it); what can be checked here is:
 #
-#   1. structure: the files a BR2_EXTERNAL tree must have, and every file
-#      the defconfigs, Config.in files and package .mk refer to;
+#   1. structure: the files a BR2_EXTERNAL tree must have, every file
+#      the defconfigs, Config.in files and package .mk refer to, and the
+#      licence (LINETAP_LICENSE, LICENSE, linetap.hash);
 #   2. the Config.in and .mk files are well formed (tools/*.awk), and the
 #      linters reject the broken examples in testdata/lint;
-#   3. the defconfigs: one symbol per line, no duplicates, the package on;
-#      the RAUC compatible strings agree across system.conf and boards;
+#   3. the defconfigs: one symbol per line, no duplicates, the package on,
+#      the pre-built host Go, no Buildroot /etc/issue; the RAUC compatible
+#      strings and the partition layout agree across files;
 #   4. every script of the overlay, package and board passes `sh -n` and
 #      `busybox sh -n` (or `bash -n`) and shellcheck, and is executable;
-#   5. the USB hotplug handler, the first-boot data partition script,
-#      post-build.sh and post-image.sh, in a sandbox with stand-in
-#      commands; make image failing early without network;
+#   5. the USB hotplug handler, the first-setup notice, the first-boot data
+#      partition script, the supervisor, post-build.sh and post-image.sh,
+#      in a sandbox with stand-in commands; linetap.mk's hooks and options
+#      under GNU make; make image failing early without network, and
+#      running against a stand-in Buildroot up to Buildroot's make;
 #   6. the init script (under BusyBox ash, the board's shell) starts the
 #      cross-built linetapd (linux/arm64, no cgo) under qemu-aarch64-static
-#      against a throwaway data directory with the simulated lines; the test sees it answer on its HTTP port
-#      and control socket, kills it and sees the supervisor restart it,
-#      then stops it cleanly.
+#      against a throwaway data directory with the simulated lines; the
+#      test sees it answer on its HTTP port and control socket, write its
+#      setup code, kills it and sees the supervisor restart it, then stops
+#      it cleanly.
 #
-# Needs: bash, awk, go and the Debian packages shellcheck, busybox-static
-# and qemu-user-static (.ci/run installs them). A missing tool is a failure,
+# Needs: bash, awk, make, git, xz, go (with the module cache filled: go mod
+# download) and the Debian packages shellcheck, busybox-static and
+# qemu-user-static (.ci/run installs them). A missing tool is a failure,
 # not a skip.
 #
 # Environment: GO (default go); BUILDROOT_CHECK_SRC=head builds linetapd
@@ -1001,7 +1007,7 @@ chmod +x "$IMG/goroot/bin/go"
 gomod_go=$(git -C "$REPO" show HEAD:go.mod | sed -n 's/^go \([0-9][0-9.]*\)$/\1/p')
 image() {
 	: >"$IMG/calls"
-	env PATH="$IMG/bin:$PATH" MAKE="$IMG/bin/make" GOPROXY=off GOFLAGS= BR_CACHE="$IMG/cache" BR_OUTPUT="$IMG/out" \
+	env PATH="$IMG/bin:$PATH" GO="$GO" MAKE="$IMG/bin/make" GOPROXY=off GOFLAGS= BR_CACHE="$IMG/cache" BR_OUTPUT="$IMG/out" \
 		BUILDROOT_URL=http://127.0.0.1:9/downloads HOST_GO_URL=http://127.0.0.1:9/dl "$@" \
 		timeout -s KILL 120 "$HERE/image.sh" rpi4-64 2>&1
 }
