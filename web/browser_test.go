@@ -282,6 +282,18 @@ func TestBrowserPages(t *testing.T) {
 	tb.waitFor("the saved values after a reload", `document.body.dataset.loaded === '1' && document.getElementById('notes').value === 'called back' && document.getElementById('tags').value === 'vip, callback' && document.getElementById('keep').checked && document.getElementById('qa-0').value === '4'`)
 	tb.shot("call-annotated")
 
+	// The audit log lists what was just done, with the chain's state.
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/audit")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the audit entries", `document.getElementById('chain').dataset.ok === '1' && [...document.querySelectorAll('#audit-body tr')].some((tr) => tr.innerText.includes('settings'))`)
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SetValue(chromedp.ID("action"), "no-such-action"),
+		chromedp.Click(chromedp.CSS(`#filter button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the filter to empty the table", `document.querySelectorAll('#audit-body tr').length === 0`)
+
 	// The line test wizard follows what the diagnostics and the event
 	// stream report, step by step.
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/tech")); err != nil {

@@ -129,6 +129,8 @@ func TestUIAssetsFetchNothingElsewhere(t *testing.T) {
 		if err != nil {
 			return err
 		}
+		// An SVG's namespace name is an identifier, never fetched.
+		b = []byte(strings.ReplaceAll(string(b), `xmlns="http://www.w3.org/2000/svg"`, ""))
 		if m := bad.Find(b); m != nil && !(p == "tmpl/settings.html" && strings.HasPrefix(string(m), "https://")) {
 			t.Errorf("%s contains %q", p, m)
 		}

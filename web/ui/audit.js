@@ -20,13 +20,22 @@ function entryRow(e) {
     el('td', { 'data-label': 'Detail', class: 'detail', text: e.detail || '' }));
 }
 
+// breakText words one break of the chain (storage.Break).
+function breakText(b) {
+  if (typeof b === 'string') return b;
+  if (b.call) return `${b.kind}: call ${b.call}: ${b.detail}`;
+  if (b.audit) return `${b.kind}: entry ${b.audit}: ${b.detail}`;
+  return `${b.kind}: ${b.detail}`;
+}
+
 function showChain(chain) {
   const p = $('chain');
   if (!chain) { p.textContent = ''; return; }
   p.dataset.ok = chain.ok ? '1' : '0';
+  const n = typeof chain.entries === 'number' ? ` (${chain.entries} entries checked)` : '';
   p.textContent = chain.ok
-    ? '✔ The hash chain is intact: no entry was changed or removed.'
-    : `✘ The hash chain is broken: ${(chain.breaks || []).map((b) => (typeof b === 'string' ? b : JSON.stringify(b))).join('; ')}`;
+    ? `✔ The hash chain is intact: no entry was changed or removed${n}.`
+    : `✘ The hash chain is broken: ${(chain.breaks || []).map(breakText).join('; ')}`;
 }
 
 async function load(append) {
@@ -40,8 +49,10 @@ async function load(append) {
   const entries = (r && r.entries) || [];
   const rows = entries.map(entryRow);
   if (append) tbody.append(...rows); else tbody.replaceChildren(...rows);
-  if (entries.length) after = entries[entries.length - 1].seq;
-  more.hidden = entries.length < pageSize;
+  // next is where the following page starts (absent on the last page).
+  if (r && r.next) after = r.next;
+  else if (entries.length) after = entries[entries.length - 1].seq;
+  more.hidden = !(r && r.next);
   showChain(r && r.chain);
 }
 
