@@ -32,7 +32,7 @@ function showChain(chain) {
   const p = $('chain');
   if (!chain) { p.textContent = ''; return; }
   p.dataset.ok = chain.ok ? '1' : '0';
-  const n = typeof chain.entries === 'number' ? ` (${chain.entries} entries checked)` : '';
+  const n = typeof chain.entries === 'number' ? ` (${chain.entries} entr${chain.entries === 1 ? 'y' : 'ies'} checked)` : '';
   p.textContent = chain.ok
     ? `✔ The hash chain is intact: no entry was changed or removed${n}.`
     : `✘ The hash chain is broken: ${(chain.breaks || []).map(breakText).join('; ')}`;

@@ -16,16 +16,27 @@ function row(term, value) {
 
 async function load() {
   const s = await api('GET', '/api/v1/system');
-  const st = s.storage || {};
-  const total = (st.used_bytes || 0) + (st.free_bytes || 0);
-  $('system').replaceChildren(
+  // Storage figures come at the top level or in "storage".
+  const st = s.storage || s;
+  const used = st.used_bytes || 0;
+  const free = st.free_bytes || 0;
+  const total = used + free;
+  const alarms = (s.alarms || []).filter((a) => a.active !== false);
+  const rows = [
     row('Version', s.version || 'unknown'),
     row('Uptime', uptime(s.uptime_s || 0)),
     row('Clock', s.clock_valid ? 'set' : 'NOT SET: recordings get uncertain times'),
-    row('Calls stored', String(s.calls ?? '')),
-    row('Storage', total ? `${formatBytes(st.used_bytes || 0)} used, ${formatBytes(st.free_bytes || 0)} free (${Math.round(((st.used_bytes || 0) / total) * 100)} % used)` : 'unknown'),
+    row('Storage', total ? `${formatBytes(used)} used, ${formatBytes(free)} free (${Math.round((used / total) * 100)} % used)` : 'unknown'),
     row('CPU load (1 min)', typeof s.load1 === 'number' ? s.load1.toFixed(2) : 'unknown'),
-    row('Temperature', typeof s.temperature_c === 'number' ? `${s.temperature_c.toFixed(1)} °C` : 'not measured'));
+    row('Temperature', typeof s.temperature_c === 'number' ? `${s.temperature_c.toFixed(1)} °C` : 'not measured'),
+    row('Alarms', alarms.length ? alarms.map((a) => `${a.kind}: ${a.message}`).join('; ') : 'none'),
+  ];
+  if (typeof s.calls === 'number') rows.push(row('Calls stored', String(s.calls)));
+  if (typeof s.lines === 'number') rows.push(row('Lines', String(s.lines)));
+  if (s.data_dir) rows.push(row('Data directory', s.data_dir));
+  if (s.go) rows.push(row('Built with', s.go));
+  $('system').replaceChildren(...rows);
+  document.body.dataset.loaded = '1';
 }
 
 const card = $('system').parentElement;
