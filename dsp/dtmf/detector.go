@@ -167,13 +167,12 @@ type Detector struct {
 	// energy; head is the next slot.
 	raw   [history][subLen]int16   // as received (the speech check)
 	hp    [history][subLen]float64 // through the dial-tone high-pass (everything else)
-	hpZ   [hpStages][4]float64     // high-pass state: each section's x[n−1], x[n−2], y[n−1], y[n−2]
+	hpZ   hpState                  // high-pass memory
 	sub   [history][8]complex128   // valid where done
 	done  [history][2]bool
 	subPh [history]int     // phase index of the sub-block
 	subE  [history]float64 // Σx²
 	subD  [history]float64 // Σ(x[n]−x[n−1])²
-	prev  float64          // the sample before buf
 	head  int
 	seen  int // sub-blocks since Reset, up to history
 	phase int // sub-blocks since Reset, mod phasePeriod
@@ -272,10 +271,11 @@ func (d *Detector) endSub(t int64, out []Event) []Event {
 		// Nothing a key press could be part of: skip the filter and let
 		// its state go.
 		*hp = [subLen]float64{}
-		d.hpZ = [hpStages][4]float64{}
-		e1, d.prev = d.prev*d.prev, 0
+		last := d.hpZ.y[hpStages-1][0]
+		d.hpZ = hpState{}
+		e1 = last * last
 	} else {
-		e, e1, d.prev = highPass(hp, raw, &d.hpZ, d.prev)
+		e, e1 = highPass(hp, raw, &d.hpZ)
 	}
 	d.subE[h], d.subD[h] = e, e1
 	d.subPh[h], d.done[h] = d.phase, [2]bool{}

@@ -88,38 +88,53 @@ func lookAhead(bq *[hpStages]biquad) (l hpLook) {
 	return l
 }
 
-// highPass filters x into y through the sections (direct form I; z holds
-// each section's last input difference and its last two outputs) and
-// returns Σy², Σ(Δy)² and the last output, with prev the output before
-// the block.
-func highPass(y *[subLen]float64, x *[subLen]int16, z *[hpStages][4]float64, prev float64) (e, e1, last float64) {
+// highPass filters x into y through the sections (direct form I) and
+// returns Σy² and Σ(Δy)², the first difference taken from the last
+// output of the block before. z holds the last two inputs and each
+// section's last two outputs, which are also the next section's last two
+// inputs. The coefficients are read from the table where they are used,
+// which leaves the registers to the state.
+func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) {
 	l := &tab.hpLook
-	pa1, pa2, qa1, qa2, ra1, ra2 := l.a1[0], l.a2[0], l.a1[1], l.a2[1], l.a1[2], l.a2[2]
-	g := l.g
-	ax, ad, ay1, ay2 := z[0][0], z[0][1], z[0][2], z[0][3]
-	bx, bd, by1, by2 := z[1][0], z[1][1], z[1][2], z[1][3]
-	cx, cd, cy1, cy2 := z[2][0], z[2][1], z[2][2], z[2][3]
-	for i, s := range x {
-		v := float64(s) * g
-		d := v - ax
-		o := (d - ad) - pa1*ay1 - pa2*ay2
-		ax, ad, ay1, ay2 = v, d, o, ay1
-		d = o - bx
-		u := (d - bd) - qa1*by1 - qa2*by2
-		bx, bd, by1, by2 = o, d, u, by1
-		d = u - cx
-		w := (d - cd) - ra1*cy1 - ra2*cy2
-		cx, cd, cy1, cy2 = u, d, w, cy1
-		y[i] = w
-		dv := w - prev
-		e += w * w
-		e1 += dv * dv
-		prev = w
+	x1, x2 := z.x1, z.x2
+	a1, a2, b1, b2, c1, c2 := z.y[0][0], z.y[0][1], z.y[1][0], z.y[1][1], z.y[2][0], z.y[2][1]
+	// Two samples a step: the state variables then swap roles instead of
+	// being copied along every sample; y[n−1] enters each recursion last,
+	// so that only a multiply and a subtraction stand between one output
+	// and the next.
+	for i := 1; i < subLen; i += 2 { // the form the compiler proves in bounds
+		v0, v1 := float64(x[i-1])*l.g, float64(x[i])*l.g
+		f0 := (v0 - x1) - (x1 - x2)
+		f1 := (v1 - v0) - (v0 - x1)
+		x1, x2 = v1, v0
+		o0 := (f0 - l.a2[0]*a2) - l.a1[0]*a1
+		o1 := (f1 - l.a2[0]*a1) - l.a1[0]*o0
+		f0 = (o0 - a1) - (a1 - a2)
+		f1 = (o1 - o0) - (o0 - a1)
+		a1, a2 = o1, o0
+		o0 = (f0 - l.a2[1]*b2) - l.a1[1]*b1
+		o1 = (f1 - l.a2[1]*b1) - l.a1[1]*o0
+		f0 = (o0 - b1) - (b1 - b2)
+		f1 = (o1 - o0) - (o0 - b1)
+		b1, b2 = o1, o0
+		o0 = (f0 - l.a2[2]*c2) - l.a1[2]*c1
+		o1 = (f1 - l.a2[2]*c1) - l.a1[2]*o0
+		y[i-1], y[i] = o0, o1
+		p0, p1 := o0-c1, o1-o0
+		c1, c2 = o1, o0
+		e += o0*o0 + o1*o1
+		e1 += p0*p0 + p1*p1
 	}
-	z[0] = [4]float64{ax, ad, ay1, ay2}
-	z[1] = [4]float64{bx, bd, by1, by2}
-	z[2] = [4]float64{cx, cd, cy1, cy2}
-	return e, e1, prev
+	z.x1, z.x2 = x1, x2
+	z.y = [hpStages][2]float64{{a1, a2}, {b1, b2}, {c1, c2}}
+	return e, e1
+}
+
+// hpState is the high-pass's memory: its last two inputs and each
+// section's last two outputs.
+type hpState struct {
+	x1, x2 float64
+	y      [hpStages][2]float64
 }
 
 // phaseAt is the phase response of the whole filter at f, radians.
