@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"io/fs"
+	"math"
 	"regexp"
 	"strings"
 	"testing"
@@ -138,5 +139,79 @@ func TestUIAssetsFetchNothingElsewhere(t *testing.T) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// cssColours returns the custom properties of the first block of app.css
+// that follows marker: "--name: #rrggbb".
+func cssColours(t *testing.T, css, marker string) map[string][3]float64 {
+	t.Helper()
+	i := strings.Index(css, marker)
+	if i < 0 {
+		t.Fatalf("app.css has no %q", marker)
+	}
+	block := css[i:]
+	block = block[:strings.Index(block, "}")]
+	out := map[string][3]float64{}
+	for _, m := range regexp.MustCompile(`--([a-z-]+):\s*#([0-9a-fA-F]{6})\b`).FindAllStringSubmatch(block, -1) {
+		var c [3]float64
+		for k := range 3 {
+			var v int
+			for _, ch := range strings.ToLower(m[2][2*k : 2*k+2]) {
+				v = v*16 + strings.IndexRune("0123456789abcdef", ch)
+			}
+			c[k] = float64(v) / 255
+		}
+		out[m[1]] = c
+	}
+	return out
+}
+
+// luminance is the relative luminance of an sRGB colour (WCAG 2.2,
+// definition "relative luminance").
+func luminance(c [3]float64) float64 {
+	var l [3]float64
+	for i, v := range c {
+		if v <= 0.04045 {
+			l[i] = v / 12.92
+		} else {
+			l[i] = math.Pow((v+0.055)/1.055, 2.4)
+		}
+	}
+	return 0.2126*l[0] + 0.7152*l[1] + 0.0722*l[2]
+}
+
+// TestColourContrast: every text colour on the backgrounds it is used on
+// reaches 4.5:1 in the light and the dark scheme (WCAG 2.2 SC 1.4.3,
+// contrast minimum for normal text).
+func TestColourContrast(t *testing.T) {
+	b, err := fs.ReadFile(web.UI(), "app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	css := string(b)
+	pairs := [][2]string{
+		{"text", "bg"}, {"text", "panel"}, {"muted", "panel"}, {"muted", "bg"},
+		{"accent", "panel"}, {"accent", "bg"}, {"panel", "accent"}, // links; the primary button and current nav item
+		{"idle-fg", "idle-bg"}, {"ring-fg", "ring-bg"}, {"dial-fg", "dial-bg"},
+		{"conn-fg", "conn-bg"}, {"end-fg", "end-bg"},
+		{"warn-fg", "panel"}, {"warn-fg", "bg"}, {"danger-fg", "panel"}, {"danger-fg", "bg"}, {"ok-fg", "panel"},
+		{"text", "meter-bg"}, // the waveform's play head
+	}
+	for _, scheme := range []string{":root {", "@media (prefers-color-scheme: dark)"} {
+		colours := cssColours(t, css, scheme)
+		for _, p := range pairs {
+			fg, ok1 := colours[p[0]]
+			bg, ok2 := colours[p[1]]
+			if !ok1 || !ok2 {
+				t.Errorf("%s: --%s or --%s is not a #rrggbb colour", scheme, p[0], p[1])
+				continue
+			}
+			l1, l2 := luminance(fg), luminance(bg)
+			ratio := (max(l1, l2) + 0.05) / (min(l1, l2) + 0.05)
+			if ratio < 4.5 {
+				t.Errorf("%s: --%s on --%s has contrast %.2f:1, below 4.5:1", scheme, p[0], p[1], ratio)
+			}
+		}
 	}
 }
