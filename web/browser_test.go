@@ -218,6 +218,14 @@ func TestBrowserPages(t *testing.T) {
 			if over := tabEval[int](tb, `document.documentElement.scrollWidth - document.documentElement.clientWidth`); over > 0 {
 				t.Errorf("the page is %d px wider than a 360-px phone", over)
 			}
+			// Targets a finger can hit: 44 px high (WCAG 2.2 SC 2.5.5).
+			small := tabEval[[]string](tb, `[...document.querySelectorAll('button, select, input:not([type=checkbox]):not([type=radio]), nav a, .pager a, a.button')]
+				.filter((e) => e.offsetParent !== null)
+				.filter((e) => e.getBoundingClientRect().height < 43.5)
+				.map((e) => e.outerHTML.slice(0, 80) + ' ' + e.getBoundingClientRect().height.toFixed(1) + ' px')`)
+			for _, e := range small {
+				t.Errorf("target smaller than 44 px: %s", e)
+			}
 			tb.shot("phone" + pg.path)
 		})
 	}
