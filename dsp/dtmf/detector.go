@@ -125,6 +125,11 @@ var tab = func() (t bank) {
 	}
 	t.hp = designHighPass()
 	t.hpLook = lookAhead(&t.hp)
+	for i := range t.rot {
+		for k := range t.rot[i] {
+			t.rot[i][k] *= complex(t.hpLook.g, 0) // the high-pass's gain, which highPass leaves out
+		}
+	}
 	for k, f := range freqs {
 		t.hpGain2[k] = powerGain(&t.hp, float64(f))
 		t.hpDelay[k] = int64(math.Round(groupDelay(&t.hp, float64(f))))
@@ -273,7 +278,7 @@ func (d *Detector) endSub(t int64, out []Event) []Event {
 		*hp = [subLen]float64{}
 		last := d.hpZ.y[hpStages-1][0]
 		d.hpZ = hpState{}
-		e1 = last * last
+		e1 = last * last * tab.hpLook.g * tab.hpLook.g
 	} else {
 		e, e1 = highPass(hp, raw, &d.hpZ)
 	}
@@ -495,8 +500,21 @@ func (d *Detector) emit(out []Event, limit int64) []Event {
 	return out
 }
 
-// slotIdx returns the ring slot j sub-blocks before the newest.
-func (d *Detector) slotIdx(j int) int { return (d.head - 1 - j + 2*history) % history }
+// slotIdx returns the ring slot j (0 ≤ j < history) sub-blocks before
+// the newest.
+func (d *Detector) slotIdx(j int) int { return int(ringSlot[d.head][j]) }
+
+// ringSlot[head][j] is (head − 1 − j) mod history: a table, since the
+// ring is indexed several times a sub-block and history is no power of
+// two.
+var ringSlot = func() (t [history][history]uint8) {
+	for h := range t {
+		for j := range t[h] {
+			t[h][j] = uint8((h - 1 - j + 2*history) % history)
+		}
+	}
+	return t
+}()
 
 // windowAt sums frequency k over the nSub sub-blocks ending back
 // sub-blocks before the newest.

@@ -90,7 +90,9 @@ func lookAhead(bq *[hpStages]biquad) (l hpLook) {
 
 // highPass filters x into y through the sections (direct form I) and
 // returns Σy² and Σ(Δy)², the first difference taken from the last
-// output of the block before. z holds the last two inputs and each
+// output of the block before. y and the state are without the filter's
+// gain hpLook.g, which the energies here and the sub-block phasors (rot)
+// apply. z holds the last two inputs and each
 // section's last two outputs, which are also the next section's last two
 // inputs. The coefficients are read from the table where they are used,
 // which leaves the registers to the state.
@@ -103,7 +105,7 @@ func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) 
 	// so that only a multiply and a subtraction stand between one output
 	// and the next.
 	for i := 1; i < subLen; i += 2 { // the form the compiler proves in bounds
-		v0, v1 := float64(x[i-1])*l.g, float64(x[i])*l.g
+		v0, v1 := float64(x[i-1]), float64(x[i])
 		f0 := (v0 - x1) - (x1 - x2)
 		f1 := (v1 - v0) - (v0 - x1)
 		x1, x2 = v1, v0
@@ -127,7 +129,8 @@ func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) 
 	}
 	z.x1, z.x2 = x1, x2
 	z.y = [hpStages][2]float64{{a1, a2}, {b1, b2}, {c1, c2}}
-	return e, e1
+	g2 := l.g * l.g
+	return e * g2, e1 * g2
 }
 
 // hpState is the high-pass's memory: its last two inputs and each
