@@ -1,10 +1,12 @@
 package main
 
 import (
+	"bytes"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/hw"
 )
 
@@ -113,5 +115,81 @@ func TestDriveReportCheck(t *testing.T) {
 				t.Error("a late stimulus did not make the result inconclusive")
 			}
 		})
+	}
+}
+
+func TestCountFlashes(t *testing.T) {
+	want := []hw.LineEvent{
+		{Line: 0, Kind: hw.OffHook},
+		{Line: 0, Kind: hw.HookFlash, Time: time.Second},
+		{Line: 2, Kind: hw.HookFlash, Time: 2 * time.Second},
+	}
+	l0 := `time=2026-11-22T05:28:53.890Z level=INFO msg="hook flash" line=0 call=2` + "\n"
+	l2 := `time=2026-11-22T05:29:00.891Z level=INFO msg="hook flash" line=2 call=3` + "\n"
+	other := `time=2026-11-22T05:29:05.371Z level=INFO msg="call started" line=3 call=4 direction=outbound` + "\n"
+	tests := []struct {
+		name, log, err string
+	}{
+		{"both", l0 + other + l2, ""},
+		{"one missing", l0 + other, "line 2: 0 hook flashes logged, want 1"},
+		{"one twice", l0 + l0 + l2, "line 0: 2 hook flashes logged, want 1"},
+		{"on another line", l0 + l2 + `level=INFO msg="hook flash" line=3 call=4`, "line 3: 1 hook flashes logged, want none"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := CountFlashes(tc.log, want)
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestContiguous(t *testing.T) {
+	tests := []struct {
+		name    string
+		pos     []int
+		samples []int64
+		err     string
+	}{
+		{"abutting", []int{100, 580100, 1060100}, []int64{580000, 480000, 3000}, ""},
+		{"one call", []int{5}, []int64{10}, ""},
+		{"a sample lost", []int{100, 580101}, []int64{580000, 10}, "(+1 samples)"},
+		{"a sample repeated", []int{100, 580099}, []int64{580000, 10}, "(-1 samples)"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			err := Contiguous(tc.pos, tc.samples)
+			if tc.err == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestLongConfig(t *testing.T) {
+	b, err := longOptions{MaxCall: time.Minute, Label: "hil-lines", Device: "(hw:0,1)"}.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := linetap.LoadConfig(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("linetap.LoadConfig: %v\n%s", err, b)
+	}
+	if len(cfg.Lines) != 2 || cfg.Lines[1].Trigger != linetap.TriggerAlways || time.Duration(cfg.Lines[1].MaxCall) != time.Minute ||
+		cfg.Lines[0].GPIO == nil || *cfg.Lines[0].GPIO.Hook != 0 {
+		t.Errorf("loaded config %+v", cfg.Lines)
 	}
 }

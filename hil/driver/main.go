@@ -124,6 +124,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&o.Device, "device", "(hw:0,1)", "PortAudio capture device (unique part of its name)")
 		fs.DurationVar(&o.PreRoll, "preroll", 2*time.Second, "linetapd pre-roll")
 		fs.BoolVar(&o.Faults, "faults", false, "add contact bounce at off-hook and a hook flash in each call")
+		fs.DurationVar(&o.CardLossAt, "cardloss-at", 0, "remove the sound card this long into the scenario (0 = never)")
+		fs.DurationVar(&o.CardLossFor, "cardloss-for", 3*time.Second, "how long the sound card stays removed")
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}
@@ -141,8 +143,35 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
+	case "long":
+		fs := flag.NewFlagSet("long", flag.ContinueOnError)
+		fs.SetOutput(stderr)
+		var o longOptions
+		fs.DurationVar(&o.Length, "length", 130*time.Second, "audio played; line 0 is off-hook for all but its first and last second")
+		fs.DurationVar(&o.MaxCall, "maxcall", time.Minute, "the always-on line's max_call (linetapd's minimum is 1m)")
+		fs.StringVar(&o.Bank, "bank", "/sys/kernel/config/gpio-sim/lines/bank0", "configfs directory of the gpio-sim bank (hook 0, ring 1)")
+		fs.StringVar(&o.Label, "label", "hil-lines", "the bank's label")
+		fs.StringVar(&o.Data, "data", "/tmp/data", "linetapd data directory")
+		fs.StringVar(&o.Device, "device", "(hw:0,1)", "PortAudio capture device (unique part of its name)")
+		if err := fs.Parse(args[1:]); err != nil {
+			return 2
+		}
+		if o.Length < 3*time.Second || o.MaxCall <= 0 {
+			fmt.Fprintln(stderr, "driver: long: -length must be at least 3s and -maxcall positive")
+			return 2
+		}
+		r := Result{Test: "long", Arch: runtime.GOARCH}
+		longRun(&r, o, stderr)
+		if err := r.finish(stdout); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		if !r.Pass {
+			return 1
+		}
+		return 0
 	default:
-		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke, render, scenario or gpio)\n", args[0])
+		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke, render, scenario, gpio or long)\n", args[0])
 		return 2
 	}
 }

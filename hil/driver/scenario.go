@@ -33,6 +33,9 @@ type scenarioOptions struct {
 	Device                string
 	PreRoll               time.Duration
 	Faults                bool
+	// CardLossAt, if positive, is when the sound card is removed (see
+	// removeCard) for CardLossFor.
+	CardLossAt, CardLossFor time.Duration
 }
 
 // Faults adds fault cases to a scenario's line events: contact bounce at
@@ -71,6 +74,7 @@ type recorded struct {
 	ID        uint64    `json:"id"`
 	Line      int       `json:"line"`
 	Direction string    `json:"direction"`
+	EndReason string    `json:"end_reason"`
 	State     string    `json:"state"`
 	Start     time.Time `json:"start"`
 	End       time.Time `json:"end"`
@@ -326,7 +330,7 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		r.add("inputs", "", err)
 		return
 	}
-	_, events, err := o.lineEvents()
+	rendered, events, err := o.lineEvents()
 	if err != nil {
 		r.add("inputs", "", err)
 		return
@@ -381,15 +385,51 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 	}
 	r.add("linetapd start", "socket up", nil)
 
-	format := []string{"-q", "-t", "raw", "-f", "S16_LE", "-c", strconv.Itoa(o.Lines), "-r", "8000"}
-	play := exec.Command("aplay", append([]string{"-D", "hw:Loopback,0,0"}, append(format, o.Raw)...)...)
-	play.Stdout, play.Stderr = log, log
-	if err := play.Start(); err != nil {
+	play, err := startPlayer(b, o.Lines, 0, log)
+	if err != nil {
+		d.Process.Kill()
+		d.Wait()
 		r.add("aplay", "", err)
+		return
 	}
 	t0 := time.Now()
+	type lossResult struct {
+		cl   cardLoss
+		play *player
+		err  error
+	}
+	lossc := make(chan lossResult, 1)
+	if o.CardLossAt > 0 {
+		go func() {
+			waitUntil(t0.Add(o.CardLossAt))
+			cl, err := removeCard(o.CardLossFor)
+			if err != nil {
+				// Let the card go (linetapd's end closes it) so the
+				// run reports instead of hanging.
+				fmt.Fprintf(log, "linetapd log:\n%s\n", tail("/tmp/linetapd.log"))
+				d.Process.Kill()
+				lossc <- lossResult{cl, nil, err}
+				return
+			}
+			<-play.done // aplay lost its card too
+			// The played timeline goes on where real time is.
+			cl.Restart = int(time.Since(t0) * 8000 / time.Second)
+			p, err := startPlayer(b, o.Lines, cl.Restart, log)
+			lossc <- lossResult{cl, p, err}
+		}()
+	}
 	rep, derr := drive(chip, t0, events, o.Lines)
-	perr := play.Wait()
+	var perr error
+	if o.CardLossAt > 0 {
+		lr := <-lossc
+		r.add("sound card removed", fmt.Sprintf("unbind took %s (linetapd closed the card), card gone %s, aplay restarted at frame %d",
+			seconds(lr.cl.Unbind), seconds(lr.cl.Gone), lr.cl.Restart), lr.err)
+		if lr.play != nil {
+			perr = <-lr.play.done
+		}
+	} else {
+		perr = <-play.done
+	}
 	length := time.Duration(len(played)/o.Lines) * time.Second / 8000
 	r.add("play and drive", fmt.Sprintf("%s; %s of audio played in %s",
 		rep, seconds(length), seconds(time.Since(t0))), firstErr(derr, perr, rep.check()))
@@ -405,26 +445,51 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		r.add("linetapd stop", "", fmt.Errorf("no exit within 30 s of SIGTERM"))
 	}
 	fmt.Fprintf(log, "linetapd log:\n%s\n", tail("/tmp/linetapd.log"))
+	if o.CardLossAt > 0 {
+		r.add("sound card alarm", "linetapd logged the loss and the return", checkAlarms("/tmp/linetapd.log"))
+	}
+	if o.Faults {
+		detail, err := checkFlashes("/tmp/linetapd.log", Expected(rendered, true))
+		r.add("hook flashes", detail, err)
+	}
 
-	out, err := exec.Command("linetap", "calls", "--data", o.Data, "--json").Output()
+	got, err := listCalls(o.Data, stdout)
 	if err != nil {
 		r.add("linetap calls", "", err)
 		return
 	}
+	compareCalls(r, sc.Calls(), got)
+	compareAudio(r, o, played, got)
+}
+
+// listCalls reads linetapd's calls with `linetap calls --json`, echoing
+// each as a HIL-CALL line to echo.
+func listCalls(data string, echo io.Writer) ([]recorded, error) {
+	out, err := exec.Command("linetap", "calls", "--data", data, "--json").Output()
+	if err != nil {
+		return nil, err
+	}
 	var got []recorded
-	sc2 := bufio.NewScanner(bytes.NewReader(out))
-	sc2.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc2.Scan() {
-		fmt.Fprintf(stdout, "HIL-CALL %s\n", sc2.Text())
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		fmt.Fprintf(echo, "HIL-CALL %s\n", sc.Text())
 		var c recorded
-		if err := json.Unmarshal(sc2.Bytes(), &c); err != nil {
-			r.add("linetap calls", "", fmt.Errorf("driver: call record: %w", err))
-			return
+		if err := json.Unmarshal(sc.Bytes(), &c); err != nil {
+			return nil, fmt.Errorf("driver: call record: %w", err)
 		}
 		got = append(got, c)
 	}
-	compareCalls(r, sc.Calls(), got)
-	compareAudio(r, o, played, got)
+	return got, nil
+}
+
+// callAudio exports a call's audio with `linetap audio` and reads it.
+func callAudio(data string, id uint64) ([]int16, error) {
+	wav := fmt.Sprintf("/tmp/call%d.wav", id)
+	if out, err := exec.Command("linetap", "audio", "--data", data, strconv.FormatUint(id, 10), wav).CombinedOutput(); err != nil {
+		return nil, fmt.Errorf("linetap audio: %w: %s", err, out)
+	}
+	return wavSamples(wav)
 }
 
 func firstErr(errs ...error) error {
@@ -605,14 +670,10 @@ func silent(s []int16) bool {
 // trip of the played channel; gaps themselves fail a separate check.
 func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) {
 	const pad = 8000 * 5
+	cardGaps := 0
 	for _, g := range got {
 		name := fmt.Sprintf("call %d audio (line %d)", g.ID, g.Line)
-		wav := fmt.Sprintf("/tmp/call%d.wav", g.ID)
-		if out, err := exec.Command("linetap", "audio", "--data", o.Data, strconv.FormatUint(g.ID, 10), wav).CombinedOutput(); err != nil {
-			r.add(name, "", fmt.Errorf("linetap audio: %w: %s", err, out))
-			continue
-		}
-		rec, err := wavSamples(wav)
+		rec, err := callAudio(o.Data, g.ID)
 		if err != nil {
 			r.add(name, "", err)
 			continue
@@ -625,17 +686,44 @@ func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) 
 			r.add(name+" exact outside gaps", fmt.Sprintf("%d samples in %d stretches (less %d samples beside each gap), the first at played sample %d (%s); gap lengths off by %d samples at worst",
 				len(rec), found, GapSlack, at-pad, seconds(time.Duration(at-pad)*time.Second/8000), worst), nil)
 		}
-		var lost int64
+		var lost, lostCard int64
+		var other []string
 		for _, x := range g.Gaps {
+			if o.CardLossAt > 0 && x.Cause == "device lost" {
+				lostCard += x.Samples
+				continue
+			}
 			lost += x.Samples
+			other = append(other, x.Cause)
 		}
 		var gerr error
-		if len(g.Gaps) > 0 {
-			gerr = fmt.Errorf("%d gaps, %d samples (%s) filled with silence", len(g.Gaps), lost, seconds(time.Duration(lost)*time.Second/8000))
+		if len(other) > 0 {
+			gerr = fmt.Errorf("%d gaps (%s), %d samples (%s) filled with silence", len(other), strings.Join(other, ", "), lost, seconds(time.Duration(lost)*time.Second/8000))
 		}
-		r.add(name+" without gaps", "", gerr)
+		detail := ""
+		if lostCard > 0 {
+			cardGaps++
+			detail = fmt.Sprintf("only the sound card's removal: %s of silence", seconds(time.Duration(lostCard)*time.Second/8000))
+			if err == nil && worst > GapTolerance {
+				gerr = fmt.Errorf("the audio after the card came back is %d samples from where the gap's length puts it (limit %d)", worst, GapTolerance)
+			}
+		}
+		r.add(name+" without gaps", detail, gerr)
+	}
+	if o.CardLossAt > 0 {
+		var err error
+		if cardGaps == 0 {
+			err = fmt.Errorf("no call has a gap for the sound card's removal")
+		}
+		r.add("card removal gap", fmt.Sprintf("%d calls carry it", cardGaps), err)
 	}
 }
+
+// GapTolerance is how far (in samples, 100 ms) the audio after a card
+// came back may be from where the recorded gap's length puts it: the
+// gap is known to within a device block and the restarted player's
+// start-up.
+const GapTolerance = 800
 
 // wavSamples reads the 16-bit samples of a mono WAV file's data chunk.
 func wavSamples(path string) ([]int16, error) {

@@ -99,6 +99,10 @@ type Options struct {
 	Sleep func(time.Duration)
 }
 
+// overrunFloor is the fewest missing frames (2 ms) an overrun's gap is
+// made of: below it the clock's jitter, not lost audio.
+const overrunFloor = 2 * dsp.Rate / 1000
+
 // DefaultBuffer is the capture buffer Open asks for when Options.Buffer
 // is 0: half a second rides out a busy board (or a VM under load), where
 // ALSA's usual 46 ms overruns.
@@ -378,6 +382,13 @@ func (s *Source) push() {
 func (s *Source) padTo(t time.Duration, cause string) {
 	missing := durToFrames(t-s.sf.Latency-s.t0) - s.produced
 	if !s.anchored || missing <= 0 {
+		return
+	}
+	if cause == "overrun" && missing < overrunFloor {
+		// The overflow PortAudio reports on the first reads of a stream
+		// is about audio before the first frame, and the clock says the
+		// timeline lost nothing: a frame or two is the clock's rounding.
+		s.log.Info("sound card overrun reported, no audio missing by the clock", "frames", missing)
 		return
 	}
 	at := s.t0 + framesToDur(s.produced)

@@ -24,6 +24,7 @@ type fake struct {
 	clock   *vclock
 	reads   int
 	dropAt  map[int]int64 // read number → frames dropped before it
+	flagAt  map[int]bool  // read number → overflow reported, nothing dropped
 	failAt  int           // read number at which the device disappears (0 = never)
 	backlog int           // frames waiting after each read (a late reader)
 	closed  bool
@@ -56,6 +57,10 @@ func (f *fake) Read(buf []int16) error {
 		return errors.New("ALSA: No such device (-19)")
 	}
 	var err error
+	if f.flagAt[f.reads] {
+		err = portaudio.ErrOverflow
+		f.clock.Sleep(250 * time.Microsecond) // a late wake-up: 2 frames of jitter
+	}
 	if d := f.dropAt[f.reads]; d > 0 {
 		f.pos += d
 		f.clock.Sleep(time.Duration(d) * time.Second / time.Duration(f.sf.Rate))
@@ -373,5 +378,39 @@ func TestLateFirstReadAnchorsEarlier(t *testing.T) {
 	// The read returned at 10.02 s with 0.5 s more audio waiting.
 	if want := 10*time.Second + 20*time.Millisecond - 500*time.Millisecond - 20*time.Millisecond; at != want {
 		t.Errorf("first block at %v, want %v", at, want)
+	}
+}
+
+// PortAudio may flag an overflow on the first reads of a stream, for audio
+// dropped before the first frame: the timeline lost nothing, so no gap
+// (the HIL saw a 1-sample "overrun" gap at start-up).
+func TestOverflowWithNothingMissing(t *testing.T) {
+	for _, read := range []int{1, 2, 7} {
+		t.Run(fmt.Sprintf("read %d", read), func(t *testing.T) {
+			clock := &vclock{}
+			f := &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 8000}, sample: func(c int, n int64) int16 { return 7 }, clock: clock,
+				flagAt: map[int]bool{read: true}}
+			src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil },
+				portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			buf := make([]int16, 1600)
+			if _, _, err := src.Read(buf); err != nil {
+				t.Fatal(err)
+			}
+			for i, v := range buf {
+				if v != 7 {
+					t.Fatalf("frame %d is %d: silence inserted", i, v)
+				}
+			}
+			if g := src.Gaps(); len(g) != 0 {
+				t.Errorf("gaps %+v", g)
+			}
+			if s := src.Stats(); s.Xruns != 1 || s.Lost != 0 {
+				t.Errorf("stats %+v", s)
+			}
+		})
 	}
 }

@@ -1,0 +1,201 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"syscall"
+	"time"
+)
+
+// longOptions are the long-call test's parameters.
+type longOptions struct {
+	Length  time.Duration // audio played
+	MaxCall time.Duration // the always-on line's max_call
+	Bank    string
+	Label   string
+	Data    string
+	Device  string
+}
+
+// config is linetapd's configuration for the long-call test: line 0 is
+// hook-triggered (hook = offset 0, ring = 1), line 1 records always and is
+// split every MaxCall.
+func (o longOptions) config() ([]byte, error) {
+	type gpio struct {
+		Chip string `json:"chip"`
+		Hook int    `json:"hook"`
+		Ring int    `json:"ring"`
+	}
+	type line struct {
+		Name    string `json:"name"`
+		Channel int    `json:"channel"`
+		Trigger string `json:"trigger"`
+		MaxCall string `json:"max_call,omitempty"`
+		GPIO    *gpio  `json:"gpio,omitempty"`
+	}
+	c := struct {
+		Source struct {
+			Kind   string `json:"kind"`
+			Device string `json:"device"`
+			Rate   int    `json:"rate"`
+		} `json:"source"`
+		Lines []line `json:"lines"`
+	}{}
+	c.Source.Kind, c.Source.Device, c.Source.Rate = "portaudio", o.Device, 8000
+	c.Lines = []line{
+		{Name: "held", Channel: 0, Trigger: "hook", GPIO: &gpio{Chip: o.Label, Hook: 0, Ring: 1}},
+		{Name: "always", Channel: 1, Trigger: "always", MaxCall: o.MaxCall.String()},
+	}
+	return json.MarshalIndent(c, "", "  ")
+}
+
+// Contiguous requires each call's audio to begin exactly where the
+// previous one's ended: positions are where each call's first sample is
+// in the played channel.
+func Contiguous(pos []int, samples []int64) error {
+	for i := 1; i < len(pos); i++ {
+		if end := int64(pos[i-1]) + samples[i-1]; int64(pos[i]) != end {
+			return fmt.Errorf("driver: call %d of the split line begins at played sample %d, the one before ended at %d (%+d samples)",
+				i+1, pos[i], end, int64(pos[i])-end)
+		}
+	}
+	return nil
+}
+
+// longRun holds line 0 off-hook for the whole of Length (time-compressed
+// hours: the guest's clock runs on the instruction count, so the run takes
+// what linetapd's work takes) while line 1 records always with a short
+// max_call, then requires one gapless, sample-exact call on line 0 and
+// calls on line 1 that split at max_call with not a sample lost or
+// repeated between them.
+func longRun(r *Result, o longOptions, log io.Writer) {
+	detail, err := gpioEdges(o.Bank, 4)
+	r.add("gpio warm-up", detail, err)
+	if err != nil {
+		return
+	}
+	chip, err := readTrim(filepath.Join(o.Bank, "chip_name"))
+	if err != nil {
+		r.add("inputs", "", err)
+		return
+	}
+	frames := int(o.Length * 8000 / time.Second)
+	played := Signal(2, frames, 800, 7)
+	cfg, err := o.config()
+	if err == nil {
+		err = os.WriteFile("/tmp/linetapd.json", cfg, 0o644)
+	}
+	if err != nil {
+		r.add("config", "", err)
+		return
+	}
+	dlog, err := os.Create("/tmp/linetapd.log")
+	if err != nil {
+		r.add("config", "", err)
+		return
+	}
+	defer dlog.Close()
+	d := exec.Command("linetapd", "--config", "/tmp/linetapd.json", "--data", o.Data, "--listen", "127.0.0.1:8080")
+	d.Stdout, d.Stderr = dlog, dlog
+	if err := d.Start(); err != nil {
+		r.add("linetapd start", "", err)
+		return
+	}
+	sock := filepath.Join(o.Data, "linetapd.sock")
+	for i := 0; i < 300; i++ {
+		if _, err := os.Stat(sock); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	play, err := startPlayer(Bytes(played), 2, 0, log)
+	if err != nil {
+		d.Process.Kill()
+		d.Wait()
+		r.add("aplay", "", err)
+		return
+	}
+	t0 := time.Now()
+	waitUntil(t0.Add(time.Second))
+	err = pull(chip, 0, true)
+	waitUntil(t0.Add(o.Length - time.Second))
+	err = firstErr(err, pull(chip, 0, false), <-play.done)
+	r.add("play and hold", fmt.Sprintf("line 0 off-hook for %s of %s played, in %s", seconds(o.Length-2*time.Second), seconds(o.Length), seconds(time.Since(t0))), err)
+	time.Sleep(3 * time.Second)
+	d.Process.Signal(syscall.SIGTERM)
+	r.add("linetapd stop", "", d.Wait())
+	fmt.Fprintf(log, "linetapd log:\n%s\n", tail("/tmp/linetapd.log"))
+	got, err := listCalls(o.Data, io.Discard)
+	if err != nil {
+		r.add("linetap calls", "", err)
+		return
+	}
+	byLine := map[int][]recorded{}
+	for _, c := range got {
+		byLine[c.Line] = append(byLine[c.Line], c)
+	}
+	const pad = 8000 * 5
+	// Line 0: one call, the whole hold, exact, no gap.
+	if n := len(byLine[0]); n != 1 {
+		r.add("held line: one call", "", fmt.Errorf("%d calls on line 0, want 1", n))
+	} else {
+		c := byLine[0][0]
+		rec, err := callAudio(o.Data, c.ID)
+		if err == nil {
+			_, _, _, err = CheckAudio(Channel(played, 2, 0, pad), rec, c.Gaps)
+		}
+		if err == nil && len(c.Gaps) > 0 {
+			err = fmt.Errorf("%d gaps", len(c.Gaps))
+		}
+		r.add("held line: one call", fmt.Sprintf("%d samples (%s), sample-exact, no gap", c.Samples, seconds(time.Duration(c.Samples)*time.Second/8000)), err)
+	}
+	// Line 1: split at max_call, contiguous.
+	calls := byLine[1]
+	sort.Slice(calls, func(i, j int) bool { return calls[i].Start.Before(calls[j].Start) })
+	var pos []int
+	var samples []int64
+	var serr error
+	for i, c := range calls {
+		rec, err := callAudio(o.Data, c.ID)
+		if err != nil {
+			serr = err
+			break
+		}
+		// The first call begins before the audio, in silence: the
+		// search starts at the first sound.
+		lead := 0
+		for lead < len(rec) && rec[lead] == 0 {
+			lead++
+		}
+		var at int
+		if len(c.Gaps) == 0 {
+			_, at, _, err = CheckAudio(Channel(played, 2, 1, pad), rec[lead:], nil)
+			at -= lead
+		}
+		if err != nil {
+			serr = fmt.Errorf("call %d: %w", c.ID, err)
+			break
+		}
+		if len(c.Gaps) > 0 {
+			serr = fmt.Errorf("call %d: %d gaps", c.ID, len(c.Gaps))
+			break
+		}
+		if i < len(calls)-1 && (c.EndReason != "split" || time.Duration(c.Samples)*time.Second/8000 != o.MaxCall) {
+			serr = fmt.Errorf("call %d ended %q after %d samples, want a split after %s", c.ID, c.EndReason, c.Samples, o.MaxCall)
+			break
+		}
+		pos, samples = append(pos, at), append(samples, c.Samples)
+	}
+	if serr == nil && len(calls) < 2 {
+		serr = fmt.Errorf("%d calls on the always-on line, want a split", len(calls))
+	}
+	if serr == nil {
+		serr = Contiguous(pos, samples)
+	}
+	r.add("always-on line: split, nothing lost", fmt.Sprintf("%d calls split every %s, each sample-exact, each beginning where the last ended", len(calls), o.MaxCall), serr)
+}
