@@ -361,6 +361,14 @@ func TestBrowserPages(t *testing.T) {
 	live.publish(snap)
 	tb.waitFor("line 0 connected after the reconnection", `document.querySelector('li.line[data-line="0"]').dataset.state === 'connected' && document.getElementById('conn').dataset.state === 'live'`)
 
+	// The session ends (another tab logged out): the stream cannot come
+	// back, and the page says why instead of retrying for ever.
+	if st := tabEval[int](tb, `fetch('/api/v1/logout', {method: 'POST', headers: {'X-CSRF-Token': document.querySelector('meta[name="csrf-token"]').content}}).then((r) => r.status)`); st != 204 {
+		t.Fatalf("logout answered %d", st)
+	}
+	live.closeAll()
+	tb.waitFor("the ended session to show", `document.getElementById('conn').dataset.state === 'down' && !document.getElementById('error').hidden && document.getElementById('error').innerText.includes('session has ended')`)
+
 	tb.mu.Lock()
 	defer tb.mu.Unlock()
 	for _, e := range tb.exceptions {

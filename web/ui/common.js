@@ -149,8 +149,18 @@ export function liveLines(onLines, conn) {
       try { snap = JSON.parse(ev.data); } catch { return; }
       onLines(snap);
     });
-    source.addEventListener('error', () => {
+    source.addEventListener('error', async () => {
       if (source.readyState === EventSource.CLOSED) {
+        // Refused: a session that ended cannot come back by retrying.
+        try {
+          await api('GET', '/api/v1/me');
+        } catch (err) {
+          if (err.status === 401) {
+            set('down', 'Logged out');
+            showError(err);
+            return;
+          }
+        }
         set('down', `Disconnected, retrying in ${Math.round(retry / 1000)} s…`);
         timer = setTimeout(connect, retry);
         retry = Math.min(retry * 2, 30000);
