@@ -513,4 +513,37 @@ func TestBrowserCallsPaging(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.waitFor("call 1's page", `document.body.dataset.page === 'call' && document.body.dataset.id === '1' && document.body.dataset.loaded === '1'`)
+
+	// An auditor plays and verifies, and changes nothing: no notes, QA or
+	// delete forms.
+	shown := tabEval[string](tb, `['player-card', 'notes-card', 'qa-card', 'delete-card', 'verify'].filter((id) => !document.getElementById(id).hidden).join(' ')`)
+	if shown != "player-card verify" {
+		t.Errorf("an auditor sees %q on a call page, want the player and verify only", shown)
+	}
+	if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.ID("verify"))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the verification", `document.getElementById('verify-result').textContent.startsWith('✔')`)
+
+	// A supervisor annotates, scores and keeps, and neither verifies nor
+	// deletes.
+	if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.ID("logout"))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the login page", `document.body.dataset.page === 'login'`)
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/login?next=%2Fcalls%2F1")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the login form", `document.body.dataset.page === 'login' && document.readyState === 'complete'`)
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SendKeys(chromedp.ID("user"), "supervisor"),
+		chromedp.SendKeys(chromedp.ID("password"), testPassword),
+		chromedp.Click(chromedp.CSS(`#login button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("call 1 as the supervisor", `document.body.dataset.page === 'call' && document.body.dataset.user === 'supervisor' && document.body.dataset.loaded === '1'`)
+	shown = tabEval[string](tb, `['player-card', 'notes-card', 'keep-field', 'qa-card', 'delete-card', 'verify'].filter((id) => !document.getElementById(id).hidden).join(' ')`)
+	if shown != "player-card notes-card keep-field qa-card" {
+		t.Errorf("a supervisor sees %q on a call page, want the player, notes with keep, and QA", shown)
+	}
 }
