@@ -68,9 +68,11 @@
 //     rather than misread. Below 500 Hz (dial tone) the high-pass removes
 //     it: 350+440 or 425 Hz at −14 dBm0 (22 dB above the −36 dBm0 accept
 //     level) does not stop decoding (TestDialToneUnder).
-//   - The high-pass costs about as much as the filter bank on every
-//     sub-block louder than −50 dBm0: speech is about half as fast as
-//     without it (BENCHMARKS.md).
+//   - The high-pass runs on every sub-block louder than −50 dBm0 and
+//     costs more than the filter bank (37 % and 22 % of the time on
+//     speech): the receiver does about 11,000 s of speech or music per
+//     CPU second, short of the 25,000 (79,000 on silence;
+//     BENCHMARKS.md).
 //   - Start and End are corrected for the high-pass's group delay (1.5
 //     ms at 697 Hz, less above) by a fixed amount per digit; what remains
 //     is within the 10 ms the tests allow, usually a millisecond.
@@ -89,7 +91,9 @@
 //     two neighbouring harmonics; a speech-like comb with only one strong
 //     neighbour is not recognised as speech by it.
 //   - Events are reported 45 ms after the key is released.
-//   - Talk-off is measured on a generated corpus (scripts/talkoff.sh:
-//     espeak-ng speech in 12 languages, sox music and noise, mixes; make
-//     talkoff), not on the Bellcore/Mitel tapes, which are not distributed.
+//   - Talk-off is measured on a generated corpus (scripts/talkoff.sh and
+//     talkoff-hard.sh: espeak-ng speech in 28 languages and 40 voices, sox
+//     music, chords in every key, sung vowels, noise, speech over music
+//     and over notes on DTMF frequencies; make talkoff), not on the
+//     Bellcore/Mitel tapes, which are not distributed.
 package dtmf
