@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/storage"
@@ -289,6 +290,33 @@ func TestBrowserPages(t *testing.T) {
 	}
 	tb.waitFor("the saved values after a reload", `document.body.dataset.loaded === '1' && document.getElementById('notes').value === 'called back' && document.getElementById('tags').value === 'vip, callback' && document.getElementById('keep').checked && document.getElementById('qa-0').value === '4'`)
 	tb.shot("call-annotated")
+
+	// The admin deletes call 3 with a reason, confirming the dialog; it
+	// leaves the list.
+	dialogs := chromedp.Events(tb.ctx, page.JavascriptDialogOpening)
+	go func() {
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			if strings.Contains(ev.Message, "Delete call 3") {
+				if _, err := chromedp.Call(tb.ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true}); err != nil {
+					t.Errorf("accepting the dialog: %v", err)
+				}
+				return
+			}
+		}
+	}()
+	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/calls/3")); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("call 3", `document.body.dataset.loaded === '1' && !document.getElementById('delete-card').hidden`)
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SetValue(chromedp.ID("reason"), "test call"),
+		chromedp.Click(chromedp.CSS(`#delete-form button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the calls without call 3", `document.body.dataset.page === 'calls' && document.body.dataset.calls === '2' && !document.querySelector('tr[data-call="3"]')`)
 
 	// The audit log lists what was just done, with the chain's state.
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/audit")); err != nil {
