@@ -137,6 +137,11 @@ func (s *Server) handleCall(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
+	s.writeDetail(w, id)
+}
+
+// writeDetail answers with call id as GET /api/v1/calls/{id} shows it.
+func (s *Server) writeDetail(w http.ResponseWriter, id uint64) {
 	d, err := s.detail(id)
 	if err != nil {
 		s.callFailed(w, id, err)
@@ -202,12 +207,7 @@ func (s *Server) handlePatchCall(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	d, err := s.detail(id)
-	if err != nil {
-		s.callFailed(w, id, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, d)
+	s.writeDetail(w, id)
 }
 
 // qaRequest is the body of PUT /api/v1/calls/{id}/qa.
@@ -265,12 +265,7 @@ func (s *Server) handleQA(w http.ResponseWriter, r *http.Request) {
 		s.storeFailed(w, "qa", err)
 		return
 	}
-	d, err := s.detail(id)
-	if err != nil {
-		s.callFailed(w, id, err)
-		return
-	}
-	s.writeJSON(w, http.StatusOK, d)
+	s.writeDetail(w, id)
 }
 
 type deleteRequest struct {

@@ -178,14 +178,9 @@ func (s *Server) handleListen(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		s.writeError(w, http.StatusServiceUnavailable, "server is shutting down")
+	if !s.openStream(w) {
 		return
 	}
-	s.streams.Add(1)
-	s.mu.Unlock()
 	defer s.streams.Done()
 
 	blocks, cancel, err := s.engine.Listen(n)

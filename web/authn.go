@@ -239,8 +239,7 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	var le *auth.LockedError
 	switch {
 	case errors.As(err, &le):
-		w.Header().Set("Retry-After", strconv.Itoa(int(le.RetryAfter.Seconds()+0.999)))
-		s.writeError(w, http.StatusTooManyRequests, le.Error())
+		s.authFailed(w, err)
 		return
 	case errors.Is(err, auth.ErrBadCredentials):
 		s.writeError(w, http.StatusUnauthorized, "wrong user name or password")

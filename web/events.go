@@ -58,15 +58,23 @@ func (st *stream) lines(snap []linetap.LineStatus) error {
 	return nil
 }
 
-func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+// openStream registers a long-lived response that Close must end and wait
+// for; during shutdown it answers 503 itself and returns false.
+func (s *Server) openStream(w http.ResponseWriter) bool {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.closed {
-		s.mu.Unlock()
 		s.writeError(w, http.StatusServiceUnavailable, "server is shutting down")
-		return
+		return false
 	}
 	s.streams.Add(1)
-	s.mu.Unlock()
+	return true
+}
+
+func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
+	if !s.openStream(w) {
+		return
+	}
 	defer s.streams.Done()
 
 	snaps, stop := s.live.Subscribe()
