@@ -253,6 +253,17 @@ func TestBrowserPages(t *testing.T) {
 		t.Errorf("after the error the form holds %q, want what was typed", got)
 	}
 	tb.shot("users-error")
+	// An API token's secret is shown once, above the list that now has it.
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SetValue(chromedp.ID("token-name"), "crm"),
+		chromedp.Click(chromedp.CSS(`#add-token button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the token's secret", `!document.getElementById('token-secret').hidden && document.querySelector('#token-secret .token').textContent.startsWith('lt_') && [...document.querySelectorAll('#tokens-body th')].some((th) => th.textContent === 'crm')`)
+	if err := chromedp.Do(tb.ctx, chromedp.Reload()); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the token listed without its secret", `[...document.querySelectorAll('#tokens-body th')].some((th) => th.textContent === 'crm') && document.getElementById('token-secret').hidden && !document.body.innerText.includes('lt_')`)
 
 	// The admin sets QA criteria; the call page scores on them, and keeps
 	// notes, tags and the keep flag.
