@@ -51,10 +51,11 @@
 //     configuration defines neither `default` nor `dmix` (Debian's 19.6).
 //   - Only one PortAudio Source per process: reconnecting re-initialises
 //     the library to rescan the devices.
-//   - Close waits for the device read in progress (one block, 20 ms by
-//     default): PortAudio's blocking read cannot be interrupted from
-//     another thread. A device that hangs without returning an error would
-//     hold Close; ALSA returns an error when a USB card goes away.
+//   - A read waits for a whole block by polling Pa_GetStreamReadAvailable,
+//     never inside Pa_ReadStream: PortAudio's ALSA blocking read takes a
+//     disconnected card's poll error for an overrun and retries forever
+//     (the HIL's cardloss test). A card gone or silent for StallTimeout
+//     (2 s) is lost; Close waits for at most that.
 //   - Devices lists the capture devices (index, name, channels, default
 //     rate) for the technician choosing source.device.
 package portaudio

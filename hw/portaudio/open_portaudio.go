@@ -184,8 +184,23 @@ func (s *stream) Read(buf []int16) error {
 	if len(buf) != len(s.buf) {
 		return fmt.Errorf("portaudio: read of %d samples, stream blocks are %d", len(buf), len(s.buf))
 	}
+	frames := len(s.buf) / s.sf.Channels
+	avail := func() (int, error) {
+		n, err := s.s.AvailableToRead()
+		if errors.Is(err, pa.InputOverflowed) {
+			err = ErrOverflow
+		}
+		return n, err
+	}
+	werr := waitForBlock(avail, frames, s.sf.Rate, monotonic, time.Sleep)
+	if werr != nil && !errors.Is(werr, ErrOverflow) {
+		return werr
+	}
 	err := s.s.Read()
 	copy(buf, s.buf)
+	if err == nil && werr != nil {
+		return ErrOverflow // reported while waiting; the block is valid
+	}
 	if errors.Is(err, pa.InputOverflowed) {
 		return ErrOverflow
 	}
