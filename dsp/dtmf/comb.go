@@ -18,7 +18,8 @@ const (
 	fftBin     = float64(dsp.Rate) / fftLen // Hz per bin: 31.25
 	combMinBin = 3                          // 94 Hz: the lowest pitch looked for (the tone's Hann main lobe is ±2 bins)
 	combMaxBin = 13                         // 406 Hz: the highest
-	combDB     = -15.0                      // a neighbour this close to the tone counts
+	combDB     = -18.0                      // a neighbour this close to the tone counts (both sides)
+	combOneDB  = -15.0                      // and in the one-sided check, which looks at more places
 	combLoudDB = 12.0                       // nor this much stronger (in the one-sided check)
 	clipLevel  = 30000                      // a span with a sample this large may have been clipped
 )
@@ -75,7 +76,9 @@ func peakNear(p *[fftLen/2 + 1]float64, f float64) float64 {
 }
 
 // inComb reports whether the tone at f (Hz) has partials on both sides at
-// the same distance, 94–406 Hz away, within combDB of its own power. A
+// the same distance, 94–406 Hz away, within combDB of its own power (or
+// one next to it and another within five spacings, each a spectral peak
+// within combOneDB and no more than combLoudDB above it). A
 // side that falls within 3 bins of the other tone (at other Hz) is looked
 // for one distance further out instead: the other tone's main lobe is
 // there, and when it is a note a harmonic of the voice hides under it.
@@ -112,7 +115,8 @@ func inComb(p *[fftLen/2 + 1]float64, f, other float64, clipped bool) bool {
 	// harmonic next to the tone on one side and another within five
 	// spacings on either side, each a peak of the spectrum, neither far stronger than
 	// the tone (a dial tone under a key press is).
-	loud := limit * math.Pow(10, (combLoudDB-combDB)/10)
+	limit *= math.Pow(10, (combOneDB-combDB)/10)
+	loud := limit * math.Pow(10, (combLoudDB-combOneDB)/10)
 	at := func(c int) bool {
 		if c < 3 || c+2 >= len(p) || abs(c-bo) <= 3 {
 			return false

@@ -123,12 +123,13 @@ func snrRun(t *testing.T, snr float64, seed uint64) (ok, wrong, keys int) {
 
 func TestNoiseSNR(t *testing.T) {
 	// DOMAIN.md §2: 15 dB SNR per tone decodes every key without a wrong
-	// digit; 10 and 7.5 dB are measured (reported in BENCHMARKS.md), and
-	// never produce a wrong digit.
+	// digit; good receivers still decode at 7.5 dB. 10 dB and below are
+	// measured (reported in BENCHMARKS.md) with floors under what this
+	// receiver does, and never produce a wrong digit.
 	for _, tc := range []struct {
 		snr     float64
 		minRate float64
-	}{{20, 1}, {15, 1}, {12, 0.97}, {10, 0.8}, {7.5, 0}} {
+	}{{20, 1}, {15, 1}, {12, 0.97}, {10, 0.8}, {7.5, 0.98}, {6, 0.95}, {4, 0}} {
 		t.Run(fmt.Sprint(tc.snr), func(t *testing.T) {
 			var ok, wrong, n int
 			for seed := range uint64(20) {
