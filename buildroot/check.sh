@@ -61,7 +61,11 @@ cleanup() {
 	for f in "${RUN_DIR:-/nonexistent}"/linetapd.pid "${RUN_DIR:-/nonexistent}"/supervise.pid; do
 		[ -r "$f" ] && kill -KILL "$(cat "$f")" 2>/dev/null
 	done
-	rm -rf "$TMP"
+	# Background jobs of this script (stand-ins, loops) that are still there.
+	local j
+	for j in $(jobs -p); do kill -TERM "$j" 2>/dev/null; done
+	# A process that was just stopped may still write a last line.
+	rm -rf "$TMP" 2>/dev/null || { sleep 1; rm -rf "$TMP"; }
 }
 trap cleanup EXIT
 
@@ -605,16 +609,17 @@ OV="$HERE/board/linetap/common/rootfs-overlay"
 mkdir -p "$SN/data" "$SN/run" "$SN/leds/ACT"
 echo "none timer [mmc0] heartbeat default-on" >"$SN/leds/ACT/trigger"
 : >"$SN/console"
-notice() {
-	env LINETAP_APPLIANCE_CONF=/nonexistent LINETAP_DATA="$SN/data" LINETAP_RUN="$SN/run" \
-		LINETAP_ISSUE_BASE="$OV/etc/linetap/issue" LINETAP_CONSOLE="$SN/console" LINETAP_LOG="$TMP/setup.log" \
-		LINETAP_LEDS="$SN/leds" LINETAP_LIBEXEC="$OV/usr/libexec/linetap" SETUP_POLL=1 \
-		"$@"
-}
+sn_env=(LINETAP_APPLIANCE_CONF=/nonexistent LINETAP_DATA="$SN/data" LINETAP_RUN="$SN/run"
+	LINETAP_ISSUE_BASE="$OV/etc/linetap/issue" LINETAP_CONSOLE="$SN/console" LINETAP_LOG="$TMP/setup.log"
+	LINETAP_RELEASE_FILE="$SN/linetap-release"
+	LINETAP_LEDS="$SN/leds" LINETAP_LIBEXEC="$OV/usr/libexec/linetap" SETUP_POLL=1)
+notice() { env "${sn_env[@]}" "$@"; }
 setup_led() { [ "$(cat "$SN/leds/ACT/trigger")" = timer ] && [ "$(cat "$SN/leds/ACT/delay_on")" = 100 ] && [ "$(cat "$SN/leds/ACT/delay_off")" = 1900 ]; }
-# No code: the plain banner, the LED left alone.
+printf 'LINETAP_VERSION=v0.3-12-gabc1234\nLINETAP_BOARD=rpi4-64\n' >"$SN/linetap-release"
+# No code: the plain banner with the version, the LED left alone.
 notice sh "$OV/usr/libexec/linetap/setup-notice" --once
 if [ "$(head -n1 "$SN/run/issue" 2>/dev/null)" = "$(head -n1 "$OV/etc/linetap/issue")" ] && ! grep -q SETUP "$SN/run/issue" &&
+	grep -qx "version v0.3-12-gabc1234 on rpi4-64" "$SN/run/issue" &&
 	[ ! -e "$SN/run/setup-needed" ] && grep -q '\[mmc0\]' "$SN/leds/ACT/trigger"; then
 	pass
 else
@@ -627,7 +632,7 @@ notice sh "$OV/usr/libexec/linetap/setup-notice" --once
 notice sh "$OV/usr/libexec/linetap/setup-notice" --once
 if grep -q "setup code   7KBX-1F9B-26JW\$" "$SN/run/issue" 2>/dev/null; then pass; else fail "setup-notice: the code is not in the banner: $(cat "$SN/run/issue" 2>/dev/null)"; fi
 if [ "$(grep -c "setup code 7KBX-1F9B-26JW" "$SN/console")" = 1 ]; then pass; else fail "setup-notice: the code not said once on the console: $(cat "$SN/console")"; fi
-if setup_led && [ -e "$SN/run/setup-needed" ]; then pass; else fail "setup-notice: LED not blinking 'setup' ($(cat "$SN/leds/ACT/trigger"))"; fi
+if setup_led && [ "$(stat -c %a "$SN/run/setup-needed" 2>/dev/null)" = 600 ]; then pass; else fail "setup-notice: LED not blinking 'setup' ($(cat "$SN/leds/ACT/trigger"))"; fi
 # A stick comes and goes meanwhile (a refused update): the LED shows the
 # stick's state, then goes back to "setup", not to the SD card trigger.
 usb_setup() { usb LINETAP_RUN="$SN/run" LINETAP_LEDS="$SN/leds" "$@"; }
@@ -659,7 +664,8 @@ echo "none timer [mmc0] heartbeat default-on" >"$SN/leds/ACT/trigger"
 # The loop, as S98setupnotice runs it (BusyBox ash): a code that appears
 # is shown within its poll interval, and goes when the file goes; SIGTERM
 # ends it.
-notice busybox sh "$OV/usr/libexec/linetap/setup-notice" </dev/null >/dev/null 2>&1 &
+# env execs busybox: $! is the loop itself.
+env "${sn_env[@]}" busybox sh "$OV/usr/libexec/linetap/setup-notice" </dev/null >/dev/null 2>&1 &
 SV_PID=$!
 in_issue() { grep -q "$1" "$SN/run/issue" 2>/dev/null; }
 not_in_issue() { ! in_issue "$1"; }
