@@ -116,9 +116,7 @@ func (s *Store) deleteLocked(ids []uint64, actor, why string) (deleted, held []u
 	if err != nil {
 		return nil, nil, fmt.Errorf("storage: delete calls in %s: %w", s.path(indexName), err)
 	}
-	if s.search != nil {
-		s.search.remove(deleted)
-	}
+	s.unindexed(deleted)
 	return deleted, held, nil
 }
 

@@ -405,27 +405,91 @@ func (x *searchIndex) remove(ids []uint64) {
 
 // indexed keeps the search index (if built) in step with r (s.mu held).
 func (s *Store) indexed(r *record) {
-	if s.search != nil && r != nil {
+	switch {
+	case r == nil:
+	case s.search != nil:
 		s.search.put(r)
+	case s.building != nil:
+		s.missed = append(s.missed, indexOp{put: r})
 	}
 }
 
-// searchIndex returns the search index, building it from index.db on
-// first use.
+// unindexed drops deleted calls from the search index (s.mu held).
+func (s *Store) unindexed(ids []uint64) {
+	switch {
+	case len(ids) == 0:
+	case s.search != nil:
+		s.search.remove(ids)
+	case s.building != nil:
+		s.missed = append(s.missed, indexOp{del: ids})
+	}
+}
+
+// indexOp is a change to replay into a search index built meanwhile.
+type indexOp struct {
+	put *record
+	del []uint64
+}
+
+// searchIndex returns the search index, building it on first use. The
+// build reads index.db in a read transaction of its own, without s.mu, so
+// that recording goes on while a million calls are read; what is committed
+// meanwhile is replayed into the index before it is published.
 func (s *Store) searchIndex() (*searchIndex, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
+	for s.search == nil && s.building != nil { // another caller builds it
+		done := s.building
+		s.mu.Unlock()
+		<-done
+		s.mu.Lock()
+	}
 	if s.closed {
+		s.mu.Unlock()
 		return nil, ErrClosed
 	}
-	return s.searchLocked()
-}
-
-// searchLocked is searchIndex with s.mu held.
-func (s *Store) searchLocked() (*searchIndex, error) {
 	if s.search != nil {
+		x := s.search
+		s.mu.Unlock()
+		return x, nil
+	}
+	done := make(chan struct{})
+	s.building = done
+	s.mu.Unlock()
+
+	x, err := s.buildSearch()
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	defer close(done)
+	s.building = nil
+	missed := s.missed
+	s.missed = nil
+	if err != nil {
+		return nil, err
+	}
+	if s.search != nil { // built under s.mu meanwhile (retention)
 		return s.search, nil
 	}
+	for _, op := range missed {
+		if op.put != nil {
+			x.put(op.put)
+		} else {
+			x.remove(op.del)
+		}
+	}
+	s.search = x
+	return x, nil
+}
+
+// WarmSearch builds the search index now (linetapd calls it in the
+// background at start), so that the first search does not wait for it.
+func (s *Store) WarmSearch() error {
+	_, err := s.searchIndex()
+	return err
+}
+
+// buildSearch reads every call record into a new search index.
+func (s *Store) buildSearch() (*searchIndex, error) {
 	var x *searchIndex
 	err := s.index.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCalls)
@@ -439,6 +503,14 @@ func (s *Store) searchLocked() (*searchIndex, error) {
 			return nil
 		})
 	})
+	return x, err
+}
+
+func (s *Store) searchLocked() (*searchIndex, error) {
+	if s.search != nil {
+		return s.search, nil
+	}
+	x, err := s.buildSearch()
 	if err != nil {
 		return nil, err
 	}

@@ -172,3 +172,45 @@ func TestSearchRefuses(t *testing.T) {
 		}
 	}
 }
+
+// TestSearchIndexBuiltWhileRecording: the index is built from a read
+// transaction of its own while commits go on; calls committed meanwhile
+// are in it, and the first search after a reopen sees every call.
+func TestSearchIndexBuiltWhileRecording(t *testing.T) {
+	s, dir := open(t, storage.Options{})
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := range 40 {
+		record(t, s, r, i%4, "100")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := storage.Open(dir, storage.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	warmed := make(chan error, 1)
+	go func() { warmed <- s.WarmSearch() }()
+	for i := range 20 {
+		record(t, s, r, i%4, "200")
+	}
+	if err := <-warmed; err != nil {
+		t.Fatal(err)
+	}
+	for i := range 5 {
+		record(t, s, r, i%4, "300")
+	}
+	page, err := s.Search(storage.Query{Limit: storage.MaxLimit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(page.Calls) != 65 {
+		t.Errorf("search finds %d calls, want 65", len(page.Calls))
+	}
+	for i := 1; i < len(page.Calls); i++ {
+		if page.Calls[i].ID >= page.Calls[i-1].ID {
+			t.Fatalf("not newest first at %d: %d after %d", i, page.Calls[i].ID, page.Calls[i-1].ID)
+		}
+	}
+}

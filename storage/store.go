@@ -72,6 +72,10 @@ type Store struct {
 	writeHook func(file string) error
 	space     spaceState
 	search    *searchIndex // built on first use
+	// While the search index is built outside s.mu (searchIndex), the
+	// changes committed meanwhile are kept here and replayed into it.
+	building chan struct{} // closed when that build ends; nil when none runs
+	missed   []indexOp
 
 	cancel context.CancelFunc // stops the retention goroutine
 	wg     sync.WaitGroup

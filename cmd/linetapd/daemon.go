@@ -153,6 +153,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			log.Error("closing store", "err", cerr)
 		}
 	}()
+	// The search index (a scan of every call record: a minute or two for a
+	// million calls on a Pi) is built now, beside recording, so that the
+	// first search in the UI does not wait for it.
+	go func() {
+		if err := store.WarmSearch(); err != nil && !errors.Is(err, storage.ErrClosed) {
+			log.Error("building the search index", "err", err)
+		}
+	}()
 	for _, id := range store.Recovered() {
 		log.Warn("call was interrupted by a crash or power cut; kept up to its last committed second", "call", id)
 	}
