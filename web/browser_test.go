@@ -277,6 +277,18 @@ func TestBrowserPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.waitFor("the device settings saved", `document.getElementById('device-status').textContent === 'Saved.'`)
+	// A line's settings, saved and read back.
+	if err := chromedp.Do(tb.ctx,
+		chromedp.SetValue(chromedp.ID("l1-name"), "Sales"),
+		chromedp.SetValue(chromedp.ID("l1-gain"), "3.5"),
+		chromedp.SetValue(chromedp.ID("l1-codec"), "adpcm"),
+		chromedp.Click(chromedp.CSS(`form.line-form[data-line="1"] button[type="submit"]`))); err != nil {
+		t.Fatal(err)
+	}
+	tb.waitFor("the line saved", `document.querySelector('form.line-form[data-line="1"] [role=status]').textContent.startsWith('Saved')`)
+	if got := eng.LineSettings()[1]; got.Name != "Sales" || got.GainDB != 3.5 || got.Codec != "adpcm" {
+		t.Errorf("line 1 settings after the save: %+v", got)
+	}
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/calls/1")); err != nil {
 		t.Fatal(err)
 	}
