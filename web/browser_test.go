@@ -159,7 +159,7 @@ func (tb *tab) shot(name string) {
 // event stream. The whole flow against the real daemon is
 // cmd/linetapd's TestBrowser.
 func TestBrowserPages(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second) // a hang guard, not a speed check
 	defer cancel()
 	live := newFakeLive(sampleLines()...)
 	exports := &fakeExports{dir: t.TempDir()}
