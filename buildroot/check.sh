@@ -421,7 +421,7 @@ fi
 # keep their data on the data partition.
 for j in "$HERE/package/linetap/linetap.json" "$HERE"/board/linetap/*/linetap.json; do
 	rel=${j#"$HERE"/}
-	if grep -q '"listen": *"127\.0\.0\.1:' "$j"; then pass; else fail "$rel must listen on 127.0.0.1 until linetapd has authentication"; fi
+	if grep -q '"listen": *"127\.0\.0\.1:' "$j"; then pass; else fail "$rel must listen on 127.0.0.1 (plain HTTP for the supervisor's probe; docs/appliance.md)"; fi
 	if grep -q '"data": *"/data/' "$j"; then pass; else fail "$rel: data must be under /data (the data partition)"; fi
 done
 
