@@ -107,6 +107,9 @@ type QA struct {
 type CallDetail struct {
 	storage.CallInfo
 	QA *QA `json:"qa,omitempty"`
+	// QACriteria are the criteria a QA score may mark (the device
+	// settings), so that a supervisor's form can offer them.
+	QACriteria []string `json:"qa_criteria"`
 }
 
 // bucketQA keeps QA scores by call ID.
@@ -118,6 +121,11 @@ func (s *Server) detail(id uint64) (CallDetail, error) {
 		return CallDetail{}, err
 	}
 	d := CallDetail{CallInfo: info}
+	dev, err := s.deviceSettings()
+	if err != nil {
+		return d, err
+	}
+	d.QACriteria = dev.QACriteria
 	b, err := s.archive.KVGet(bucketQA, strconv.FormatUint(id, 10))
 	if err != nil {
 		return d, err

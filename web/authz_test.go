@@ -254,6 +254,10 @@ func TestCSRF(t *testing.T) {
 	if info, _ := calls.Info(1); info.Notes != "genuine" {
 		t.Errorf("notes %q", info.Notes)
 	}
+	// A supervisor's call page gets the QA criteria with the call.
+	if b := body(t, do(t, srv.Handler(), c, "GET", "/api/v1/calls/1", "")); !strings.Contains(b, `"qa_criteria":["greeting","identification","resolution","courtesy","compliance"]`) {
+		t.Errorf("call without the QA criteria: %s", b)
+	}
 }
 
 func TestAPITokens(t *testing.T) {

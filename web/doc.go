@@ -1,44 +1,46 @@
 // Package web is linetap's embedded web UI and its JSON API.
 //
-// A Server is built from Options holding its dependencies: Calls, where
-// recorded calls come from (storage.Store satisfies it), and Live, the
-// engine's live view of the lines. Handler serves the UI and the API;
-// APIHandler serves the API alone, for the unix socket the CLI talks to.
-// The endpoints are described in docs/api.md:
+// A Server is built from Options holding its dependencies: the Archive
+// (storage.Store), the Auth service (web/auth: users, sessions, roles), the
+// Live view and the Engine (linetap.Engine), the Exports job runner
+// (storage/export.Jobs), and hooks for alarms, system figures, device
+// settings and metrics. Handler serves the pages and the API over HTTP(S);
+// APIHandler serves the API alone on the daemon's control socket, where
+// every request acts as the local admin. docs/api.md describes every
+// endpoint with the permission it needs; routeAPI holds them in one table.
 //
-//	GET /api/v1/info              version
-//	GET /api/v1/lines             every line's LineStatus
-//	GET /api/v1/calls             recorded calls, newest first (ParseCallQuery)
-//	GET /api/v1/calls/{id}        one call
-//	GET /api/v1/calls/{id}/audio  its audio as an 8 kHz 16-bit mono WAV
-//	GET /api/v1/events            Server-Sent Events: "lines" snapshots
-//	GET /healthz                  "ok"
+// Every request passes, in order: the security headers (CSP default-src
+// 'self', nosniff, no referrer, no framing, HSTS over TLS), the response
+// counter for /metrics, the concurrency bound (MaxRequests, and
+// MaxHeavyRequests for those that decode audio), authentication (an API
+// token or the session cookie), and the route's own check: 401 without a
+// login, 403 without the permission or, for a state-changing request with a
+// session, without its CSRF token.
 //
-// The UI is hand-written HTML, CSS and ES modules in ui/, embedded with
-// //go:embed and served under a Content-Security-Policy of default-src
-// 'self': no inline script or style, nothing fetched from elsewhere, no
-// build step.
-//
-// Every handler is a method on Server and every route is registered on an
-// explicit http.ServeMux, so that sessions, roles and CSRF checks can wrap
-// them later without a rewrite.
+// The pages are html/template shells (ui/tmpl, inside layout.html) with
+// the navigation the role may use and the session's CSRF token, and one
+// hand-written ES module per page that talks to the API: no framework, no
+// build step, nothing from elsewhere. Assets are served at /ui/<content
+// hash>/… as immutable.
 //
 // # Caveats
 //
-// There is no authentication yet: serve Handler on a loopback address and
-// APIHandler on a unix socket with mode 0600, never on a public interface.
+// Sessions live in memory (web/auth): a restart logs everybody out.
 //
-// An event stream is a request that never ends by itself. Call Server.Close
-// before http.Server.Shutdown, or Shutdown waits for every open browser tab.
-// The stream extends its own write deadline on each event, so an
-// http.Server WriteTimeout does not cut it, and a client that stops reading
-// is dropped after the write deadline instead of holding a goroutine.
+// An event stream or a live listen is a request that never ends by itself.
+// Call Server.Close before http.Server.Shutdown, or Shutdown waits for every
+// open browser tab. Streams extend their own write deadline on each write,
+// so a client that stops reading is dropped instead of holding a goroutine.
 //
-// Audio is encoded to WAV in memory, whole: a one-hour call is about 57.6 MB.
-// The most recent encodings are kept (Options.AudioCacheBytes) so that the
-// Range requests of a seeking player do not encode again; a call larger
-// than the whole cache is encoded on every request.
+// Audio is decoded and encoded to WAV in memory, whole: a one-hour call is
+// about 57.6 MB. The most recent encodings are kept (AudioCacheBytes) so
+// the Range requests of a seeking player do not encode again, but a call
+// still recording changes every second, so each request for it encodes it
+// anew: that is what MaxHeavyRequests bounds.
 //
-// ParseCallQuery rejects parameters it does not know, so that a typo such
-// as "lmit" is an error instead of a silently ignored filter.
+// Live listening plays in the browser through the Web Audio API: Chromium's
+// <audio> element does not start a WAV stream of unknown length.
+//
+// ParseSearch rejects parameters it does not know, so that a typo such as
+// "lmit" is an error instead of a silently ignored filter.
 package web
