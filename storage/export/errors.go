@@ -27,7 +27,7 @@ var (
 	// ErrAdded means a file exists that SHA256SUMS does not list.
 	ErrAdded = errors.New("export: file added")
 	// ErrManifest means SHA256SUMS or the manifest is malformed, or the
-	// two disagree.
+	// two disagree; or a stick's record (StickRecord) is unreadable.
 	ErrManifest = errors.New("export: bad manifest")
 	// ErrMountinfo means a line of /proc/self/mountinfo could not be parsed.
 	ErrMountinfo = errors.New("export: bad mountinfo")
