@@ -740,6 +740,7 @@ mkdir -p "$SV/bin"
 cat >"$SV/linetapd" <<'FAKE'
 #!/bin/sh
 echo "linetapd stand-in: up"
+echo "linetapd stand-in args: $*"
 [ -n "${FAKE_FAIL:-}" ] && exit 1
 if [ -n "${FAKE_STUBBORN:-}" ]; then trap '' TERM; else trap 'exit 0' TERM; fi
 while :; do sleep 1; done
@@ -779,6 +780,8 @@ stop_supervisor() {
 touch "$SV/healthy"
 supervise good "$SV/cmdline-b"
 if wait_for 60 logged "$SV/good.log" "answers on"; then pass; else fail "supervise: never saw the stand-in answer: $(cat "$SV/good.log")"; fi
+# The appliance default: plain HTTP for the probe (LINETAPD_WEB_ARGS).
+if logged "$SV/good.log" "linetapd stand-in args: --config /dev/null --http\$"; then pass; else fail "supervise: linetapd not run with --config FILE --http: $(grep 'stand-in args' "$SV/good.log")"; fi
 if wait_for 30 logged "$SV/good.log" "RAUC slot B marked good" && logged "$SV/calls" "^rauc status mark-good\$"; then pass; else fail "supervise: slot B not marked good: $(cat "$SV/calls")"; fi
 first=$(cat "$SV/good/linetapd.pid" 2>/dev/null)
 rm -f "$SV/healthy"
@@ -817,13 +820,15 @@ rm -f "$SV/bin/logger"
 # A linetapd that runs but never answers is restarted after
 # LINETAPD_START_TIMEOUT.
 rm -f "$SV/healthy"
-supervise mute "$SV/cmdline-b" LINETAPD_START_TIMEOUT=2
+supervise mute "$SV/cmdline-b" LINETAPD_START_TIMEOUT=2 LINETAPD_WEB_ARGS= LINETAPD_ARGS="--watchdog /dev/watchdog"
 if wait_for 60 logged "$SV/mute.log" "did not answer within 2s of its start: restarting it" &&
 	wait_for 30 logged_times "$SV/mute.log" "started linetapd" 2; then
 	pass
 else
 	fail "supervise: a linetapd that never answers is not restarted: $(cat "$SV/mute.log")"
 fi
+# LINETAPD_WEB_ARGS empty: linetapd's default (HTTPS); LINETAPD_ARGS added.
+if logged "$SV/mute.log" "linetapd stand-in args: --config /dev/null --watchdog /dev/watchdog\$"; then pass; else fail "supervise: LINETAPD_WEB_ARGS= / LINETAPD_ARGS not honoured: $(grep 'stand-in args' "$SV/mute.log")"; fi
 stop_supervisor
 
 # A linetapd that ignores SIGTERM is killed after LINETAPD_STOP_TIMEOUT.
