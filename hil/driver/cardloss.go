@@ -198,3 +198,25 @@ func CountFlashes(log string, want []hw.LineEvent) (string, error) {
 	}
 	return fmt.Sprintf("%d flashes logged on the right lines, each within its call", total), nil
 }
+
+// grepLog returns the lines of a log holding any of the words, at most
+// max of them: what matters in a log that reconnect attempts flood.
+func grepLog(path string, max int, words ...string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err.Error()
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		for _, w := range words {
+			if strings.Contains(l, w) {
+				out = append(out, l)
+				break
+			}
+		}
+	}
+	if len(out) > max {
+		out = append(out[:max/2], append([]string{"..."}, out[len(out)-max/2:]...)...)
+	}
+	return strings.Join(out, "\n")
+}

@@ -107,11 +107,17 @@ func longRun(r *Result, o longOptions, log io.Writer) {
 		return
 	}
 	sock := filepath.Join(o.Data, "linetapd.sock")
-	for i := 0; i < 300; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			break
-		}
+	up := false
+	for i := 0; i < 1200 && !up; i++ { // as in scenarioRun
+		_, err := os.Stat(sock)
+		up = err == nil
 		time.Sleep(100 * time.Millisecond)
+	}
+	if !up {
+		d.Process.Kill()
+		d.Wait()
+		r.add("linetapd start", "", fmt.Errorf("no %s within 120 s; log:\n%s", sock, tail("/tmp/linetapd.log")))
+		return
 	}
 	play, err := startPlayer(Bytes(played), 2, 0, log)
 	if err != nil {
