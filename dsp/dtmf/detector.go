@@ -668,10 +668,10 @@ func (d *Detector) voiced(fr, fc float64) bool {
 	limit := min(pr, pc) * math.Pow(10, neighbourDB/10)
 	// A tone whose Hann transform peaks at |X|² holds 3|X|²/spanLen of
 	// the windowed energy. When what the two tones leave is less than a
-	// third of what one partial at the lowest level either check counts
+	// third of what one partial at the lowest level any check here counts
 	// (neighbourDB under the weaker tone; the comb checks ask for more)
 	// would hold, there is no comb to find.
-	if ew-3*(pr+pc)/spanLen < 3*limit/spanLen/3 {
+	if leftover := ew - 3*(pr+pc)/spanLen; leftover < limit/spanLen {
 		return false
 	}
 	for m := 1; m <= maxPitchDiv; m++ {
