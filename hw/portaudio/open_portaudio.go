@@ -106,9 +106,11 @@ func find(opt Options) (*pa.DeviceInfo, error) {
 }
 
 type stream struct {
-	s   *pa.Stream
-	buf []int16
-	sf  StreamFormat
+	s       *pa.Stream
+	buf     []int16
+	sf      StreamFormat
+	name    string
+	started bool
 }
 
 func openStream(opt Options) (_ Stream, err error) {
@@ -163,9 +165,9 @@ func openStream(opt Options) (_ Stream, err error) {
 	if st.s, err = pa.OpenStream(p, st.buf); err != nil {
 		return nil, fmt.Errorf("portaudio: open %q at %d Hz, %d channels: %w", d.Name, rate, ch, err)
 	}
-	if err = st.s.Start(); err != nil {
-		return nil, errors.Join(fmt.Errorf("portaudio: start %q: %w", d.Name, err), st.s.Close())
-	}
+	// Started by the first Read: between opening and the first read (the
+	// rest of a busy start-up) the buffer would otherwise overrun.
+	st.name = d.Name
 	// PortAudio's InputLatency for ALSA is the buffer's capacity, not the
 	// age of a block when Read returns it: the frames still waiting behind
 	// a block (Buffered) are what make a read late, and the Source counts
@@ -183,6 +185,12 @@ func (s *stream) Format() StreamFormat { return s.sf }
 func (s *stream) Read(buf []int16) error {
 	if len(buf) != len(s.buf) {
 		return fmt.Errorf("portaudio: read of %d samples, stream blocks are %d", len(buf), len(s.buf))
+	}
+	if !s.started {
+		if err := s.s.Start(); err != nil {
+			return fmt.Errorf("portaudio: start %q: %w", s.name, err)
+		}
+		s.started = true
 	}
 	frames := len(s.buf) / s.sf.Channels
 	avail := func() (int, error) {
@@ -216,7 +224,11 @@ func (s *stream) Buffered() int {
 }
 
 func (s *stream) Close() error {
-	err := errors.Join(s.s.Abort(), s.s.Close())
+	var err error
+	if s.started {
+		err = s.s.Abort()
+	}
+	err = errors.Join(err, s.s.Close())
 	terminate()
 	return err
 }
