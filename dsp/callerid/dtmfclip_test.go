@@ -262,7 +262,9 @@ func TestReceiverKeypadNeverData(t *testing.T) {
 
 func TestReceiverDTMFCLIPTwistAndOffset(t *testing.T) {
 	// Q.24 limits the DTMF receiver must accept, on a DTMF CLIP: twist −8
-	// to +4 dB, each tone ±1.5 % off nominal.
+	// to +4 dB, each tone ±1.5 % off nominal, at eight leads of silence
+	// and with pauses that move each digit to another position against
+	// the DTMF receiver's 5 ms sub-blocks.
 	rows := map[byte]float64{'1': 697, '2': 697, '3': 697, 'A': 697, '4': 770, '5': 770, '6': 770, 'B': 770,
 		'7': 852, '8': 852, '9': 852, 'C': 852, '*': 941, '0': 941, '#': 941, 'D': 941}
 	cols := map[byte]float64{'1': 1209, '4': 1209, '7': 1209, '*': 1209, '2': 1336, '5': 1336, '8': 1336, '0': 1336,
@@ -271,17 +273,20 @@ func TestReceiverDTMFCLIPTwistAndOffset(t *testing.T) {
 	for _, twist := range []float64{-8, -6, 0, 4} {
 		for _, off := range []float64{-0.015, 0, 0.015} {
 			t.Run(fmt.Sprintf("twist%+g/off%+g%%", twist, off*100), func(t *testing.T) {
-				var x []int16
-				for i := 0; i < len(digits); i++ {
-					d := digits[i]
-					// The louder tone at −10 dBm0.
-					lo, hi := -10-max(0, twist), -10+min(0, twist)
-					x = append(x, tones2(0.07, rows[d]*(1+off), lo, cols[d]*(1+off), hi)...)
-					x = append(x, make([]int16, 560)...)
-				}
-				got := receive(x)
-				if len(got) != 1 || got[0].Err != nil || got[0].Number != "0851234567" || got[0].Redirecting != "0701112233" {
-					t.Fatalf("got %+v", got)
+				for lead := 0; lead < 40; lead += 5 {
+					x := make([]int16, lead)
+					for i := 0; i < len(digits); i++ {
+						d := digits[i]
+						// The louder tone at −10 dBm0.
+						lo, hi := -10-max(0, twist), -10+min(0, twist)
+						x = append(x, tones2(0.07, rows[d]*(1+off), lo, cols[d]*(1+off), hi)...)
+						// 70 ms of pause and 0–39 samples more.
+						x = append(x, make([]int16, 560+i*17%40)...)
+					}
+					got := receive(x)
+					if len(got) != 1 || got[0].Err != nil || got[0].Number != "0851234567" || got[0].Redirecting != "0701112233" {
+						t.Fatalf("lead %d: got %+v", lead, got)
+					}
 				}
 			})
 		}
