@@ -203,7 +203,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := openExports(cfg.Data, store, log)
+	floor := int64(cfg.Storage.MinFreeMB)<<20 + 64<<20
+	if cfg.Storage.MinFreeMB <= 0 {
+		floor = storage.DefaultMinFree + 64<<20
+	}
+	jobs, err := openExports(cfg.Data, store, floor, log)
 	if err != nil {
 		return err
 	}

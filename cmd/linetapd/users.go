@@ -72,7 +72,7 @@ func alarmsOf(store *storage.Store, eng *linetap.Engine) func() []web.Alarm {
 
 // openExports makes the export job runner: zips in DATA/exports, signed
 // with the device key (made on first start), audited in the store.
-func openExports(data string, store *storage.Store, log *slog.Logger) (*export.Jobs, error) {
+func openExports(data string, store *storage.Store, floor int64, log *slog.Logger) (*export.Jobs, error) {
 	key, err := export.LoadOrCreateKey(data)
 	if err != nil {
 		return nil, fmt.Errorf("export key: %w", err)
@@ -83,6 +83,11 @@ func openExports(data string, store *storage.Store, log *slog.Logger) (*export.J
 	}
 	return export.NewJobs(export.JobsOptions{
 		Source: export.StoreSource(store), Key: key, WorkDir: work, Logger: log,
+		// A zip is written into the data directory: it stops before it
+		// takes the room recording needs.
+		WrapTarget: func(t export.Target) export.Target {
+			return roomGuard{Target: t, dir: work, floor: floor, free: export.FreeBytes}
+		},
 		Audit: func(who, action, detail string) {
 			if _, err := store.Audit(storage.AuditEntry{Who: who, Action: action, Detail: detail}); err != nil {
 				log.Error("auditing an export", "err", err)
