@@ -97,7 +97,7 @@ type bank struct {
 	// hp is the dial-tone high-pass; hpGain2[k] its power gain at
 	// frequency k.
 	hp      [hpStages]biquad
-	hpLook  hpLook
+	hpRun  hpRun
 	hpGain2 [8]float64
 	// hpGainFine[k][i] is the power gain at hz[k]·(1−gainSpan) +
 	// i·gainStep Hz, for the frequencies a decision measures.
@@ -124,10 +124,10 @@ var tab = func() (t bank) {
 		t.g2min[k] = g * g
 	}
 	t.hp = designHighPass()
-	t.hpLook = lookAhead(&t.hp)
+	t.hpRun = runForm(&t.hp)
 	for i := range t.rot {
 		for k := range t.rot[i] {
-			t.rot[i][k] *= complex(t.hpLook.g, 0) // the high-pass's gain, which highPass leaves out
+			t.rot[i][k] *= complex(t.hpRun.g, 0) // the high-pass's gain, which highPass leaves out
 		}
 	}
 	for k, f := range freqs {
@@ -278,7 +278,7 @@ func (d *Detector) endSub(t int64, out []Event) []Event {
 		*hp = [subLen]float64{}
 		last := d.hpZ.y[hpStages-1][0]
 		d.hpZ = hpState{}
-		e1 = last * last * tab.hpLook.g * tab.hpLook.g
+		e1 = last * last * tab.hpRun.g * tab.hpRun.g
 	} else {
 		e, e1 = highPass(hp, raw, &d.hpZ)
 	}

@@ -70,16 +70,18 @@ func powerGain(bq *[hpStages]biquad, f float64) float64 {
 	return g
 }
 
-// hpLook is the filter as highPass runs it: the three sections' gains
-// folded into one at the input, and each section's recursion
+// hpRun is the filter as highPass runs it: the three sections' gains
+// folded into one, g, applied after it (to the energies and the sub-block
+// phasors), and each section's recursion
 // y[n] = Δ²x[n] − a1·y[n−1] − a2·y[n−2], its double zero at z = 1 taken as
 // a second difference.
-type hpLook struct {
+type hpRun struct {
 	g      float64
 	a1, a2 [hpStages]float64
 }
 
-func lookAhead(bq *[hpStages]biquad) (l hpLook) {
+// runForm returns the sections bq in the form highPass runs them.
+func runForm(bq *[hpStages]biquad) (l hpRun) {
 	l.g = 1
 	for k, b := range bq {
 		l.g *= b.g
@@ -91,13 +93,13 @@ func lookAhead(bq *[hpStages]biquad) (l hpLook) {
 // highPass filters x into y through the sections (direct form I) and
 // returns Σy² and Σ(Δy)², the first difference taken from the last
 // output of the block before. y and the state are without the filter's
-// gain hpLook.g, which the energies here and the sub-block phasors (rot)
+// gain hpRun.g, which the energies here and the sub-block phasors (rot)
 // apply. z holds the last two inputs and each
 // section's last two outputs, which are also the next section's last two
 // inputs. The coefficients are read from the table where they are used,
 // which leaves the registers to the state.
 func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) {
-	l := &tab.hpLook
+	l := &tab.hpRun
 	x1, x2 := z.x1, z.x2
 	a1, a2, b1, b2, c1, c2 := z.y[0][0], z.y[0][1], z.y[1][0], z.y[1][1], z.y[2][0], z.y[2][1]
 	// Two samples a step: the state variables then swap roles instead of
