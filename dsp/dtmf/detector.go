@@ -97,7 +97,7 @@ type bank struct {
 	// hp is the dial-tone high-pass; hpGain2[k] its power gain at
 	// frequency k.
 	hp      [hpStages]biquad
-	hpRun  hpRun
+	hpRun   hpRun
 	hpGain2 [8]float64
 	// hpGainFine[k][i] is the power gain at hz[k]·(1−gainSpan) +
 	// i·gainStep Hz, for the frequencies a decision measures.
