@@ -193,3 +193,39 @@ func TestLongConfig(t *testing.T) {
 		t.Errorf("loaded config %+v", cfg.Lines)
 	}
 }
+
+func TestPlaceExact(t *testing.T) {
+	want := Channel(Signal(1, 40000, 0, 5), 1, 0, 8000) // 8000 zeros, sound, 8000 zeros
+	end := 8000 + 40000
+	inside := append([]int16{}, want[20000:30000]...)
+	early := append(make([]int16, 3000), want[8000:20000]...) // 3000 zeros before the sound: within the pad
+	stale := append(append([]int16{}, want[40000:end]...), 5, 6, 7)
+	bad := append([]int16{}, inside...)
+	bad[9000]++
+	tests := []struct {
+		name string
+		rec  []int16
+		at   int
+		err  string
+	}{
+		{"inside", inside, 20000, ""},
+		{"begins in the silence", early, 5000, ""},
+		{"after the end is not compared", stale, 40000, ""},
+		{"one sample off", bad, 20000, "sample 9000 of the call"},
+		{"silent", make([]int16, 100), 0, "silent"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			at, err := PlaceExact(want, tc.rec, end)
+			if tc.err == "" {
+				if err != nil || at != tc.at {
+					t.Fatalf("PlaceExact = %d, %v; want %d", at, err, tc.at)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("err = %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}

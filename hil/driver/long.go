@@ -172,17 +172,7 @@ func longRun(r *Result, o longOptions, log io.Writer) {
 			serr = err
 			break
 		}
-		// The first call begins before the audio, in silence: the
-		// search starts at the first sound.
-		lead := 0
-		for lead < len(rec) && rec[lead] == 0 {
-			lead++
-		}
-		var at int
-		if len(c.Gaps) == 0 {
-			_, at, _, err = CheckAudio(Channel(played, 2, 1, pad), rec[lead:], nil)
-			at -= lead
-		}
+		at, err := PlaceExact(Channel(played, 2, 1, pad), rec, pad+frames)
 		if err != nil {
 			serr = fmt.Errorf("call %d: %w", c.ID, err)
 			break
@@ -204,4 +194,32 @@ func longRun(r *Result, o longOptions, log io.Writer) {
 		serr = Contiguous(pos, samples)
 	}
 	r.add("always-on line: split, nothing lost", fmt.Sprintf("%d calls split every %s, each sample-exact, each beginning where the last ended", len(calls), o.MaxCall), serr)
+}
+
+// PlaceExact finds where rec lies in want (by its first second of sound:
+// a call may begin in the silence before the audio) and requires every
+// sample of rec that falls on want[:end] to equal it; what the recorder
+// captured after end (the loopback once aplay is gone) is not compared.
+// It returns the position of rec[0] in want (negative when rec begins
+// before want).
+func PlaceExact(want, rec []int16, end int) (int, error) {
+	lead := 0
+	for lead < len(rec) && rec[lead] == 0 {
+		lead++
+	}
+	if lead == len(rec) {
+		return 0, fmt.Errorf("driver: the call is silent")
+	}
+	probe := rec[lead:min(len(rec), lead+8000)]
+	off, err := Find(want, probe, 1)
+	if err != nil {
+		return 0, err
+	}
+	at := off - lead
+	for i := max(0, -at); i < len(rec) && at+i < end; i++ {
+		if rec[i] != want[at+i] {
+			return at, fmt.Errorf("%w: sample %d of the call is %d, played %d", ErrMismatch, i, rec[i], want[at+i])
+		}
+	}
+	return at, nil
 }
