@@ -220,3 +220,12 @@ func grepLog(path string, max int, words ...string) string {
 	}
 	return strings.Join(out, "\n")
 }
+
+// readTrim reads a small sysfs or configfs attribute.
+func readTrim(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(string(b)), nil
+}

@@ -5,20 +5,26 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/warthog618/go-gpiocdev"
+	"golang.org/x/sys/unix"
 )
 
-// readTrim reads a small sysfs or configfs attribute.
-func readTrim(path string) (string, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return "", err
+// realtime puts the calling thread (locked to its goroutine) in
+// SCHED_FIFO, or back in SCHED_NORMAL: inside the VM linetapd's work would
+// otherwise delay the driver's edges by tens of milliseconds.
+func realtime(on bool) error {
+	a := unix.SchedAttr{Size: unix.SizeofSchedAttr, Policy: unix.SCHED_NORMAL}
+	if on {
+		a.Policy, a.Priority = unix.SCHED_FIFO, 50
 	}
-	return strings.TrimSpace(string(b)), nil
+	if err := unix.SchedSetAttr(0, &a, 0); err != nil {
+		return fmt.Errorf("driver: sched_setattr: %w", err)
+	}
+	return nil
 }
+
 
 // gpioEdges pulls every line of the gpio-sim bank whose configfs directory
 // is bank up and down toggles times through sysfs, and requires each edge

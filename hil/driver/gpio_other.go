@@ -8,3 +8,6 @@ import "fmt"
 func gpioEdges(bank string, toggles int) (string, error) {
 	return "", fmt.Errorf("driver: gpio: the GPIO character device exists only on Linux")
 }
+
+// realtime is a no-op off Linux.
+func realtime(on bool) error { return nil }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -208,6 +209,14 @@ func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (driveRe
 		start, end time.Time
 		ok         bool
 	}
+	// The edges are written from one real-time thread (and each ring from
+	// its own): the recorder under test must not delay its stimulus.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	if err := realtime(true); err != nil {
+		return rep, err
+	}
+	defer realtime(false)
 	lastHook := make([]written, lines)
 	var ringMu sync.Mutex
 	worstRing := time.Duration(0)
@@ -239,6 +248,12 @@ func drive(chip string, t0 time.Time, events []hw.LineEvent, lines int) (driveRe
 			wg.Add(1)
 			go func(off int) {
 				defer wg.Done()
+				// Locked to the end: the thread leaves with the goroutine.
+				runtime.LockOSThread()
+				if err := realtime(true); err != nil {
+					errc <- err
+					return
+				}
 				tick := time.NewTicker(20 * time.Millisecond)
 				defer tick.Stop()
 				up := false
