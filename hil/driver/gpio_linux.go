@@ -25,7 +25,6 @@ func realtime(on bool) error {
 	return nil
 }
 
-
 // gpioEdges pulls every line of the gpio-sim bank whose configfs directory
 // is bank up and down toggles times through sysfs, and requires each edge
 // to arrive in order through the character device.
