@@ -12,7 +12,7 @@ PKGS    := ./...
 # `make test TAGS=` tests without cgo.
 TAGS    ?= portaudio,opus
 
-.PHONY: all build run test check bench cross cross-test fuzz clean powercut talkoff image buildroot-check hil loadtest
+.PHONY: all build run test check bench cross cross-test fuzz clean powercut talkoff image buildroot-check hil hil-long loadtest
 
 all: build
 
@@ -90,13 +90,22 @@ image:
 	BUILDROOT_VERSION=$(BUILDROOT_VERSION) GO=$(GO) ./buildroot/image.sh $(BOARD)
 
 # Hardware in the loop (docs/hardware.md, "Hardware-in-the-loop"): Debian's
-# kernel under QEMU TCG with gpio-sim and snd-aloop, on each of HIL_ARCHES.
-# Needs qemu-system-x86 qemu-system-arm cpio gcc-aarch64-linux-gnu
-# libc6-dev-arm64-cross and network access; the cache is HIL_CACHE
-# (default ~/.cache/linetap-hil, about 0.7 GB).
+# kernel under QEMU TCG with gpio-sim and snd-aloop, on each of HIL_ARCHES,
+# each of HIL_TESTS (hil/run.sh: smoke, scenario, cardloss, gpio, long).
+# scenario records hil/testdata/hil4.scn through PortAudio and the GPIO
+# character device with contact bounce and hook flashes, and the sound
+# card removed mid-call. Needs qemu-system-x86 qemu-system-arm cpio
+# gcc-aarch64-linux-gnu libc6-dev-arm64-cross and network access; the cache
+# is HIL_CACHE (default ~/.cache/linetap-hil, about 0.7 GB). hil-long holds
+# a line off-hook for minutes and splits an always-on line (its own
+# target: about 5 min a run).
 HIL_ARCHES ?= amd64 arm64
+HIL_TESTS  ?= scenario
 hil:
-	@for a in $(HIL_ARCHES); do GO=$(GO) ./hil/run.sh $$a || exit 1; done
+	@for a in $(HIL_ARCHES); do for t in $(HIL_TESTS); do GO=$(GO) ./hil/run.sh $$a $$t || exit 1; done; done
+
+hil-long:
+	@for a in $(HIL_ARCHES); do GO=$(GO) ./hil/run.sh $$a long || exit 1; done
 
 clean:
 	rm -rf $(BIN)
