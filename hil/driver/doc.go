@@ -20,8 +20,19 @@
 // line-event sidecar; scenario (in the VM) starts linetapd on the loopback
 // and a gpio-sim bank, plays the audio while working the hook and ring
 // inputs at the sidecar's times (with -faults: contact bounce and hook
-// flashes), then compares `linetap calls --json` and `linetap audio` with
-// the scenario, echoing each call as a HIL-CALL line.
+// flashes; with -cardloss-at: the sound card unbound and its module
+// reloaded mid-call), then compares `linetap calls --json`, `linetap
+// audio` and linetapd's log with the scenario, echoing each call as a
+// HIL-CALL line.
+//
+// gpio runs the scenario's line events through hw/gpiocdev's Sensor in the
+// driver itself (no audio, no linetapd) and logs the hook edges' kernel
+// timestamps; long holds a line off-hook for minutes while another
+// records always and is split at max_call.
+//
+// The driver writes its edges from SCHED_FIFO threads at absolute times
+// and checks that it kept them; when it did not (the host stalled the VM)
+// the result is inconclusive and run.sh repeats the run.
 //
 // # Caveats
 //
