@@ -136,7 +136,7 @@ WRAP
 	local cfg j
 	for j in "$HERE/package/linetap/linetap.json" "$HERE"/board/linetap/*/linetap.json; do
 		if cfg=$(timeout -s KILL 60 qemu-aarch64-static "$ARM/linetapd" --config "$j" --print-config 2>&1) &&
-			grep -q '"listen": "127.0.0.1:8080"' <<<"$cfg" && grep -q '"data": "/data/linetap"' <<<"$cfg"; then
+			grep -q '"listen": ":443"' <<<"$cfg" && grep -q '"data": "/data/linetap"' <<<"$cfg"; then
 			pass
 		else
 			fail "arm64 linetapd refuses ${j#"$HERE"/}: $cfg"
@@ -154,6 +154,8 @@ LINETAPD_SUPERVISE=$TMP/supervise-ash
 LINETAPD_BIN=$ARM/linetapd-qemu
 LINETAPD_CONFIG=$HERE/board/linetap/rpi4-64/linetap.json
 LINETAPD_ARGS="--sim --data $data --listen 127.0.0.1:$port"
+# This test's probe speaks plain HTTP (the board's is linetap health).
+LINETAPD_WEB_ARGS=--http
 LINETAP_RUN=$RUN_DIR
 LINETAP_REQUIRE_MOUNT=
 LINETAPD_HEALTH_URL=http://127.0.0.1:$port/healthz
@@ -417,11 +419,14 @@ else
 	fail "fstab/fw_env.config: the boot partition (p1) must be on /boot/firmware, holding uboot.env"
 fi
 
-# The appliance configs must not expose the unauthenticated web UI, and
-# keep their data on the data partition.
+# The appliance configs serve the web UI to the office over HTTPS (the
+# supervisor passes no --http by default; its probe is linetap health over
+# the control socket), and keep their data on the data partition.
+# shellcheck disable=SC2016 # the pattern is the script's literal text
+if grep -q '^: "${LINETAPD_WEB_ARGS=}"$' "$HERE/package/linetap/supervise" && grep -q 'LINETAPD_HEALTH_CMD:=/usr/bin/linetap health ' "$HERE/package/linetap/supervise"; then pass; else fail "supervise: by default linetapd must serve HTTPS (no --http) and the probe must be linetap health"; fi
 for j in "$HERE/package/linetap/linetap.json" "$HERE"/board/linetap/*/linetap.json; do
 	rel=${j#"$HERE"/}
-	if grep -q '"listen": *"127\.0\.0\.1:' "$j"; then pass; else fail "$rel must listen on 127.0.0.1 (plain HTTP for the supervisor's probe; docs/appliance.md)"; fi
+	if grep -q '"listen": *":443"' "$j"; then pass; else fail "$rel must listen on :443 (HTTPS for the office; docs/appliance.md)"; fi
 	if grep -q '"data": *"/data/' "$j"; then pass; else fail "$rel: data must be under /data (the data partition)"; fi
 done
 
@@ -780,8 +785,8 @@ stop_supervisor() {
 touch "$SV/healthy"
 supervise good "$SV/cmdline-b"
 if wait_for 60 logged "$SV/good.log" "answers on"; then pass; else fail "supervise: never saw the stand-in answer: $(cat "$SV/good.log")"; fi
-# The appliance default: plain HTTP for the probe (LINETAPD_WEB_ARGS).
-if logged "$SV/good.log" "linetapd stand-in args: --config /dev/null --http\$"; then pass; else fail "supervise: linetapd not run with --config FILE --http: $(grep 'stand-in args' "$SV/good.log")"; fi
+# The appliance default: linetapd's HTTPS, no --http (LINETAPD_WEB_ARGS).
+if logged "$SV/good.log" "linetapd stand-in args: --config /dev/null\$"; then pass; else fail "supervise: linetapd not run with just --config FILE: $(grep 'stand-in args' "$SV/good.log")"; fi
 if wait_for 30 logged "$SV/good.log" "RAUC slot B marked good" && logged "$SV/calls" "^rauc status mark-good\$"; then pass; else fail "supervise: slot B not marked good: $(cat "$SV/calls")"; fi
 first=$(cat "$SV/good/linetapd.pid" 2>/dev/null)
 rm -f "$SV/healthy"
