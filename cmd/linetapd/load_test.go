@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"crypto/tls"
 	"fmt"
 	"io"
@@ -75,7 +74,7 @@ func TestLoad(t *testing.T) {
 
 	// linetapd runs as its own process (the test binary, see TestMain), so
 	// that the load generator does not share its Go scheduler.
-	out := &syncBuffer{}
+	out := &lockedBuffer{}
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), "LINETAPD_ARGS="+strings.Join([]string{"--config", cfg, "--data", data, "--listen", "127.0.0.1:0"}, " "))
 	cmd.Stdout, cmd.Stderr = out, out
@@ -204,7 +203,7 @@ func TestLoad(t *testing.T) {
 }
 
 // waitForURL waits for linetapd's "web UI at" line and returns the URL.
-func waitForURL(t *testing.T, out *syncBuffer, runErr chan error) string {
+func waitForURL(t *testing.T, out *lockedBuffer, runErr chan error) string {
 	t.Helper()
 	re := regexp.MustCompile(`web UI at (https?://[^/\s]+)/`)
 	deadline := time.Now().Add(30 * time.Second)
@@ -220,22 +219,4 @@ func waitForURL(t *testing.T, out *syncBuffer, runErr chan error) string {
 	}
 	t.Fatalf("linetapd did not start:\n%s", out.String())
 	return ""
-}
-
-// syncBuffer is a bytes.Buffer safe for one writer and one reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
