@@ -94,6 +94,7 @@ func TestDriveReportCheck(t *testing.T) {
 		err  string
 	}{
 		{"on time", driveReport{WorstBurst: 3 * ms, WorstRing: 22 * ms}, ""},
+		{"stretched past the debounce, still no pulse", driveReport{WorstBurst: 13 * ms}, ""},
 		{"bounce stretched", driveReport{WorstBurst: 63 * ms, BurstLine: 1, BurstAt: 3 * time.Second}, "bounce burst on line 1 at 3.000 s"},
 		{"ring stalled", driveReport{WorstRing: 120 * ms}, "ring pulses were written 0.120 s apart"},
 	}

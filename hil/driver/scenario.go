@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/gpiocdev"
 	"github.com/linetap/linetap/hw/sim"
 	"github.com/linetap/linetap/hw/wavfile"
 )
@@ -134,11 +135,15 @@ func pull(chip string, offset int, up bool) error {
 }
 
 // BurstGap is the planned spacing below which two hook edges of a line
-// are one burst (contact bounce): drive must apply them within
-// HookDebounce of each other, or the stimulus is no longer a bounce.
-const (
-	BurstGap     = 10 * time.Millisecond
-	HookDebounce = 10 * time.Millisecond
+// are one burst (contact bounce). The burst is meant as 1 ms edges, which
+// the 10 ms debounce swallows; a host that stretches it past the debounce
+// still leaves breaks the decoder must ignore (shorter than any dial
+// pulse, gpiocdev's PulseMinBreak), so the expected outcome — no digit,
+// no new call — holds up to BounceLimit. Beyond it the run is
+// inconclusive.
+var (
+	BurstGap    = 10 * time.Millisecond
+	BounceLimit = gpiocdev.DefaultTiming().PulseMinBreak
 )
 
 // driveReport says how well drive kept to the planned times.
@@ -172,9 +177,9 @@ var ErrHostBusy = errors.New("driver: the host was too busy to keep the stimulus
 
 // check fails when a bounce burst came out as something else.
 func (d driveReport) check() error {
-	if d.WorstBurst >= HookDebounce {
-		return fmt.Errorf("%w: the bounce burst on line %d at %s was written with edges %s apart (the debounce is %s)",
-			ErrHostBusy, d.BurstLine, seconds(d.BurstAt), seconds(d.WorstBurst), seconds(HookDebounce))
+	if d.WorstBurst >= BounceLimit {
+		return fmt.Errorf("%w: the bounce burst on line %d at %s was written with edges %s apart (a break of %s is a dial pulse's)",
+			ErrHostBusy, d.BurstLine, seconds(d.BurstAt), seconds(d.WorstBurst), seconds(BounceLimit))
 	}
 	if d.WorstRing >= RingGap {
 		return fmt.Errorf("%w: ring pulses were written %s apart (a ring ends after %s without one)",
