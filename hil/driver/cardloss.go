@@ -52,10 +52,6 @@ func startPlayer(raw []byte, lines, from int, log io.Writer) (*player, error) {
 	return p, nil
 }
 
-// ErrCardHeld is returned when the removed card stays open: the recorder
-// did not notice that its sound card went away.
-var ErrCardHeld = errors.New("the recorder kept the removed sound card open")
-
 // UnbindTimeout is how long the recorder has to close a removed card.
 const UnbindTimeout = 10 * time.Second
 

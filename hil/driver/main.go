@@ -18,6 +18,13 @@ var (
 	ErrMismatch = errors.New("driver: captured audio differs from what was played")
 	// ErrUsage is returned for a bad command line.
 	ErrUsage = errors.New("driver: usage")
+	// ErrHostBusy marks a run whose stimulus the driver could not produce
+	// on time (the VM stalled): the run says nothing about the recorder,
+	// and run.sh repeats it.
+	ErrHostBusy = errors.New("driver: the host was too busy to keep the stimulus timing")
+	// ErrCardHeld is returned when the removed card stays open: the
+	// recorder did not let go of its sound card.
+	ErrCardHeld = errors.New("the recorder kept the removed sound card open")
 )
 
 // Check is one named assertion and its outcome.

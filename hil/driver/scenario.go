@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -169,11 +168,6 @@ func (d driveReport) String() string {
 	return fmt.Sprintf("%d line events applied, latest write %s after its time; %d bounce edges, at most %s apart; ring pulses at most %s apart",
 		d.Applied, seconds(d.WorstLate), d.Bursts, seconds(d.WorstBurst), seconds(d.WorstRing))
 }
-
-// ErrHostBusy marks a run whose stimulus the driver could not produce on
-// time (the VM stalled): the run says nothing about the recorder, and
-// run.sh repeats it.
-var ErrHostBusy = errors.New("driver: the host was too busy to keep the stimulus timing")
 
 // check fails when a bounce burst came out as something else.
 func (d driveReport) check() error {

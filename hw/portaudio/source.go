@@ -22,6 +22,9 @@ var (
 	// ErrOverflow is returned by Stream.Read when input was dropped before
 	// the block it returns (the block itself is valid).
 	ErrOverflow = errors.New("portaudio: input overflowed")
+	// ErrStalled is returned by a stream whose device delivered no block
+	// for StallTimeout: hung, or gone without an error.
+	ErrStalled = errors.New("portaudio: the device delivered no audio")
 )
 
 var (

@@ -6,10 +6,6 @@ import (
 	"time"
 )
 
-// ErrStalled is returned by a stream whose device delivered no block for
-// StallTimeout: hung, or gone without an error.
-var ErrStalled = errors.New("portaudio: the device delivered no audio")
-
 // StallTimeout is how long a stream waits for one block before it gives
 // the device up as lost.
 const StallTimeout = 2 * time.Second
