@@ -175,7 +175,12 @@ func CountFlashes(log string, want []hw.LineEvent) (string, error) {
 	}
 	for _, l := range strings.Split(log, "\n") {
 		if _, rest, ok := strings.Cut(l, `msg="hook flash" line=`); ok {
-			n, err := strconv.Atoi(strings.Fields(rest + " ")[0])
+			// slog's text format: the number right after "line=".
+			end := 0
+			for end < len(rest) && end < 9 && rest[end] >= '0' && rest[end] <= '9' {
+				end++
+			}
+			n, err := strconv.Atoi(rest[:end])
 			if err != nil {
 				return "", fmt.Errorf("driver: log line %q: no line number", l)
 			}

@@ -230,3 +230,18 @@ func TestPlaceExact(t *testing.T) {
 		})
 	}
 }
+
+// CountFlashes parses linetapd's log: any text is an answer or an error,
+// never a panic, and a flash counted is one the log names.
+func FuzzCountFlashes(f *testing.F) {
+	f.Add(`level=INFO msg="hook flash" line=0 call=2` + "\n")
+	f.Add(`msg="hook flash" line=`)
+	f.Add(`msg="hook flash" line=x`)
+	f.Add(`msg="hook flash" line= 00`)
+	want := []hw.LineEvent{{Line: 0, Kind: hw.HookFlash}}
+	f.Fuzz(func(t *testing.T, log string) {
+		if _, err := CountFlashes(log, want); err == nil && !strings.Contains(log, `msg="hook flash" line=0`) {
+			t.Fatalf("a flash on line 0 counted in %q", log)
+		}
+	})
+}
