@@ -97,6 +97,7 @@ func TestDriveReportCheck(t *testing.T) {
 		{"stretched past the debounce, still no pulse", driveReport{WorstBurst: 13 * ms}, ""},
 		{"bounce stretched", driveReport{WorstBurst: 63 * ms, BurstLine: 1, BurstAt: 3 * time.Second}, "bounce burst on line 1 at 3.000 s"},
 		{"ring stalled", driveReport{WorstRing: 120 * ms}, "ring pulses were written 0.120 s apart"},
+		{"a flash stretched", driveReport{WorstLate: 837 * ms}, "written 0.837 s after its time"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -160,6 +160,10 @@ type driveReport struct {
 	WorstRing time.Duration
 }
 
+// LateLimit is how late a hook write may come: a 500 ms flash stays a
+// flash (300 ms–1 s, DOMAIN.md) only within 200 ms of its planned length.
+const LateLimit = 200 * time.Millisecond
+
 // RingGap is the decoder's longest pause within a ring burst
 // (gpiocdev.DefaultTiming): a driver stalled that long ends the ring.
 const RingGap = 100 * time.Millisecond
@@ -174,6 +178,10 @@ func (d driveReport) check() error {
 	if d.WorstBurst >= BounceLimit {
 		return fmt.Errorf("%w: the bounce burst on line %d at %s was written with edges %s apart (a break of %s is a dial pulse's)",
 			ErrHostBusy, d.BurstLine, seconds(d.BurstAt), seconds(d.WorstBurst), seconds(BounceLimit))
+	}
+	if d.WorstLate >= LateLimit {
+		return fmt.Errorf("%w: a line event was written %s after its time (a 500 ms flash has 200 ms either side before it is a glitch or a hang-up)",
+			ErrHostBusy, seconds(d.WorstLate))
 	}
 	if d.WorstRing >= RingGap {
 		return fmt.Errorf("%w: ring pulses were written %s apart (a ring ends after %s without one)",
