@@ -39,8 +39,11 @@
 //
 //   - The sample clock is the card's crystal and the gap arithmetic uses
 //     CLOCK_MONOTONIC: the two drift apart by the card's error (typically
-//     under 100 ppm, 0.36 s an hour). A slow card that falls more than
-//     Options.MaxDrift behind the clock gets silence inserted (a gap); a
+//     under 100 ppm, 0.36 s an hour). A slow card that stays more than
+//     Options.MaxDrift behind the clock for DriftHold (1 s) gets silence
+//     inserted (a gap, placed where it was found, up to DriftHold after
+//     the loss); a card that is only late (a stalled board or VM) and
+//     catches up within DriftHold gets none; a
 //     fast card is not corrected, so over hours events may be placed up to
 //     its drift early. Reading a file faster than real time is "fast".
 //   - A gap's length is known only to within one device block plus the

@@ -102,6 +102,11 @@ type Options struct {
 	Sleep func(time.Duration)
 }
 
+// DriftHold is how long the card must stay more than Options.MaxDrift
+// behind the clock before the deficit is filled with silence: a card that
+// is only late catches up sooner.
+const DriftHold = time.Second
+
 // overrunFloor is the fewest missing frames (2 ms) an overrun's gap is
 // made of: below it the clock's jitter, not lost audio.
 const overrunFloor = 2 * dsp.Rate / 1000
@@ -147,6 +152,10 @@ type Source struct {
 	lost      bool          // device gone
 	lastTry   time.Duration
 	checkGap  string // cause of a gap to look for after the next read
+	// drifting says the card is more than MaxDrift behind the clock,
+	// since driftSince.
+	drifting   bool
+	driftSince time.Duration
 
 	statsMu sync.Mutex
 	stats   Stats
@@ -359,8 +368,18 @@ func (s *Source) fill() error {
 		s.checkGap = ""
 	} else if drift := ended - blockDur - s.sf.Latency - (s.t0 + framesToDur(s.produced)); drift > s.opt.MaxDrift {
 		// The card delivers fewer frames than the clock says it should
-		// (a slow crystal, or an overrun PortAudio did not report).
-		s.padTo(ended-blockDur, "clock drift")
+		// (a slow crystal, or an overrun PortAudio did not report) —
+		// unless it is only late and catches up: a stalled board or VM
+		// delivers its frames in a burst afterwards. Only a deficit that
+		// lasts DriftHold is lost audio.
+		if !s.drifting {
+			s.drifting, s.driftSince = true, now
+		} else if now-s.driftSince >= DriftHold {
+			s.padTo(ended-blockDur, "clock drift")
+			s.drifting = false
+		}
+	} else {
+		s.drifting = false
 	}
 	s.push()
 	return nil

@@ -23,10 +23,13 @@ type fake struct {
 	pos     int64 // device frames captured (including dropped ones)
 	clock   *vclock
 	reads   int
-	dropAt  map[int]int64 // read number → frames dropped before it
-	flagAt  map[int]bool  // read number → overflow reported, nothing dropped
-	failAt  int           // read number at which the device disappears (0 = never)
-	backlog int           // frames waiting after each read (a late reader)
+	dropAt  map[int]int64         // read number → frames dropped before it
+	flagAt  map[int]bool          // read number → overflow reported, nothing dropped
+	lateAt  map[int]time.Duration // read number → the card is this late, then catches up
+	loseAt  map[int]int64         // read number → frames lost with no overflow reported
+	debt    time.Duration         // lateness still to catch up
+	failAt  int                   // read number at which the device disappears (0 = never)
+	backlog int                   // frames waiting after each read (a late reader)
 	closed  bool
 }
 
@@ -66,7 +69,23 @@ func (f *fake) Read(buf []int16) error {
 		f.clock.Sleep(time.Duration(d) * time.Second / time.Duration(f.sf.Rate))
 		err = portaudio.ErrOverflow
 	}
+	if d := f.loseAt[f.reads]; d > 0 {
+		f.pos += d
+		f.clock.Sleep(time.Duration(d) * time.Second / time.Duration(f.sf.Rate))
+	}
 	frames := len(buf) / f.sf.Channels
+	if d := f.lateAt[f.reads]; d > 0 {
+		f.clock.Sleep(d)
+		f.debt += d
+	}
+	if f.debt > 0 {
+		// Catching up: the frames were captured already, the read
+		// returns at once.
+		blk := time.Duration(frames) * time.Second / time.Duration(f.sf.Rate)
+		pay := min(f.debt, blk)
+		f.debt -= pay
+		f.clock.Sleep(-pay) // offsets the block's own sleep below
+	}
 	for i := 0; i < frames; i++ {
 		for c := 0; c < f.sf.Channels; c++ {
 			buf[i*f.sf.Channels+c] = f.sample(c, f.pos)
@@ -410,6 +429,48 @@ func TestOverflowWithNothingMissing(t *testing.T) {
 			}
 			if s := src.Stats(); s.Xruns != 1 || s.Lost != 0 {
 				t.Errorf("stats %+v", s)
+			}
+		})
+	}
+}
+
+// A card that is late (a stalled board or VM) and then delivers in a burst
+// has lost nothing: no silence may be inserted. A card that loses frames
+// without reporting an overflow gets the deficit filled once it has lasted
+// DriftHold.
+func TestClockDrift(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		late   map[int]time.Duration
+		lose   map[int]int64
+		silent int
+	}{
+		{"late 300 ms, caught up", map[int]time.Duration{20: 300 * time.Millisecond}, nil, 0},
+		{"late twice", map[int]time.Duration{20: 150 * time.Millisecond, 40: 250 * time.Millisecond}, nil, 0},
+		{"300 ms lost unreported", nil, map[int]int64{20: 2400}, 2400},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clock := &vclock{now: time.Second}
+			f := &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 8000}, sample: func(c int, n int64) int16 { return 9 }, clock: clock,
+				lateAt: tc.late, loseAt: tc.lose}
+			src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil },
+				portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer src.Close()
+			buf := make([]int16, 8000*5)
+			if _, _, err := src.Read(buf); err != nil {
+				t.Fatal(err)
+			}
+			silent := 0
+			for _, v := range buf {
+				if v == 0 {
+					silent++
+				}
+			}
+			if silent != tc.silent {
+				t.Errorf("%d silent frames, want %d (gaps %+v)", silent, tc.silent, src.Gaps())
 			}
 		})
 	}
