@@ -43,9 +43,8 @@
 //     Options.MaxDrift behind the clock for DriftHold (1 s) gets silence
 //     inserted (a gap, placed where it was found, up to DriftHold after
 //     the loss); a card that is only late (a stalled board or VM) and
-//     catches up within DriftHold gets none; a
-//     fast card is not corrected, so over hours events may be placed up to
-//     its drift early. Reading a file faster than real time is "fast".
+//     catches up within DriftHold gets none; a fast card is not
+//     corrected, so over hours events may be placed up to its drift early. Reading a file faster than real time is "fast".
 //   - A gap's length is known only to within one device block plus the
 //     stream's latency.
 //   - Without the `portaudio` build tag (or without cgo) Open returns
