@@ -110,7 +110,7 @@ long)
 	;;
 *) die "unknown test '$TEST' (want smoke, scenario, cardloss, long or gpio)" ;;
 esac
-HIL_TIMEOUT=${HIL_TIMEOUT:-300}
+HIL_TIMEOUT=${HIL_TIMEOUT:-600}
 "$HIL_DIR/initramfs.sh" "$ARCH" "$KDIR" "$S" "$W/stage" "$W/initrd.gz"
 t2=$(date +%s)
 
