@@ -97,6 +97,7 @@ type Engine struct {
 
 	pending []placedEvent // sensor events not yet applied, by position
 	gaps    []placedGap   // recent gaps of lost audio, for pre-rolls
+	gapEnd  int64         // the end of the latest gap: a gap from there continues its outage
 	placed  []placedEvent // scratch: this block's events, by position
 
 	// Commit pipeline: the engine fills cur while the writer commits
@@ -485,7 +486,12 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 func (e *Engine) markGap(g hw.Gap) {
 	pos := e.blockAtPos + e.samples(g.At-e.blockAt)
 	n := e.samples(g.Length)
-	e.log.Warn("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length)
+	if pos > 0 && pos == e.gapEnd { // the same outage, reported block by block
+		e.log.Debug("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length)
+	} else {
+		e.log.Warn("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length)
+	}
+	e.gapEnd = pos + n
 	gap := placedGap{pos: pos, samples: n, cause: g.Cause}
 	e.noteGap(gap)
 	for _, l := range e.lines {
@@ -508,8 +514,29 @@ type placedGap struct {
 func (c *activeCall) addGap(g placedGap) {
 	if g.pos+g.samples > c.from && (c.to < 0 || g.pos < c.to) {
 		off := max(g.pos-c.from, 0)
-		c.rec.Gaps = append(c.rec.Gaps, AudioGap{Offset: off, Samples: g.pos + g.samples - c.from - off, Cause: g.cause})
+		n := g.pos + g.samples - c.from - off
+		// A source that reports a long outage block by block gives one gap
+		// per block: they are one stretch of lost audio.
+		if k := len(c.rec.Gaps) - 1; k >= 0 && c.rec.Gaps[k].Cause == g.cause && c.rec.Gaps[k].Offset+c.rec.Gaps[k].Samples == off {
+			c.rec.Gaps[k].Samples += n
+		} else {
+			c.rec.Gaps = append(c.rec.Gaps, AudioGap{Offset: off, Samples: n, Cause: g.cause})
+		}
+		c.clipGaps()
 		c.dirty = true
+	}
+}
+
+// clipGaps trims the gaps to the call's audio once its end is known: a gap
+// reported before the end may run past it.
+func (c *activeCall) clipGaps() {
+	if c.to < 0 {
+		return
+	}
+	n := c.to - c.from
+	c.rec.Gaps = slices.DeleteFunc(c.rec.Gaps, func(g AudioGap) bool { return g.Offset >= n })
+	for i := range c.rec.Gaps {
+		c.rec.Gaps[i].Samples = min(c.rec.Gaps[i].Samples, n-c.rec.Gaps[i].Offset)
 	}
 }
 

@@ -405,3 +405,26 @@ func TestLostAudioIsMarkedInTheCall(t *testing.T) {
 		}
 	}
 }
+
+// TestOutageReportedBlockByBlock: a source that reports a long outage as
+// one gap per block (a lost card) gives the call one gap, and a gap that
+// runs past the call's end is cut at it.
+func TestOutageReportedBlockByBlock(t *testing.T) {
+	r := newRun(t, 1, 25*rate, []hw.LineEvent{ev(0, hw.OffHook, 3), ev(0, hw.OnHook, 14)}, nil)
+	for at := sec(10); at < sec(17); at += 20 * time.Millisecond {
+		r.src.GapScript = append(r.src.GapScript, hw.Gap{At: at, Length: 20 * time.Millisecond, Cause: "device lost"})
+	}
+	calls := r.go_(t)
+	if len(calls) != 1 {
+		t.Fatalf("%d calls", len(calls))
+	}
+	c := calls[0]
+	// The call's audio runs from 1 s (2 s pre-roll) to 15 s (1 s post-roll).
+	want := []linetap.AudioGap{{Offset: 9 * rate, Samples: 5 * rate, Cause: "device lost"}}
+	if len(c.Gaps) != 1 || c.Gaps[0] != want[0] {
+		t.Fatalf("gaps %+v, want %+v", c.Gaps, want)
+	}
+	if end := c.Gaps[0].Offset + c.Gaps[0].Samples; end > c.Samples {
+		t.Errorf("the gap ends at sample %d, after the call's %d", end, c.Samples)
+	}
+}

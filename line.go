@@ -566,6 +566,7 @@ func (l *line) end(pos int64, reason EndReason) {
 	// An end known only later (an unanswered call, VOX) keeps the audio
 	// up to the moment it became known: what is stored is never cut.
 	c.to = max(c.to, c.cursor)
+	c.clipGaps()
 	l.cur = nil
 	if reason != EndSplit {
 		l.listen.setInCall(false)
@@ -663,6 +664,7 @@ func (l *line) shutdown(pos int64) {
 	for _, c := range l.calls {
 		if c.to < 0 || c.to > pos {
 			c.to = pos
+			c.clipGaps()
 		}
 	}
 	if l.mask != nil {
