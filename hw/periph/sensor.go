@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/internal/monoclock"
 )
 
 var _ hw.LineSensor = (*Sensor)(nil)
@@ -74,7 +75,7 @@ func NewSensor(meters []Voltmeter, lines []int, opt Options) (*Sensor, error) {
 		return nil, fmt.Errorf("%w: interval %v out of range 1ms..%v", ErrConfig, opt.Interval, opt.Thresholds.ReversalTime)
 	}
 	if opt.Now == nil {
-		opt.Now = monotonic
+		opt.Now = monoclock.Now
 	}
 	if opt.Sleep == nil {
 		opt.Sleep = time.Sleep

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	pa "github.com/gordonklaus/portaudio"
+
+	"github.com/linetap/linetap/hw/internal/monoclock"
 )
 
 // Open opens the capture device opt names through PortAudio and returns a
@@ -200,7 +202,7 @@ func (s *stream) Read(buf []int16) error {
 		}
 		return n, err
 	}
-	werr := waitForBlock(avail, frames, s.sf.Rate, monotonic, time.Sleep)
+	werr := waitForBlock(avail, frames, s.sf.Rate, monoclock.Now, time.Sleep)
 	if werr != nil && !errors.Is(werr, ErrOverflow) {
 		return werr
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/resample"
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/internal/monoclock"
 )
 
 // Errors returned by this package.
@@ -178,7 +179,7 @@ func NewSource(open Opener, opt Options) (*Source, error) {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opt.Now == nil {
-		opt.Now = monotonic
+		opt.Now = monoclock.Now
 	}
 	if opt.Sleep == nil {
 		opt.Sleep = time.Sleep

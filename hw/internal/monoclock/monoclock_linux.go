@@ -1,4 +1,4 @@
-package periph
+package monoclock
 
 import (
 	"time"
@@ -6,8 +6,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// monotonic reads CLOCK_MONOTONIC, the clock of the audio timestamps.
-func monotonic() time.Duration {
+// Now reads CLOCK_MONOTONIC.
+func Now() time.Duration {
 	var ts unix.Timespec
 	if err := unix.ClockGettime(unix.CLOCK_MONOTONIC, &ts); err != nil {
 		return 0 // cannot fail for CLOCK_MONOTONIC on Linux
