@@ -4,11 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
-	"syscall"
 	"time"
 )
 
@@ -87,42 +84,14 @@ func longRun(r *Result, o longOptions, log io.Writer) {
 	frames := int(o.Length * 8000 / time.Second)
 	played := Signal(2, frames, 800, 7)
 	cfg, err := o.config()
-	if err == nil {
-		err = os.WriteFile("/tmp/linetapd.json", cfg, 0o644)
-	}
-	if err != nil {
-		r.add("config", "", err)
+	d := startLinetapd(r, cfg, err, o.Data)
+	if d == nil {
 		return
 	}
-	dlog, err := os.Create("/tmp/linetapd.log")
-	if err != nil {
-		r.add("config", "", err)
-		return
-	}
-	defer dlog.Close()
-	d := exec.Command("linetapd", "--config", "/tmp/linetapd.json", "--data", o.Data, "--listen", "127.0.0.1:8080")
-	d.Stdout, d.Stderr = dlog, dlog
-	if err := d.Start(); err != nil {
-		r.add("linetapd start", "", err)
-		return
-	}
-	sock := filepath.Join(o.Data, "linetapd.sock")
-	up := false
-	for i := 0; i < 1200 && !up; i++ { // as in scenarioRun
-		_, err := os.Stat(sock)
-		up = err == nil
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !up {
-		d.Process.Kill()
-		d.Wait()
-		r.add("linetapd start", "", fmt.Errorf("no %s within 120 s; log:\n%s", sock, tail("/tmp/linetapd.log")))
-		return
-	}
+	defer d.log.Close()
 	play, err := startPlayer(Bytes(played), 2, 0, log)
 	if err != nil {
-		d.Process.Kill()
-		d.Wait()
+		d.kill()
 		r.add("aplay", "", err)
 		return
 	}
@@ -133,9 +102,8 @@ func longRun(r *Result, o longOptions, log io.Writer) {
 	err = firstErr(err, pull(chip, 0, false), <-play.done)
 	r.add("play and hold", fmt.Sprintf("line 0 off-hook for %s of %s played, in %s", seconds(o.Length-2*time.Second), seconds(o.Length), seconds(time.Since(t0))), err)
 	time.Sleep(3 * time.Second)
-	d.Process.Signal(syscall.SIGTERM)
-	r.add("linetapd stop", "", d.Wait())
-	fmt.Fprintf(log, "linetapd log:\n%s\n", tail("/tmp/linetapd.log"))
+	r.add("linetapd stop", "", d.stop())
+	fmt.Fprintf(log, "linetapd log:\n%s\n", tail(linetapdLog))
 	got, err := listCalls(o.Data, io.Discard)
 	if err != nil {
 		r.add("linetap calls", "", err)

@@ -15,7 +15,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/linetap/linetap/hw"
@@ -373,47 +372,16 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		return
 	}
 	cfg, err := o.config()
-	if err == nil {
-		err = os.WriteFile("/tmp/linetapd.json", cfg, 0o644)
-	}
-	if err != nil {
-		r.add("config", "", err)
+	d := startLinetapd(r, cfg, err, o.Data)
+	if d == nil {
 		return
 	}
-	dlog, err := os.Create("/tmp/linetapd.log")
-	if err != nil {
-		r.add("config", "", err)
-		return
-	}
-	defer dlog.Close()
-	d := exec.Command("linetapd", "--config", "/tmp/linetapd.json", "--data", o.Data, "--listen", "127.0.0.1:8080")
-	d.Stdout, d.Stderr = dlog, dlog
-	if err := d.Start(); err != nil {
-		r.add("linetapd start", "", err)
-		return
-	}
-	sock := filepath.Join(o.Data, "linetapd.sock")
-	up := false
-	// Start-up (storage, the self-signed certificate) is slow under TCG
-	// on a busy host.
-	for i := 0; i < 1200 && !up; i++ {
-		if _, err := os.Stat(sock); err == nil {
-			up = true
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if !up {
-		d.Process.Kill()
-		d.Wait()
-		r.add("linetapd start", "", fmt.Errorf("no %s within 120 s; log:\n%s", sock, tail("/tmp/linetapd.log")))
-		return
-	}
+	defer d.log.Close()
 	r.add("linetapd start", "socket up", nil)
 
 	play, err := startPlayer(b, o.Lines, 0, log)
 	if err != nil {
-		d.Process.Kill()
-		d.Wait()
+		d.kill()
 		r.add("aplay", "", err)
 		return
 	}
@@ -458,24 +426,15 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 	r.add("play and drive", fmt.Sprintf("%s; %s of audio played in %s",
 		rep, seconds(length), seconds(time.Since(t0))), firstErr(derr, perr, rep.check()))
 	time.Sleep(3 * time.Second) // on-hook decisions and post-roll
-	d.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- d.Wait() }()
-	select {
-	case err := <-done:
-		r.add("linetapd stop", "", err)
-	case <-time.After(30 * time.Second):
-		d.Process.Kill()
-		r.add("linetapd stop", "", fmt.Errorf("no exit within 30 s of SIGTERM"))
-	}
-	fmt.Fprintf(log, "linetapd log:\n%s\n", tail("/tmp/linetapd.log"))
+	r.add("linetapd stop", "", d.stop())
+	fmt.Fprintf(log, "linetapd log:\n%s\n", tail(linetapdLog))
 	if o.CardLossAt > 0 {
-		fmt.Fprintf(log, "linetapd's sound card log:\n%s\n", grepLog("/tmp/linetapd.log", 40,
+		fmt.Fprintf(log, "linetapd's sound card log:\n%s\n", grepLog(linetapdLog, 40,
 			"sound card", "ALARM", "alarm", "stream", "level=ERROR"))
-		r.add("sound card alarm", "linetapd logged the loss and the return", checkAlarms("/tmp/linetapd.log"))
+		r.add("sound card alarm", "linetapd logged the loss and the return", checkAlarms(linetapdLog))
 	}
 	if o.Faults {
-		detail, err := checkFlashes("/tmp/linetapd.log", Expected(rendered, true))
+		detail, err := checkFlashes(linetapdLog, Expected(rendered, true))
 		r.add("hook flashes", detail, err)
 	}
 
