@@ -94,14 +94,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		r := Result{Test: "smoke", Arch: runtime.GOARCH}
 		smoke(&r, o, stderr)
-		if err := r.finish(stdout); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		if !r.Pass {
-			return 1
-		}
-		return 0
+		return r.exit(stdout, stderr)
 	case "render":
 		fs := flag.NewFlagSet("render", flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -142,14 +135,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		} else {
 			scenarioRun(&r, o, stdout, stderr)
 		}
-		if err := r.finish(stdout); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		if !r.Pass {
-			return 1
-		}
-		return 0
+		return r.exit(stdout, stderr)
 	case "long":
 		fs := flag.NewFlagSet("long", flag.ContinueOnError)
 		fs.SetOutput(stderr)
@@ -169,16 +155,22 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 		r := Result{Test: "long", Arch: runtime.GOARCH}
 		longRun(&r, o, stderr)
-		if err := r.finish(stdout); err != nil {
-			fmt.Fprintln(stderr, err)
-			return 1
-		}
-		if !r.Pass {
-			return 1
-		}
-		return 0
+		return r.exit(stdout, stderr)
 	default:
 		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke, render, scenario, gpio or long)\n", args[0])
 		return 2
 	}
+}
+
+// exit prints r's result line and returns the process's exit status: 0
+// when every check passed.
+func (r *Result) exit(stdout, stderr io.Writer) int {
+	if err := r.finish(stdout); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	if !r.Pass {
+		return 1
+	}
+	return 0
 }
