@@ -48,6 +48,18 @@ rm -rf "$W" && mkdir -p "$W/stage/usr/local/bin" "$W/stage/etc/hil"
 (cd "$REPO_DIR" && CGO_ENABLED=0 GOOS=linux GOARCH="$GOARCH_OF" "$GO" build -trimpath \
 	-o "$W/stage/usr/local/bin/hil-driver" ./hil/driver) || die "build of hil/driver failed"
 
+# build_linetapd: linetapd and linetap with cgo PortAudio, against the
+# sysroot, into the VM's /usr/local/bin.
+build_linetapd() {
+	local cc=gcc
+	[ "$ARCH" = arm64 ] && cc=aarch64-linux-gnu-gcc
+	log "build linetapd and linetap (cgo, portaudio) for $ARCH"
+	(cd "$REPO_DIR" && CGO_ENABLED=1 GOOS=linux GOARCH="$GOARCH_OF" CC="$cc --sysroot=$S" \
+		PKG_CONFIG_SYSROOT_DIR="$S" PKG_CONFIG_LIBDIR="$S/usr/lib/$TRIPLET/pkgconfig:$S/usr/share/pkgconfig" \
+		"$GO" build -trimpath -tags portaudio -o "$W/stage/usr/local/bin/" ./cmd/linetapd ./cmd/linetap) ||
+		die "build of linetapd for $ARCH failed"
+}
+
 case "$TEST" in
 smoke)
 	# One bank of four lines named like a two-line board's inputs.
@@ -71,15 +83,7 @@ scenario | gpio | cardloss)
 	# every off-hook and a 500 ms hook flash in each call (hil/driver
 	# Faults).
 	if [ "$SUB" = scenario ]; then
-		case "$ARCH" in
-		amd64) CC_ARCH=gcc ;;
-		arm64) CC_ARCH=aarch64-linux-gnu-gcc ;;
-		esac
-		log "build linetapd and linetap (cgo, portaudio) for $ARCH"
-		(cd "$REPO_DIR" && CGO_ENABLED=1 GOOS=linux GOARCH="$GOARCH_OF" CC="$CC_ARCH --sysroot=$S" \
-			PKG_CONFIG_SYSROOT_DIR="$S" PKG_CONFIG_LIBDIR="$S/usr/lib/$TRIPLET/pkgconfig:$S/usr/share/pkgconfig" \
-			"$GO" build -trimpath -tags portaudio -o "$W/stage/usr/local/bin/" ./cmd/linetapd ./cmd/linetap) ||
-			die "build of linetapd for $ARCH failed"
+		build_linetapd
 	fi
 	mkdir -p "$W/stage/hil"
 	cp "$HIL_DIR/testdata/hil4.scn" "$W/stage/hil/scenario.scn"
@@ -94,15 +98,7 @@ long)
 	# always with max_call 1m: one gapless call, and splits that lose and
 	# repeat nothing (hil/driver longRun). Time-compressed only in that
 	# the guest's idle time is skipped (-icount sleep=off).
-	case "$ARCH" in
-	amd64) CC_ARCH=gcc ;;
-	arm64) CC_ARCH=aarch64-linux-gnu-gcc ;;
-	esac
-	log "build linetapd and linetap (cgo, portaudio) for $ARCH"
-	(cd "$REPO_DIR" && CGO_ENABLED=1 GOOS=linux GOARCH="$GOARCH_OF" CC="$CC_ARCH --sysroot=$S" \
-		PKG_CONFIG_SYSROOT_DIR="$S" PKG_CONFIG_LIBDIR="$S/usr/lib/$TRIPLET/pkgconfig:$S/usr/share/pkgconfig" \
-		"$GO" build -trimpath -tags portaudio -o "$W/stage/usr/local/bin/" ./cmd/linetapd ./cmd/linetap) ||
-		die "build of linetapd for $ARCH failed"
+	build_linetapd
 	HIL_TIMEOUT=${HIL_TIMEOUT:-900}
 	echo "lines hil-lines 2 hook0 ring0" >"$W/stage/etc/hil/banks"
 	echo "hil-driver long -length ${HIL_LONG:-130s} -maxcall 1m -bank /sys/kernel/config/gpio-sim/lines/bank0 -label hil-lines" \
