@@ -62,9 +62,13 @@ func HashPassword(pw string, p Params) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("auth: reading random salt: %w", err)
 	}
-	sum := argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, hashBytes)
+	return phc(p, salt, argon2.IDKey([]byte(pw), salt, p.Time, p.Memory, p.Threads, hashBytes)), nil
+}
+
+// phc formats an argon2id hash as a PHC string.
+func phc(p Params, salt, sum []byte) string {
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(sum)), nil
+		argon2.Version, p.Memory, p.Time, p.Threads, b64.EncodeToString(salt), b64.EncodeToString(sum))
 }
 
 // maxParams bound what a stored hash may ask for, so that a tampered users
