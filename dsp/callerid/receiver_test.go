@@ -2,7 +2,6 @@ package callerid_test
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
@@ -13,6 +12,7 @@ import (
 	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/callerid"
 	"github.com/linetap/linetap/dsp/fsk"
+	"github.com/linetap/linetap/dsp/internal/dsptest"
 )
 
 const spb = 20.0 / 3 // samples per bit at 1200 baud
@@ -368,17 +368,11 @@ func TestReceiverAllocs(t *testing.T) {
 
 func FuzzReceiver(f *testing.F) {
 	x, _ := callerid.Synth(messages[0], -10)
-	seed := make([]byte, 2*len(x))
-	for i, v := range x {
-		binary.LittleEndian.PutUint16(seed[2*i:], uint16(v))
-	}
+	seed := dsptest.Bytes(x)
 	f.Add(seed, uint16(100))
 	f.Add([]byte{1, 2, 3}, uint16(1))
 	f.Fuzz(func(t *testing.T, b []byte, block uint16) {
-		x := make([]int16, len(b)/2)
-		for i := range x {
-			x[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
-		}
+		x := dsptest.Samples(b)
 		r := callerid.NewReceiver()
 		var out []callerid.Message
 		step := int(block%4096) + 1

@@ -31,20 +31,14 @@ func TestDetectorNoAllocs(t *testing.T) {
 
 func FuzzDetector(f *testing.F) {
 	seed, _ := dtmf.AppendDigits(nil, "19#", 40*time.Millisecond, 40*time.Millisecond, -10)
-	b := make([]byte, 2*len(seed))
-	for i, s := range seed {
-		b[2*i], b[2*i+1] = byte(s), byte(s>>8)
-	}
+	b := dsptest.Bytes(seed)
 	f.Add(b, int64(0), uint16(160))
 	f.Add([]byte{0xff, 0x7f, 0x00, 0x80}, int64(12345), uint16(1))
 	f.Fuzz(func(t *testing.T, data []byte, pos int64, block uint16) {
 		if pos < 0 || pos > 1<<50 {
 			pos = 0
 		}
-		x := make([]int16, len(data)/2)
-		for i := range x {
-			x[i] = int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8)
-		}
+		x := dsptest.Samples(data)
 		bs := max(int(block), 1)
 		d := dtmf.NewDetector()
 		var ev []dtmf.Event

@@ -1,7 +1,6 @@
 package fsk_test
 
 import (
-	"encoding/binary"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -9,6 +8,7 @@ import (
 
 	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/fsk"
+	"github.com/linetap/linetap/dsp/internal/dsptest"
 )
 
 // offset returns p with both tones scaled by (1+carrier) and the baud rate
@@ -269,17 +269,11 @@ func TestDemodulatorAllocs(t *testing.T) {
 
 func FuzzDemodulator(f *testing.F) {
 	x, _ := transmit(fsk.V23, -10, 20, []byte("fuzz"), nil)
-	seed := make([]byte, 2*len(x))
-	for i, v := range x {
-		binary.LittleEndian.PutUint16(seed[2*i:], uint16(v))
-	}
+	seed := dsptest.Bytes(x)
 	f.Add(seed, int64(0))
 	f.Add([]byte{0xff, 0x7f, 0x00, 0x80}, int64(-5))
 	f.Fuzz(func(t *testing.T, b []byte, pos int64) {
-		x := make([]int16, len(b)/2)
-		for i := range x {
-			x[i] = int16(binary.LittleEndian.Uint16(b[2*i:]))
-		}
+		x := dsptest.Samples(b)
 		d := fsk.NewDemodulator(fsk.Bell202)
 		for _, g := range d.Process(x, pos, nil) {
 			if g.Marks < 0 {

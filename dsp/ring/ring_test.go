@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/internal/dsptest"
 	"github.com/linetap/linetap/dsp/ring"
 	"github.com/linetap/linetap/dsp/tone"
 )
@@ -343,20 +344,14 @@ func TestNoAllocs(t *testing.T) {
 
 func FuzzDetector(f *testing.F) {
 	seed := tone.AppendRing(nil, 25, 300*time.Millisecond)
-	b := make([]byte, 2*len(seed))
-	for i, s := range seed {
-		b[2*i], b[2*i+1] = byte(s), byte(s>>8)
-	}
+	b := dsptest.Bytes(seed)
 	f.Add(b, int64(0), uint16(160))
 	f.Add([]byte{0x10, 0x70, 0xf0, 0x8f}, int64(5), uint16(1))
 	f.Fuzz(func(t *testing.T, data []byte, pos int64, block uint16) {
 		if pos < 0 || pos > 1<<50 {
 			pos = 0
 		}
-		x := make([]int16, len(data)/2)
-		for i := range x {
-			x[i] = int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8)
-		}
+		x := dsptest.Samples(data)
 		bs := max(int(block), 1)
 		d := ring.NewDetector()
 		var ev []ring.Event

@@ -28,19 +28,13 @@ func TestProgressNoAllocs(t *testing.T) {
 func FuzzProgressDetector(f *testing.F) {
 	p, _ := tone.PlanFor("DE")
 	seed := p.Busy.Append(nil, 500*time.Millisecond)
-	b := make([]byte, 2*len(seed))
-	for i, s := range seed {
-		b[2*i], b[2*i+1] = byte(s), byte(s>>8)
-	}
+	b := dsptest.Bytes(seed)
 	f.Add(b, int64(0), uint16(160))
 	f.Fuzz(func(t *testing.T, data []byte, pos int64, block uint16) {
 		if pos < 0 || pos > 1<<50 {
 			pos = 0
 		}
-		x := make([]int16, len(data)/2)
-		for i := range x {
-			x[i] = int16(uint16(data[2*i]) | uint16(data[2*i+1])<<8)
-		}
+		x := dsptest.Samples(data)
 		bs := max(int(block), 1)
 		d := tone.NewProgressDetector()
 		var ev []tone.ProgressEvent

@@ -72,3 +72,22 @@ func ReadWAV(t testing.TB, path string) []int16 {
 	t.Fatalf("%s: no data chunk", path)
 	return nil
 }
+
+// Bytes is x as little-endian 16-bit samples: a fuzz target's seed.
+func Bytes(x []int16) []byte {
+	b := make([]byte, 2*len(x))
+	for i, v := range x {
+		b[2*i], b[2*i+1] = byte(v), byte(v>>8)
+	}
+	return b
+}
+
+// Samples reads b as little-endian 16-bit samples (an odd last byte is
+// dropped): what a fuzz target makes of its input.
+func Samples(b []byte) []int16 {
+	x := make([]int16, len(b)/2)
+	for i := range x {
+		x[i] = int16(uint16(b[2*i]) | uint16(b[2*i+1])<<8)
+	}
+	return x
+}
