@@ -51,6 +51,17 @@
 //     hw.ErrNotSupported; NewSource works everywhere.
 //   - PortAudio's ALSA host API aborts in Pa_Initialize when the ALSA
 //     configuration defines neither `default` nor `dmix` (Debian's 19.6).
+//   - A card lost through PortAudio is never closed (PortAudio 19.6 and
+//     19.7 alike): its ALSA host API stops a stream with snd_pcm_drop even
+//     in Pa_StopStream, that fails on a disconnected card, and
+//     Pa_CloseStream closes only after a successful stop (and has already
+//     dropped the stream from the list Pa_Terminate would close). The
+//     handle leaks, so a USB card's slot is never freed and a platform
+//     card cannot be removed. Direct ALSA capture (being added, issue 6)
+//     opens the card by its stable ALSA name ("hw:CARD=Loopback,DEV=1")
+//     with alsa-lib, whose snd_pcm_close always closes the device, and
+//     needs no rescan: any number of Sources, each reconnecting on its
+//     own. PortAudio stays for other device names and for Devices.
 //   - Only one PortAudio Source per process: reconnecting re-initialises
 //     the library to rescan the devices.
 //   - A read waits for a whole block by polling Pa_GetStreamReadAvailable,
