@@ -14,11 +14,15 @@ import (
 	"github.com/linetap/linetap/hw/internal/monoclock"
 )
 
-// Open opens the capture device opt names through PortAudio and returns a
-// Source over it.
+// Open opens the capture device opt names and returns a Source over it:
+// an ALSA PCM name (see ALSAName) directly through alsa-lib, anything else
+// through PortAudio.
 func Open(opt Options) (*Source, error) {
 	if !opt.UseIndex && opt.Device == "" {
 		return nil, fmt.Errorf("%w: no device named (want a name or an index)", ErrOptions)
+	}
+	if name, ok := ALSAName(opt.Device); ok && !opt.UseIndex {
+		return NewSource(func() (Stream, error) { return openALSA(name, opt) }, opt)
 	}
 	return NewSource(func() (Stream, error) { return openStream(opt) }, opt)
 }

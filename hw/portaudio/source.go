@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -462,4 +463,21 @@ func (s *Source) reconnect() error {
 	}
 	s.padTo(now, "device lost")
 	return nil
+}
+
+// ALSAName reports whether device names an ALSA PCM that Open captures
+// from directly through alsa-lib, and that PCM's name: "hw:…" and
+// "plughw:…" names are taken as they are ("hw:CARD=Loopback,DEV=1": a
+// card by its id, which stays the same when the card comes back at
+// another index), and "alsa:NAME" opens any other ALSA PCM NAME (a
+// `pcm.NAME` of the ALSA configuration). Other names are PortAudio's.
+func ALSAName(device string) (string, bool) {
+	switch {
+	case strings.HasPrefix(device, "alsa:") && len(device) > len("alsa:"):
+		return device[len("alsa:"):], true
+	case strings.HasPrefix(device, "hw:") && len(device) > len("hw:"),
+		strings.HasPrefix(device, "plughw:") && len(device) > len("plughw:"):
+		return device, true
+	}
+	return "", false
 }

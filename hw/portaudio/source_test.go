@@ -475,3 +475,92 @@ func TestClockDrift(t *testing.T) {
 		})
 	}
 }
+
+// TestTwoSourcesReconnectAlone runs two Sources over two cards on one
+// clock, read in turn as the multi-card capture does: card A is unplugged
+// after 1 s and back 2 s later; card B records on with no gap, is never
+// reopened, and raises no alarm.
+func TestTwoSourcesReconnectAlone(t *testing.T) {
+	clock := &vclock{}
+	type card struct {
+		opens   int
+		streams []*fake
+		alarms  []error
+		src     *portaudio.Source
+	}
+	var a, b card
+	openA := func() (portaudio.Stream, error) {
+		a.opens++
+		if a.opens > 1 && clock.Now() < 3*time.Second {
+			return nil, fmt.Errorf("%w: hw:CARD=A,DEV=0", portaudio.ErrNoDevice)
+		}
+		f := &fake{sf: portaudio.StreamFormat{Channels: 2, Rate: 8000}, sample: func(c int, n int64) int16 { return 100 }, clock: clock}
+		if a.opens == 1 {
+			f.failAt = 51 // 1 s (50 blocks), then unplugged
+		}
+		a.streams = append(a.streams, f)
+		return f, nil
+	}
+	// B's reads cost no clock time of their own: A's reads (or its
+	// reconnect loop's waits) pace both, as a shared wall clock would.
+	openB := func() (portaudio.Stream, error) {
+		b.opens++
+		f := &fake{sf: portaudio.StreamFormat{Channels: 2, Rate: 8000}, sample: ramp, clock: &vclock{}}
+		b.streams = append(b.streams, f)
+		return f, nil
+	}
+	var err error
+	opt := func(c *card) portaudio.Options {
+		return portaudio.Options{Now: clock.Now, Sleep: clock.Sleep, Retry: 500 * time.Millisecond, MaxDrift: time.Hour,
+			OnAlarm: func(err error) { c.alarms = append(c.alarms, err) }}
+	}
+	if a.src, err = portaudio.NewSource(openA, opt(&a)); err != nil {
+		t.Fatal(err)
+	}
+	defer a.src.Close()
+	if b.src, err = portaudio.NewSource(openB, opt(&b)); err != nil {
+		t.Fatal(err)
+	}
+	defer b.src.Close()
+	bufA, bufB := make([]int16, 2*160), make([]int16, 2*160)
+	var bPos int64
+	var bFirst time.Duration
+	for i := 0; i < 250; i++ { // 5 s
+		if _, _, err := a.src.Read(bufA); err != nil {
+			t.Fatal(err)
+		}
+		n, at, err := b.src.Read(bufB)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			bFirst = at
+		} else if want := bFirst + time.Duration(bPos)*time.Second/8000; at != want {
+			t.Fatalf("card B block %d stamped %v, want %v", i, at, want)
+		}
+		for j := 0; j < n; j++ {
+			if bufB[2*j] != ramp(0, bPos) || bufB[2*j+1] != ramp(1, bPos) {
+				t.Fatalf("card B frame %d: %d %d, want %d %d", bPos, bufB[2*j], bufB[2*j+1], ramp(0, bPos), ramp(1, bPos))
+			}
+			bPos++
+		}
+	}
+	if len(a.alarms) != 2 || a.alarms[0] == nil || a.alarms[1] != nil {
+		t.Errorf("card A alarms %v, want the loss then its clearing", a.alarms)
+	}
+	if g := a.src.Gaps(); len(g) != 1 || g[0].Cause != "device lost" || g[0].Length < 1500*time.Millisecond || g[0].Length > 2600*time.Millisecond {
+		t.Errorf("card A gaps %+v, want one device-lost gap of about 2 s", g)
+	}
+	if len(a.streams) != 2 || !a.streams[0].closed || a.streams[1].closed {
+		t.Errorf("card A: %d streams, the lost one closed %v", len(a.streams), len(a.streams) > 0 && a.streams[0].closed)
+	}
+	if s := a.src.Stats(); s.Reconnects != 1 {
+		t.Errorf("card A stats %+v", s)
+	}
+	if len(b.alarms) != 0 || b.opens != 1 || b.streams[0].closed {
+		t.Errorf("card B: alarms %v, opened %d times, closed %v", b.alarms, b.opens, b.streams[0].closed)
+	}
+	if g := b.src.Gaps(); len(g) != 0 {
+		t.Errorf("card B gaps %+v", g)
+	}
+}

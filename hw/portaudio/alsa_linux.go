@@ -1,0 +1,291 @@
+//go:build portaudio && cgo && linux
+
+package portaudio
+
+/*
+#cgo pkg-config: alsa
+#include <stdlib.h>
+#include <alsa/asoundlib.h>
+
+// lt_quiet swallows alsa-lib's messages: a reconnect loop opening a card
+// that is not there would print one every Options.Retry.
+static void lt_quiet(const char *file, int line, const char *function, int err, const char *fmt, ...) {}
+static void lt_silence(void) { snd_lib_error_set_handler(lt_quiet); }
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"syscall"
+	"time"
+	"unsafe"
+
+	"github.com/linetap/linetap/hw/internal/monoclock"
+)
+
+// alsaMu serialises snd_pcm_open and snd_pcm_close: both read alsa-lib's
+// global configuration tree.
+var (
+	alsaMu    sync.Mutex
+	alsaQuiet sync.Once
+)
+
+// alsaRates are the rates tried, in order, when Options.Rate is 0: the
+// line's own rate first, then the common USB card rates.
+var alsaRates = []int{8000, 16000, 48000, 44100, 32000, 96000}
+
+// alsaStream captures from one ALSA PCM through alsa-lib, in non-blocking
+// mode (a read waits for a whole block in waitForBlock).
+type alsaStream struct {
+	pcm     *C.snd_pcm_t
+	name    string
+	sf      StreamFormat
+	s32     bool    // the card delivers S32_LE: buf32 holds it
+	buf32   []int32 // one block of S32_LE
+	started bool
+}
+
+// alsaError describes a negative alsa-lib return.
+func alsaError(op, name string, rc C.long) error {
+	err := syscall.Errno(-rc)
+	return fmt.Errorf("alsa: %s %q: %s: %w", op, name, C.GoString(C.snd_strerror(C.int(rc))), err)
+}
+
+// openALSA opens the ALSA PCM name for capture as opt asks.
+func openALSA(name string, opt Options) (_ Stream, err error) {
+	alsaQuiet.Do(func() { C.lt_silence() })
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	st := &alsaStream{name: name}
+	alsaMu.Lock()
+	rc := C.snd_pcm_open(&st.pcm, cname, C.SND_PCM_STREAM_CAPTURE, C.SND_PCM_NONBLOCK)
+	alsaMu.Unlock()
+	if rc < 0 {
+		err := alsaError("open", name, C.long(rc))
+		switch syscall.Errno(-rc) {
+		case syscall.ENOENT, syscall.ENODEV, syscall.ENXIO:
+			// No such card (yet): the reconnect loop's usual answer.
+			return nil, fmt.Errorf("%w: %w", ErrNoDevice, err)
+		}
+		return nil, err
+	}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, st.Close())
+		}
+	}()
+	var hp *C.snd_pcm_hw_params_t
+	if rc := C.snd_pcm_hw_params_malloc(&hp); rc < 0 {
+		return nil, alsaError("hw_params_malloc", name, C.long(rc))
+	}
+	defer C.snd_pcm_hw_params_free(hp)
+	if rc := C.snd_pcm_hw_params_any(st.pcm, hp); rc < 0 {
+		return nil, alsaError("hw_params_any", name, C.long(rc))
+	}
+	if rc := C.snd_pcm_hw_params_set_access(st.pcm, hp, C.SND_PCM_ACCESS_RW_INTERLEAVED); rc < 0 {
+		return nil, fmt.Errorf("%w: %q offers no interleaved read access: %w", ErrOptions, name, alsaError("set_access", name, C.long(rc)))
+	}
+	// No resampling by alsa-lib's plug layer (a "plughw:" name): the
+	// Source's own filter is the one that keeps the line's band clean.
+	C.snd_pcm_hw_params_set_rate_resample(st.pcm, hp, 0)
+	switch {
+	case C.snd_pcm_hw_params_test_format(st.pcm, hp, C.SND_PCM_FORMAT_S16_LE) == 0:
+		C.snd_pcm_hw_params_set_format(st.pcm, hp, C.SND_PCM_FORMAT_S16_LE)
+	case C.snd_pcm_hw_params_test_format(st.pcm, hp, C.SND_PCM_FORMAT_S32_LE) == 0:
+		C.snd_pcm_hw_params_set_format(st.pcm, hp, C.SND_PCM_FORMAT_S32_LE)
+		st.s32 = true
+	default:
+		return nil, fmt.Errorf("%w: %q offers neither S16_LE nor S32_LE samples (a \"plughw:\" name converts)", ErrOptions, name)
+	}
+	var chMin, chMax C.uint
+	C.snd_pcm_hw_params_get_channels_min(hp, &chMin)
+	C.snd_pcm_hw_params_get_channels_max(hp, &chMax)
+	ch := opt.DeviceChannels
+	if ch == 0 {
+		ch = int(chMax)
+		if len(opt.Channels) > 0 {
+			ch = 0
+			for _, c := range opt.Channels {
+				ch = max(ch, c+1)
+			}
+		}
+	}
+	if ch > int(chMax) {
+		return nil, fmt.Errorf("%w: %q has %d input channels, %d wanted", ErrOptions, name, chMax, ch)
+	}
+	ch = max(ch, int(chMin)) // a card that opens all its channels or none
+	if rc := C.snd_pcm_hw_params_set_channels(st.pcm, hp, C.uint(ch)); rc < 0 {
+		return nil, fmt.Errorf("%w: %q: %d channels refused: %w", ErrOptions, name, ch, alsaError("set_channels", name, C.long(rc)))
+	}
+	rate := opt.Rate
+	if rate == 0 {
+		for _, r := range alsaRates {
+			if C.snd_pcm_hw_params_test_rate(st.pcm, hp, C.uint(r), 0) == 0 {
+				rate = r
+				break
+			}
+		}
+	}
+	if rate == 0 || C.snd_pcm_hw_params_set_rate(st.pcm, hp, C.uint(rate), 0) < 0 {
+		var lo, hi C.uint
+		C.snd_pcm_hw_params_get_rate_min(hp, &lo, nil)
+		C.snd_pcm_hw_params_get_rate_max(hp, &hi, nil)
+		return nil, fmt.Errorf("%w: %q does not capture at %d Hz (it offers %d–%d Hz)", ErrOptions, name, rate, lo, hi)
+	}
+	block := opt.Block
+	if block == 0 {
+		block = 20 * time.Millisecond
+	}
+	frames := max(1, int(int64(rate)*int64(block)/int64(time.Second)))
+	buffer := opt.Buffer
+	if buffer == 0 {
+		buffer = DefaultBuffer
+	}
+	buffer = max(buffer, 2*block)
+	period := C.snd_pcm_uframes_t(frames)
+	C.snd_pcm_hw_params_set_period_size_near(st.pcm, hp, &period, nil)
+	bufFrames := C.snd_pcm_uframes_t(int64(rate) * int64(buffer) / int64(time.Second))
+	C.snd_pcm_hw_params_set_buffer_size_near(st.pcm, hp, &bufFrames)
+	if rc := C.snd_pcm_hw_params(st.pcm, hp); rc < 0 {
+		return nil, fmt.Errorf("%w: %q refused %d channels at %d Hz, period %d, buffer %d frames: %w",
+			ErrOptions, name, ch, rate, period, bufFrames, alsaError("hw_params", name, C.long(rc)))
+	}
+	st.sf = StreamFormat{Channels: ch, Rate: rate}
+	if st.s32 {
+		st.buf32 = make([]int32, frames*ch)
+	}
+	if opt.Logger != nil {
+		format := "S16_LE"
+		if st.s32 {
+			format = "S32_LE"
+		}
+		opt.Logger.Info("sound card open", "device", name, "api", "alsa", "rate", rate, "channels", ch, "format", format,
+			"block", block, "period", time.Duration(period)*time.Second/time.Duration(rate),
+			"buffer", time.Duration(bufFrames)*time.Second/time.Duration(rate))
+	}
+	return st, nil
+}
+
+func (s *alsaStream) Format() StreamFormat { return s.sf }
+
+// avail is how many frames are readable: ErrOverflow after an overrun,
+// an error once the card is gone (alsa-lib asks the kernel, which
+// answers ENODEV for a disconnected card).
+func (s *alsaStream) avail() (int, error) {
+	n := C.snd_pcm_avail(s.pcm)
+	switch {
+	case n >= 0:
+		return int(n), nil
+	case syscall.Errno(-n) == syscall.EPIPE:
+		return 0, ErrOverflow
+	}
+	return 0, alsaError("avail", s.name, C.long(n))
+}
+
+// restart recovers from an overrun: the stream is prepared and started
+// again, the audio in between lost.
+func (s *alsaStream) restart() error {
+	if rc := C.snd_pcm_prepare(s.pcm); rc < 0 {
+		return alsaError("prepare", s.name, C.long(rc))
+	}
+	if rc := C.snd_pcm_start(s.pcm); rc < 0 {
+		return alsaError("start", s.name, C.long(rc))
+	}
+	return nil
+}
+
+// maxRestarts is how many overruns in a row one Read recovers from
+// before it gives the device up.
+const maxRestarts = 4
+
+func (s *alsaStream) Read(buf []int16) error {
+	ch := s.sf.Channels
+	if len(buf) == 0 || len(buf)%ch != 0 || (s.s32 && len(buf) != len(s.buf32)) {
+		return fmt.Errorf("alsa: read of %d samples into a %d-channel stream", len(buf), ch)
+	}
+	if s.pcm == nil {
+		return fmt.Errorf("alsa: read of %q after close", s.name)
+	}
+	if !s.started {
+		if rc := C.snd_pcm_start(s.pcm); rc < 0 {
+			return alsaError("start", s.name, C.long(rc))
+		}
+		s.started = true
+	}
+	frames := len(buf) / ch
+	overflow := false
+	restarts := 0
+	for got := 0; got < frames; {
+		err := waitForBlock(s.avail, frames-got, s.sf.Rate, monoclock.Now, time.Sleep)
+		var n C.snd_pcm_sframes_t
+		if err == nil {
+			if s.s32 {
+				n = C.snd_pcm_readi(s.pcm, unsafe.Pointer(&s.buf32[got*ch]), C.snd_pcm_uframes_t(frames-got))
+			} else {
+				n = C.snd_pcm_readi(s.pcm, unsafe.Pointer(&buf[got*ch]), C.snd_pcm_uframes_t(frames-got))
+			}
+			switch {
+			case n >= 0:
+				got += int(n)
+				continue
+			case syscall.Errno(-n) == syscall.EPIPE:
+				err = ErrOverflow
+			case syscall.Errno(-n) == syscall.EAGAIN:
+				continue
+			default:
+				return alsaError("read", s.name, C.long(n))
+			}
+		}
+		if !errors.Is(err, ErrOverflow) {
+			return err
+		}
+		// Overrun: what was read of this block came before the lost
+		// audio; the block starts again after it.
+		overflow, got = true, 0
+		if restarts++; restarts > maxRestarts {
+			return fmt.Errorf("alsa: %q: %d overruns in one read", s.name, restarts)
+		}
+		if err := s.restart(); err != nil {
+			return err
+		}
+	}
+	if s.s32 {
+		for i, v := range s.buf32 {
+			buf[i] = int16(v >> 16)
+		}
+	}
+	if overflow {
+		return ErrOverflow
+	}
+	return nil
+}
+
+func (s *alsaStream) Buffered() int {
+	if s.pcm == nil {
+		return 0
+	}
+	n := C.snd_pcm_avail(s.pcm)
+	if n < 0 {
+		return 0
+	}
+	return int(n)
+}
+
+// Close closes the PCM. alsa-lib's snd_pcm_close closes the device
+// whatever its drop and hw_free say: a disconnected card's ENODEV there is
+// expected and not reported.
+func (s *alsaStream) Close() error {
+	if s.pcm == nil {
+		return nil
+	}
+	alsaMu.Lock()
+	rc := C.snd_pcm_close(s.pcm)
+	alsaMu.Unlock()
+	s.pcm = nil
+	if rc < 0 && syscall.Errno(-rc) != syscall.ENODEV {
+		return alsaError("close", s.name, C.long(rc))
+	}
+	return nil
+}
