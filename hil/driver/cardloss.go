@@ -52,6 +52,10 @@ func startPlayer(raw []byte, lines, from int, log io.Writer) (*player, error) {
 	return p, nil
 }
 
+// returnIndex is the card index the loopback comes back at (it is card 0
+// before it is removed).
+const returnIndex = 1
+
 // UnbindTimeout is how long the recorder has to close a removed card.
 const UnbindTimeout = 10 * time.Second
 
@@ -94,7 +98,9 @@ type cardLoss struct {
 // platform device is unbound from snd_aloop (the kernel disconnects the
 // card; every open PCM gets errors; the unbind returns once they are
 // closed), then the module is unloaded (rmmod snd-aloop, now that nothing
-// holds it), and after gone it is loaded again.
+// holds it), and after gone it is loaded again as card 1 (it was card 0), as
+// a USB card plugged into another port may come back: the recorder must
+// find it by its name.
 func removeCard(gone time.Duration) (cardLoss, error) {
 	var cl cardLoss
 	const drv = "/sys/bus/platform/drivers/snd_aloop"
@@ -119,17 +125,18 @@ func removeCard(gone time.Duration) (cardLoss, error) {
 		return cl, fmt.Errorf("driver: card loss: rmmod snd-aloop: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	time.Sleep(time.Until(t0.Add(gone)))
-	if out, err := exec.Command("insmod", "/lib/modules/snd-aloop.ko").CombinedOutput(); err != nil {
+	if out, err := exec.Command("insmod", "/lib/modules/snd-aloop.ko", "index="+strconv.Itoa(returnIndex)).CombinedOutput(); err != nil {
 		return cl, fmt.Errorf("driver: card loss: insmod snd-aloop: %w: %s", err, strings.TrimSpace(string(out)))
 	}
 	cl.Gone = time.Since(t0)
+	dev := fmt.Sprintf("/dev/snd/pcmC%dD0p", returnIndex)
 	for i := 0; i < 100; i++ {
-		if _, err := os.Stat("/dev/snd/pcmC0D0p"); err == nil {
+		if _, err := os.Stat(dev); err == nil {
 			return cl, nil
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	return cl, fmt.Errorf("driver: card loss: no /dev/snd/pcmC0D0p within 1 s of insmod")
+	return cl, fmt.Errorf("driver: card loss: no %s within 1 s of insmod", dev)
 }
 
 // checkAlarms requires linetapd's log to hold the sound-card alarm and

@@ -121,7 +121,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&o.Bank, "bank", "/sys/kernel/config/gpio-sim/lines/bank0", "configfs directory of the lines' gpio-sim bank")
 		fs.StringVar(&o.Label, "label", "hil-lines", "the bank's label (the config's gpio.chip)")
 		fs.StringVar(&o.Data, "data", "/tmp/data", "linetapd data directory")
-		fs.StringVar(&o.Device, "device", "(hw:0,1)", "PortAudio capture device (unique part of its name)")
+		fs.StringVar(&o.Device, "device", "hw:CARD=Loopback,DEV=1", "capture device: an ALSA name (opened through alsa-lib) or part of a PortAudio name")
 		fs.DurationVar(&o.PreRoll, "preroll", 2*time.Second, "linetapd pre-roll")
 		fs.BoolVar(&o.Faults, "faults", false, "add contact bounce at off-hook and a hook flash in each call")
 		fs.DurationVar(&o.CardLossAt, "cardloss-at", 0, "remove the sound card this long into the scenario (0 = never)")
@@ -145,7 +145,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.StringVar(&o.Bank, "bank", "/sys/kernel/config/gpio-sim/lines/bank0", "configfs directory of the gpio-sim bank (hook 0, ring 1)")
 		fs.StringVar(&o.Label, "label", "hil-lines", "the bank's label")
 		fs.StringVar(&o.Data, "data", "/tmp/data", "linetapd data directory")
-		fs.StringVar(&o.Device, "device", "(hw:0,1)", "PortAudio capture device (unique part of its name)")
+		fs.StringVar(&o.Device, "device", "hw:CARD=Loopback,DEV=1", "capture device: an ALSA name (opened through alsa-lib) or part of a PortAudio name")
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}

@@ -47,10 +47,13 @@ type alsaStream struct {
 	started bool
 }
 
-// alsaError describes a negative alsa-lib return.
+// alsaError describes a negative alsa-lib return: an errno (wrapped,
+// for errors.Is), or one of alsa-lib's own codes.
 func alsaError(op, name string, rc C.long) error {
-	err := syscall.Errno(-rc)
-	return fmt.Errorf("alsa: %s %q: %s: %w", op, name, C.GoString(C.snd_strerror(C.int(rc))), err)
+	if -rc < C.SND_ERROR_BEGIN { // below it, alsa-lib returns errnos
+		return fmt.Errorf("alsa: %s %q: %w", op, name, syscall.Errno(-rc))
+	}
+	return fmt.Errorf("alsa: %s %q: %s", op, name, C.GoString(C.snd_strerror(C.int(rc))))
 }
 
 // openALSA opens the ALSA PCM name for capture as opt asks.
