@@ -1,13 +1,25 @@
 // Package portaudio captures the line taps from a multichannel sound card
-// through PortAudio (cgo, built with the `portaudio` tag) and delivers them
-// as an hw.AudioSource at dsp.Rate (8 kHz).
+// (cgo, built with the `portaudio` tag) and delivers them as an
+// hw.AudioSource at dsp.Rate (8 kHz): directly through alsa-lib for an
+// ALSA device name, through PortAudio for anything else.
 //
 // # Concepts
 //
-// Open picks a capture device by name ("rec", "hw:CARD=U18,DEV=0", or a
-// unique part of a name) or by index, at the rate the card offers
-// (Options.Rate, or the device's default rate), reads blocks through
-// PortAudio's blocking API, and hands them to a Source.
+// Open picks the capture device by name and opens it at the rate the card
+// offers (Options.Rate, or the card's default):
+//   - an ALSA PCM name (ALSAName: "hw:CARD=U18,DEV=0", "plughw:…", or
+//     "alsa:NAME" for any PCM of the ALSA configuration) is opened with
+//     alsa-lib's snd_pcm_open, interleaved S16_LE (or S32_LE, kept to its
+//     top 16 bits), non-blocking, read with snd_pcm_readi once
+//     snd_pcm_avail says a whole block is there. With Options.Rate 0 the
+//     first of 8, 16, 48, 44.1, 32 and 96 kHz the card takes is used.
+//     This is the way for a USB card: named by its ALSA id (CARD=…), it is
+//     found again when it comes back at another card index, and each
+//     Source owns its handle, so any number of cards record side by side
+//     (one Source each), each lost and reconnected on its own;
+//   - any other name ("Loopback: PCM (hw:0,1)", or a unique part of a
+//     name), or Options.Index, goes through PortAudio's device list and its
+//     blocking API.
 //
 // A Source is the device-independent part, built on a Stream (NewSource
 // takes any Opener, so it is tested without a sound card):
@@ -51,24 +63,34 @@
 //     hw.ErrNotSupported; NewSource works everywhere.
 //   - PortAudio's ALSA host API aborts in Pa_Initialize when the ALSA
 //     configuration defines neither `default` nor `dmix` (Debian's 19.6).
-//   - A card lost through PortAudio is never closed (PortAudio 19.6 and
-//     19.7 alike): its ALSA host API stops a stream with snd_pcm_drop even
-//     in Pa_StopStream, that fails on a disconnected card, and
-//     Pa_CloseStream closes only after a successful stop (and has already
-//     dropped the stream from the list Pa_Terminate would close). The
-//     handle leaks, so a USB card's slot is never freed and a platform
-//     card cannot be removed. Direct ALSA capture (being added, issue 6)
-//     opens the card by its stable ALSA name ("hw:CARD=Loopback,DEV=1")
-//     with alsa-lib, whose snd_pcm_close always closes the device, and
-//     needs no rescan: any number of Sources, each reconnecting on its
-//     own. PortAudio stays for other device names and for Devices.
+//   - Name a USB card by its ALSA name: a card lost through PortAudio is
+//     never closed (PortAudio 19.6 and 19.7 alike). Its ALSA host API stops
+//     a stream with snd_pcm_drop, in Pa_StopStream too (AlsaStop forces
+//     abort), which fails on a disconnected card; Pa_CloseStream closes
+//     only after a successful stop, and has by then taken the stream off
+//     the list Pa_Terminate would close. The handle leaks: a USB card's
+//     slot is never freed, a platform card (snd-aloop) cannot be removed,
+//     and the card does not come back. alsa-lib's snd_pcm_close closes
+//     the device whatever its drop says (the HIL's cardloss test: the
+//     loopback unbound, reloaded as another card, recording resumed).
 //   - Only one PortAudio Source per process: reconnecting re-initialises
-//     the library to rescan the devices.
+//     the library to rescan its device list (Pa_Initialize counts, so
+//     with another PortAudio stream open nothing is rescanned and a card
+//     back at another index is not found). ALSA-named Sources share
+//     nothing and may be many.
+//   - The ALSA path silences alsa-lib's error messages process-wide
+//     (snd_lib_error_set_handler): a reconnect loop would print one every
+//     Options.Retry. Its errors are returned and logged instead.
+//   - The ALSA path asks alsa-lib not to resample (a "plughw:" name
+//     still converts formats and channels); a card that offers neither
+//     S16_LE nor S32_LE needs a "plughw:" name.
 //   - A read waits for a whole block by polling Pa_GetStreamReadAvailable,
 //     never inside Pa_ReadStream: PortAudio's ALSA blocking read takes a
 //     disconnected card's poll error for an overrun and retries forever
 //     (the HIL's cardloss test). A card gone or silent for StallTimeout
 //     (2 s) is lost; Close waits for at most that.
-//   - Devices lists the capture devices (index, name, channels, default
-//     rate) for the technician choosing source.device.
+//   - Devices lists PortAudio's capture devices (index, name, channels,
+//     default rate) for the technician choosing source.device; a card's
+//     ALSA id is in /proc/asound/cards (the name in brackets) and
+//     `arecord -L` lists its "hw:CARD=…,DEV=…" names.
 package portaudio
