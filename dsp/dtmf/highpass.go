@@ -77,7 +77,7 @@ func powerGain(bq *[hpStages]biquad, f float64) float64 {
 // a second difference.
 type hpRun struct {
 	g      float64
-	a1, a2 [hpStages]float64
+	n1, n2 [hpStages]float64 // −a1, −a2
 }
 
 // runForm returns the sections bq in the form highPass runs them.
@@ -85,61 +85,76 @@ func runForm(bq *[hpStages]biquad) (l hpRun) {
 	l.g = 1
 	for k, b := range bq {
 		l.g *= b.g
-		l.a1[k], l.a2[k] = b.a1, b.a2
+		l.n1[k], l.n2[k] = -b.a1, -b.a2
 	}
 	return l
 }
 
-// highPass filters x into y through the sections (direct form I) and
-// returns Σy² and Σ(Δy)², the first difference taken from the last
-// output of the block before. y and the state are without the filter's
-// gain hpRun.g, which the energies here and the sub-block phasors (rot)
-// apply. z holds the last two inputs and each
-// section's last two outputs, which are also the next section's last two
-// inputs. The coefficients are read from the table where they are used,
-// which leaves the registers to the state.
+// highPass filters x into y and returns Σy² and Σ(Δy)², the first
+// difference taken from the last output of the block before. The six
+// zeros at z = 1 of the three sections come first, as a sixth difference
+// of the int16 input in exact integer arithmetic (|Δ⁶x| < 2²¹), then
+// the three sections' poles, y[n] = v[n] − a1·y[n−1] − a2·y[n−2]: the
+// sections commute, and this order leaves four floating-point operations
+// a section a sample instead of seven. y and the state are without the
+// filter's gain hpRun.g, which the energies here and the sub-block
+// phasors (rot) apply. The coefficients are read from the table where
+// they are used, which leaves the registers to the state.
 func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) {
 	l := &tab.hpRun
-	x1, x2 := z.x1, z.x2
+	var ee, ee1 float64 // the odd samples' sums, apart: two chains of additions
+	d1, d2, d3, d4, d5, d6 := z.d[0], z.d[1], z.d[2], z.d[3], z.d[4], z.d[5]
 	a1, a2, b1, b2, c1, c2 := z.y[0][0], z.y[0][1], z.y[1][0], z.y[1][1], z.y[2][0], z.y[2][1]
 	// Two samples a step: the state variables then swap roles instead of
 	// being copied along every sample; y[n−1] enters each recursion last,
-	// so that only a multiply and a subtraction stand between one output
+	// so that only a multiply and an addition stand between one output
 	// and the next.
 	for i := 1; i < subLen; i += 2 { // the form the compiler proves in bounds
-		v0, v1 := float64(x[i-1]), float64(x[i])
-		f0 := (v0 - x1) - (x1 - x2)
-		f1 := (v1 - v0) - (v0 - x1)
-		x1, x2 = v1, v0
-		o0 := (f0 - l.a2[0]*a2) - l.a1[0]*a1
-		o1 := (f1 - l.a2[0]*a1) - l.a1[0]*o0
-		f0 = (o0 - a1) - (a1 - a2)
-		f1 = (o1 - o0) - (o0 - a1)
+		// Δ⁶ of two samples: each difference's previous value is the
+		// state of that order.
+		u0, u1 := int32(x[i-1]), int32(x[i])
+		v0 := u0 - d1
+		v1 := u1 - u0
+		d1 = u1
+		u0, u1 = v0-d2, v1-v0
+		d2 = v1
+		v0, v1 = u0-d3, u1-u0
+		d3 = u1
+		u0, u1 = v0-d4, v1-v0
+		d4 = v1
+		v0, v1 = u0-d5, u1-u0
+		d5 = u1
+		u0, u1 = v0-d6, v1-v0
+		d6 = v1
+		f0, f1 := float64(u0), float64(u1)
+		o0 := (f0 + l.n2[0]*a2) + l.n1[0]*a1
+		o1 := (f1 + l.n2[0]*a1) + l.n1[0]*o0
 		a1, a2 = o1, o0
-		o0 = (f0 - l.a2[1]*b2) - l.a1[1]*b1
-		o1 = (f1 - l.a2[1]*b1) - l.a1[1]*o0
-		f0 = (o0 - b1) - (b1 - b2)
-		f1 = (o1 - o0) - (o0 - b1)
+		o0 = (o0 + l.n2[1]*b2) + l.n1[1]*b1
+		o1 = (o1 + l.n2[1]*b1) + l.n1[1]*o0
 		b1, b2 = o1, o0
-		o0 = (f0 - l.a2[2]*c2) - l.a1[2]*c1
-		o1 = (f1 - l.a2[2]*c1) - l.a1[2]*o0
+		o0 = (o0 + l.n2[2]*c2) + l.n1[2]*c1
+		o1 = (o1 + l.n2[2]*c1) + l.n1[2]*o0
 		y[i-1], y[i] = o0, o1
 		p0, p1 := o0-c1, o1-o0
 		c1, c2 = o1, o0
-		e += o0*o0 + o1*o1
-		e1 += p0*p0 + p1*p1
+		e += o0 * o0
+		ee += o1 * o1
+		e1 += p0 * p0
+		ee1 += p1 * p1
 	}
-	z.x1, z.x2 = x1, x2
+	z.d = [6]int32{d1, d2, d3, d4, d5, d6}
 	z.y = [hpStages][2]float64{{a1, a2}, {b1, b2}, {c1, c2}}
 	g2 := l.g * l.g
-	return e * g2, e1 * g2
+	return (e + ee) * g2, (e1 + ee1) * g2
 }
 
-// hpState is the high-pass's memory: its last two inputs and each
-// section's last two outputs.
+// hpState is the high-pass's memory: the last value of each order of
+// difference of the input (d[0] the last input, d[k] the last k-th
+// difference) and each section's last two outputs.
 type hpState struct {
-	x1, x2 float64
-	y      [hpStages][2]float64
+	d [2 * hpStages]int32
+	y [hpStages][2]float64
 }
 
 // phaseAt is the phase response of the whole filter at f, radians.
