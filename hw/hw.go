@@ -114,6 +114,23 @@ type Gap struct {
 	Length time.Duration
 	// Cause says why ("overrun", "device lost").
 	Cause string
+	// Channels are the channels of the frame that lost the audio (one
+	// card's, from hw/multicard); nil means every channel. The slice may
+	// be shared: do not modify it.
+	Channels []int
+}
+
+// Covers reports whether the gap concerns channel ch.
+func (g Gap) Covers(ch int) bool {
+	if g.Channels == nil {
+		return true
+	}
+	for _, c := range g.Channels {
+		if c == ch {
+			return true
+		}
+	}
+	return false
 }
 
 // GapReporter is implemented by an AudioSource that can lose audio. Gaps

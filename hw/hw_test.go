@@ -37,3 +37,23 @@ func TestFormatValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestGapCovers(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		chans []int
+		ch    int
+		want  bool
+	}{
+		{"nil is every channel", nil, 5, true},
+		{"listed", []int{4, 5, 6, 7}, 5, true},
+		{"other card", []int{4, 5, 6, 7}, 3, false},
+		{"empty list is none", []int{}, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := (hw.Gap{Channels: tc.chans}).Covers(tc.ch); got != tc.want {
+				t.Errorf("Gap{Channels: %v}.Covers(%d) = %v, want %v", tc.chans, tc.ch, got, tc.want)
+			}
+		})
+	}
+}
