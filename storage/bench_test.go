@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -154,7 +155,11 @@ func rssBytes() int64 {
 // take on the disk (allocated blocks) beyond the codec's own bytes;
 // MB/h-line the disk bytes per hour of one line's audio; write-amp the
 // bytes this process sent to the block device (/proc/self/io
-// write_bytes) per byte of audio. Run it with -benchtime 600x or more:
+// write_bytes) per byte of audio; page-amp the same from the pages bbolt
+// wrote (data and meta pages of every transaction, as the device gets
+// them whatever the page cache counts). The store's clock advances one
+// second per batch, as the engine's does, so records flush every
+// DefaultFlushInterval of audio. Run it with -benchtime 600x or more:
 // the files' fixed costs dominate a short run.
 func BenchmarkStore(b *testing.B) {
 	for _, name := range codec.Names() {
@@ -164,7 +169,8 @@ func BenchmarkStore(b *testing.B) {
 				b.Fatal(err)
 			}
 			dir := filepath.Join(b.TempDir(), "data")
-			s, err := storage.Open(dir, storage.Options{})
+			var clock atomic.Int64 // seconds after t0
+			s, err := storage.Open(dir, storage.Options{Now: func() time.Time { return t0.Add(time.Duration(clock.Load()) * time.Second) }})
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -178,7 +184,9 @@ func BenchmarkStore(b *testing.B) {
 			var raw int64
 			var batch linetap.Batch
 			io0 := procWriteBytes()
+			ip0, it0, sp0, st0 := storage.WriteStats(s)
 			for b.Loop() {
+				clock.Add(1)
 				batch.Reset()
 				for i := range lines {
 					l := lines[i]
@@ -210,6 +218,8 @@ func BenchmarkStore(b *testing.B) {
 			}
 			b.StopTimer()
 			wrote := procWriteBytes() - io0
+			ip1, it1, sp1, st1 := storage.WriteStats(s)
+			pages := (ip1 - ip0) + (it1 - it0) + (sp1 - sp0) + (st1 - st0)
 			if err := s.Close(); err != nil {
 				b.Fatal(err)
 			}
@@ -221,6 +231,7 @@ func BenchmarkStore(b *testing.B) {
 			if wrote > 0 {
 				b.ReportMetric(float64(wrote)/float64(raw), "write-amp")
 			}
+			b.ReportMetric(float64(pages)*float64(os.Getpagesize())/float64(raw), "page-amp")
 		})
 	}
 }

@@ -95,8 +95,17 @@ func (s *Store) Commit(b *linetap.Batch) error {
 	if err := s.ensureSpace(size + int64(len(b.Calls))*1024); err != nil {
 		return err
 	}
+	// A new segment brings every record up to date (in the transaction
+	// that moves Open's search for unlisted chunks on to it).
+	rotating := len(b.Chunks) > 0 && (s.cur == nil || s.curSize >= s.opt.SegmentSize)
+	flush := rotating || s.flushDue()
+	for _, id := range order {
+		if p := plans[id]; !p.skip && !s.canWait(p) {
+			flush = true
+		}
+	}
 	if len(b.Chunks) > 0 {
-		if s.cur == nil || s.curSize >= s.opt.SegmentSize {
+		if rotating {
 			if err := s.rotate(); err != nil {
 				return s.writeFault(err)
 			}
@@ -105,6 +114,23 @@ func (s *Store) Commit(b *linetap.Batch) error {
 			s.dirty, s.stale = true, true
 			return s.writeFault(err)
 		}
+		for _, id := range order {
+			if p := plans[id]; !p.skip && p.chunks > 0 {
+				p.rec.extend(s.curNum, p.nextSeq-uint32(p.chunks), p.nextSeq)
+			}
+		}
+	}
+	if !flush {
+		// Only audio moved on, and it is durable in the segment: the
+		// records wait in memory (Open adopts their chunks after a crash).
+		for _, id := range order {
+			if p := plans[id]; !p.skip {
+				s.pending[id] = p.rec.clone()
+				s.indexed(p.rec)
+			}
+		}
+		s.stale = false
+		return nil
 	}
 	if err := s.writeRecords(plans, order, len(b.Chunks) > 0); err != nil {
 		// The chunks are durable but no record mentions them: the next
@@ -114,6 +140,51 @@ func (s *Store) Commit(b *linetap.Batch) error {
 		return s.writeFault(err)
 	}
 	s.stale = false
+	return nil
+}
+
+// flushDue reports whether the records waiting in memory have waited
+// Options.FlushInterval (s.mu held).
+func (s *Store) flushDue() bool {
+	return s.opt.FlushInterval < 0 || (len(s.pending) > 0 && s.now().Sub(s.flushed) >= s.opt.FlushInterval)
+}
+
+// canWait reports whether p's record may wait in memory: the call is
+// recording, index.db already lists it with chunks in the segment being
+// written, and nothing but its audio changed (s.mu held).
+func (s *Store) canWait(p *callPlan) bool {
+	o := p.old
+	if o == nil || o.Chunks == 0 || o.Spans[len(o.Spans)-1].Seg != s.curNum || o.Call.State != linetap.StateRecording {
+		return false
+	}
+	a, b := o.Call, p.rec.Call
+	a.Samples, a.SHA256, b.Samples, b.SHA256 = 0, "", 0, ""
+	return sameCall(&a, &b)
+}
+
+// flushPending writes the records waiting in memory to index.db (s.mu
+// held).
+func (s *Store) flushPending() error {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	if err := s.hook(indexName); err != nil {
+		return fmt.Errorf("storage: write %d call records to %s: %w", len(s.pending), s.path(indexName), err)
+	}
+	err := s.index.Update(func(tx *bolt.Tx) error {
+		calls, rec := tx.Bucket(bucketCalls), tx.Bucket(bucketRecording)
+		for _, r := range s.pending {
+			if err := putRecord(tx, calls, rec, r.clone()); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("storage: write %d call records to %s: %w", len(s.pending), s.path(indexName), err)
+	}
+	clear(s.pending)
+	s.flushed = s.now()
 	return nil
 }
 
@@ -148,7 +219,11 @@ func (s *Store) plan(b *linetap.Batch) (map[uint64]*callPlan, []uint64, error) {
 				return p, nil
 			}
 			p := &callPlan{}
-			if v := calls.Get(u64(id)); v != nil {
+			if r := s.pending[id]; r != nil {
+				// Newer than index.db's: only its audio moved on.
+				p.old = r
+				p.nextSeq, p.nextOff = r.Chunks, r.Call.Samples
+			} else if v := calls.Get(u64(id)); v != nil {
 				old, err := decodeRecord(u64(id), v)
 				if err != nil {
 					return nil, fmt.Errorf("%s: %w", s.path(indexName), err)
@@ -344,8 +419,8 @@ func (s *Store) writeChunks(chunks []linetap.Chunk) error {
 	})
 }
 
-// writeRecords stores the planned records and the segment bookkeeping in
-// one index transaction.
+// writeRecords stores the planned records, those waiting in memory and
+// the segment bookkeeping in one index transaction.
 func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteChunks bool) error {
 	if err := s.hook(indexName); err != nil {
 		return fmt.Errorf("storage: write %d call records to %s: %w", len(order), s.path(indexName), err)
@@ -366,7 +441,6 @@ func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteCh
 				continue
 			}
 			if p.chunks > 0 {
-				p.rec.extend(s.curNum, p.nextSeq-uint32(p.chunks), p.nextSeq)
 				if info.FirstCall == 0 || id < info.FirstCall {
 					info.FirstCall = id
 				}
@@ -381,6 +455,14 @@ func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteCh
 			}
 			if err := putRecord(tx, calls, rec, p.rec); err != nil {
 				return err
+			}
+		}
+		// The records waiting in memory go with them.
+		for id, r := range s.pending {
+			if p := plans[id]; p == nil || p.skip {
+				if err := putRecord(tx, calls, rec, r.clone()); err != nil {
+					return err
+				}
 			}
 		}
 		m := tx.Bucket(bucketMeta)
@@ -403,6 +485,8 @@ func (s *Store) writeRecords(plans map[uint64]*callPlan, order []uint64, wroteCh
 			s.indexed(p.rec)
 		}
 	}
+	clear(s.pending)
+	s.flushed = s.now()
 	return nil
 }
 

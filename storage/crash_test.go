@@ -26,6 +26,13 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(0)
 	}
+	if dir := os.Getenv(flushEnv); dir != "" {
+		if err := flushHelper(dir); err != nil {
+			fmt.Fprintln(os.Stderr, "flush helper:", err)
+			os.Exit(2)
+		}
+		os.Exit(0)
+	}
 	os.Exit(m.Run())
 }
 

@@ -35,15 +35,32 @@
 //
 // # Commit
 //
-// Commit writes a batch's chunks in one transaction of the current segment
-// and then its call records in one transaction of index.db, each synced to
-// disk by bbolt. A crash between the two leaves chunks that no record
-// mentions, never a record that points at missing audio; the next
-// read-write Open deletes them, or adopts them when they continue a call
-// still recording. Every record carries the SHA-256 state over its chunks,
-// so Commit checks the engine's SHA256 without rereading audio and Verify
-// can recompute it. A commit that fails after its chunks were written
-// leaves them for the retry of the same batch to replace.
+// Commit writes a batch's chunks in one transaction of the current
+// segment and, when a record must be written, its call records in one
+// transaction of index.db, each synced to disk by bbolt. A record is
+// written at once when anything besides its audio changes: a new call, a
+// field such as caller ID, digits or state (so every finished call), an
+// annotation, a new segment. A record whose call only recorded more audio
+// waits in memory (Options.FlushInterval, 10 s by default) and is
+// written with the next record that must be, when the interval has
+// passed, or at Close: eight records of about 500 bytes rewritten every
+// second cost index.db more pages than the audio cost its segment. Every
+// reader (Call, Calls, Info, Search, PCM, Verify, VerifyAll, Check and
+// the exports built on them) is given the waiting record, never the
+// older one in index.db.
+//
+// The audio is durable at every Commit either way. Each chunk carries its
+// call, seq, offset and sample count; after a crash the next read-write
+// Open adopts, in order, the chunks that continue a call still recording
+// (seq and offset where its record ends), rebuilds the record's Samples,
+// SHA-256 and spans from them and marks the call interrupted, so a power
+// cut loses only the batch being committed. Chunks that continue nothing
+// (a crash between a segment's transaction and index.db's) are deleted;
+// no record ever points at missing audio. Every record carries the
+// SHA-256 state over its chunks, so Commit checks the engine's SHA256
+// without rereading audio and Verify can recompute it. A commit that
+// fails after its chunks were written leaves them for the retry of the
+// same batch to replace.
 //
 // # Integrity
 //
@@ -144,6 +161,11 @@
 //     verify` needs linetapd stopped.
 //   - Open reads only the segments written since the last clean commit
 //     when it looks for stray chunks; Check and VerifyAll read everything.
+//   - After a crash, index.db alone lags behind the audio by up to
+//     Options.FlushInterval until a read-write Open adopts the newer
+//     chunks: a read-only Open before it (`linetap verify` on a copy)
+//     shows the calls still recording, shorter, and Check reports their
+//     newer chunks as in no record.
 //   - Retention frees disk space only by deleting whole segment files. A
 //     deleted call whose segments also hold kept or newer calls keeps
 //     taking that space (its chunks are deleted, their pages reused by

@@ -88,3 +88,25 @@ func BulkCalls(s *Store, calls []linetap.Call, tags func(i int) []string) error 
 
 // emptySHA256 is the SHA-256 of no audio.
 var emptySHA256 = func() string { h, _ := restoreHash(nil); return hex.EncodeToString(h.Sum(nil)) }()
+
+// WriteStats returns, for index.db and the segment being written (zeros
+// when none is open), the pages bbolt has allocated and written since the
+// file was opened and the ID of its last committed transaction: each
+// transaction writes its allocated pages and one meta page, so a
+// difference of pages plus a difference of IDs is what the file cost the
+// device, whatever the page cache counts.
+func WriteStats(s *Store) (indexPages, indexTx, segPages, segTx int64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	txid := func(db *bolt.DB) (id int64) {
+		_ = db.View(func(tx *bolt.Tx) error { id = int64(tx.ID()); return nil })
+		return id
+	}
+	st := s.index.Stats()
+	indexPages, indexTx = st.TxStats.GetPageCount(), txid(s.index)
+	if s.cur != nil {
+		st = s.cur.Stats()
+		segPages, segTx = st.TxStats.GetPageCount(), txid(s.cur)
+	}
+	return indexPages, indexTx, segPages, segTx
+}

@@ -14,6 +14,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 
 	"github.com/linetap/linetap"
@@ -152,6 +153,28 @@ type record struct {
 	Meta     string `json:"meta,omitempty"`  // hex SHA-256 of the call's metadata
 	Prev     string `json:"prev,omitempty"`  // chain hash of the record before
 	Chain    string `json:"chain,omitempty"` // this record's chain hash
+}
+
+// clone returns a deep copy of r.
+func (r *record) clone() *record {
+	c := *r
+	c.Call.CallWaiting = slices.Clone(r.Call.CallWaiting)
+	c.Call.Gaps = slices.Clone(r.Call.Gaps)
+	c.Spans = slices.Clone(r.Spans)
+	c.Hash = slices.Clone(r.Hash)
+	c.Tags = slices.Clone(r.Tags)
+	return &c
+}
+
+// newest returns the newer of r, as read from index.db, and the record of
+// the same call waiting in pending (a copy of it): a record waits only
+// while its call records, and only its audio moves on, so the one listing
+// more chunks is the newer.
+func newest(r *record, pending map[uint64]*record) *record {
+	if p := pending[r.Call.ID]; p != nil && p.Chunks > r.Chunks {
+		return p.clone()
+	}
+	return r
 }
 
 // span says that segment Seg holds the call's chunks From ≤ seq < To.

@@ -3,6 +3,7 @@ package storage
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -21,7 +22,7 @@ func (s *Store) record(id uint64) (*record, error) {
 		s.mu.Unlock()
 		return nil, ErrClosed
 	}
-	idx := s.index
+	idx, pend := s.index, s.pendingCopy()
 	s.mu.Unlock()
 	var r *record
 	err := idx.View(func(tx *bolt.Tx) error {
@@ -33,9 +34,19 @@ func (s *Store) record(id uint64) (*record, error) {
 		if r, err = decodeRecord(u64(id), v); err != nil {
 			return fmt.Errorf("%s: %w", s.path(indexName), err)
 		}
+		r = newest(r, pend)
 		return nil
 	})
 	return r, err
+}
+
+// pendingCopy returns the records waiting in memory (s.mu held); nil when
+// there are none.
+func (s *Store) pendingCopy() map[uint64]*record {
+	if len(s.pending) == 0 {
+		return nil
+	}
+	return maps.Clone(s.pending)
 }
 
 // Call returns the record of call id; ErrNotFound if there is none.
@@ -61,7 +72,7 @@ func (s *Store) Calls(q linetap.CallQuery) ([]linetap.Call, error) {
 		s.mu.Unlock()
 		return nil, ErrClosed
 	}
-	idx := s.index
+	idx, pend := s.index, s.pendingCopy()
 	s.mu.Unlock()
 	var out []linetap.Call
 	err := idx.View(func(tx *bolt.Tx) error {
@@ -91,7 +102,7 @@ func (s *Store) Calls(q linetap.CallQuery) ([]linetap.Call, error) {
 			if q.Number != "" && !strings.Contains(r.Call.CallerID.Number, q.Number) && !strings.Contains(r.Call.Dialled, q.Number) {
 				continue
 			}
-			out = append(out, r.Call)
+			out = append(out, newest(r, pend).Call)
 		}
 		return nil
 	})

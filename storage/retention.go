@@ -492,6 +492,7 @@ func (s *Store) update(id uint64, actor, action, detail string, f func(*record))
 		if r, err = decodeRecord(u64(id), v); err != nil {
 			return fmt.Errorf("%s: %w", s.path(indexName), err)
 		}
+		r = newest(r, s.pending)
 		f(r)
 		nv, err := encodeRecord(r)
 		if err != nil {
@@ -506,6 +507,7 @@ func (s *Store) update(id uint64, actor, action, detail string, f func(*record))
 	if err != nil {
 		return err
 	}
+	delete(s.pending, id) // written with the change
 	s.indexed(r)
 	return nil
 }

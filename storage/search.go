@@ -649,10 +649,13 @@ func (s *Store) Search(q Query) (Page, error) {
 			page.Next = last.ID
 		}
 	}
-	idx, err := s.indexDB()
-	if err != nil {
-		return Page{}, err
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return Page{}, ErrClosed
 	}
+	idx, pend := s.index, s.pendingCopy()
+	s.mu.Unlock()
 	err = idx.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCalls)
 		for _, id := range ids {
@@ -664,7 +667,7 @@ func (s *Store) Search(q Query) (Page, error) {
 			if err != nil {
 				return fmt.Errorf("%s: %w", s.path(indexName), err)
 			}
-			page.Calls = append(page.Calls, r.info())
+			page.Calls = append(page.Calls, newest(r, pend).info())
 		}
 		return nil
 	})

@@ -46,7 +46,18 @@ type Options struct {
 	// OnAlarm, when set, is called as an alarm is raised or cleared. It
 	// is called with the store locked: it must not call the Store.
 	OnAlarm func(Alarm)
+	// FlushInterval is how long the record of a call in progress may lag
+	// behind its committed audio in index.db (0: DefaultFlushInterval;
+	// negative: every Commit writes its records). Only a change of audio
+	// waits: a new call, any other change of a record, a new segment and
+	// Close write at once. The audio itself is durable at every Commit;
+	// after a crash Open adopts the chunks the record does not yet list.
+	FlushInterval time.Duration
 }
+
+// DefaultFlushInterval is how long, at most, the record of a call in
+// progress lags behind its audio in index.db.
+const DefaultFlushInterval = 10 * time.Second
 
 // Store is a linetap data directory: index.db with the call records and
 // audio-NNNNNN.db segments with the audio chunks. It is safe for
@@ -67,6 +78,12 @@ type Store struct {
 	stale     bool   // the last commit failed: its chunks may be in the segment
 	segments  map[uint32]bool
 	recovered []uint64
+	// pending holds, per call still recording, its newest record when
+	// index.db holds an older one that differs only in audio (Samples,
+	// SHA256 and the chunks it lists); flushed is when index.db was last
+	// brought up to date. Records in pending are never modified.
+	pending map[uint64]*record
+	flushed time.Time
 
 	aead      cipher.AEAD // nil: not encrypted
 	writeHook func(file string) error
@@ -95,7 +112,10 @@ func Open(dir string, opt Options) (*Store, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Store{dir: dir, opt: opt, log: opt.Logger.With("dir", dir), segments: map[uint32]bool{}}
+	if opt.FlushInterval == 0 {
+		opt.FlushInterval = DefaultFlushInterval
+	}
+	s := &Store{dir: dir, opt: opt, log: opt.Logger.With("dir", dir), segments: map[uint32]bool{}, pending: map[uint64]*record{}}
 
 	segs, hasIndex, err := s.scanDir()
 	if err != nil {
@@ -136,6 +156,7 @@ func Open(dir string, opt Options) (*Store, error) {
 	if err := s.recover(segs); err != nil {
 		return nil, errors.Join(err, s.closeFiles())
 	}
+	s.flushed = s.now()
 	s.startRetention()
 	return s, nil
 }
@@ -452,7 +473,9 @@ func (s *Store) closeFiles() error {
 	return err
 }
 
-// Close closes the store. Every committed batch is already durable.
+// Close writes the records of calls in progress that lag behind their
+// audio (see Options.FlushInterval) and closes the store. Every committed
+// batch is already durable.
 func (s *Store) Close() error {
 	s.mu.Lock()
 	if s.closed {
@@ -470,7 +493,11 @@ func (s *Store) Close() error {
 		return ErrClosed
 	}
 	s.closed = true
-	if err := s.closeFiles(); err != nil {
+	var err error
+	if !s.opt.ReadOnly {
+		err = s.flushPending()
+	}
+	if err = errors.Join(err, s.closeFiles()); err != nil {
 		return fmt.Errorf("storage: close %s: %w", s.dir, err)
 	}
 	return nil
