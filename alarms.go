@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 )
@@ -156,7 +157,18 @@ func (e *Engine) noteGap(g placedGap) {
 	end := g.pos + g.samples
 	if g.cause == "device lost" {
 		if w.lostUntil < 0 || g.pos > w.lostUntil+e.samples(soundCardClear) {
-			e.raise(AlarmSoundCard, -1, e.wallAt(g.pos), "sound card lost: recording silence until it is back")
+			msg := "sound card lost: recording silence until it is back"
+			if len(g.chans) > 0 { // one card of several: name its lines
+				var names []string
+				for _, l := range e.lines {
+					if g.covers(l.cfg.Channel) {
+						names = append(names, l.cfg.Name)
+					}
+				}
+				msg = fmt.Sprintf("sound card of channels %d..%d lost: recording silence on %s until it is back",
+					slices.Min(g.chans), slices.Max(g.chans), strings.Join(names, ", "))
+			}
+			e.raise(AlarmSoundCard, -1, e.wallAt(g.pos), msg)
 		}
 		w.lostUntil = max(w.lostUntil, end)
 		return

@@ -482,19 +482,24 @@ func (e *Engine) block(buf []int16, n int, at time.Duration) {
 	}
 }
 
-// markGap records a gap of lost audio in every call whose audio spans it.
+// markGap records a gap of lost audio in every call whose audio spans it,
+// on the lines whose channel the gap concerns (hw.Gap.Channels: one
+// card's, from hw/multicard; nil: every line).
 func (e *Engine) markGap(g hw.Gap) {
 	pos := e.blockAtPos + e.samples(g.At-e.blockAt)
 	n := e.samples(g.Length)
 	if pos > 0 && pos == e.gapEnd { // the same outage, reported block by block
-		e.log.Debug("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length)
+		e.log.Debug("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length, "channels", g.Channels)
 	} else {
-		e.log.Warn("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length)
+		e.log.Warn("audio lost at capture; filled with silence", "cause", g.Cause, "length", g.Length, "channels", g.Channels)
 	}
 	e.gapEnd = pos + n
-	gap := placedGap{pos: pos, samples: n, cause: g.Cause}
+	gap := placedGap{pos: pos, samples: n, cause: g.Cause, chans: g.Channels}
 	e.noteGap(gap)
 	for _, l := range e.lines {
+		if !gap.covers(l.cfg.Channel) {
+			continue
+		}
 		for _, c := range l.calls {
 			c.addGap(gap)
 		}
@@ -508,6 +513,12 @@ func (e *Engine) markGap(g hw.Gap) {
 type placedGap struct {
 	pos, samples int64
 	cause        string
+	chans        []int // the channels that lost the audio (nil: all)
+}
+
+// covers reports whether the gap concerns the line on channel ch.
+func (g placedGap) covers(ch int) bool {
+	return hw.Gap{Channels: g.chans}.Covers(ch)
 }
 
 // addGap records g in the call if the call's audio spans it.

@@ -509,7 +509,9 @@ func (l *line) start(pos int64, dir Direction, state LineState) {
 		l.hasPendingCID = false
 	}
 	for _, g := range e.gaps {
-		c.addGap(g)
+		if g.covers(l.cfg.Channel) {
+			c.addGap(g)
+		}
 	}
 	l.cur = c
 	l.calls = append(l.calls, c)
