@@ -292,3 +292,86 @@ func (s *alsaStream) Close() error {
 	}
 	return nil
 }
+
+// alsaDevices lists every card's capture PCMs by their stable ALSA names
+// ("hw:CARD=id,DEV=n"), each with its most channels and the rate Open
+// would choose (0 and 0 when the PCM is busy).
+func alsaDevices() ([]Device, error) {
+	alsaQuiet.Do(func() { C.lt_silence() })
+	var ci *C.snd_ctl_card_info_t
+	if rc := C.snd_ctl_card_info_malloc(&ci); rc < 0 {
+		return nil, alsaError("card_info_malloc", "", C.long(rc))
+	}
+	defer C.snd_ctl_card_info_free(ci)
+	var pi *C.snd_pcm_info_t
+	if rc := C.snd_pcm_info_malloc(&pi); rc < 0 {
+		return nil, alsaError("pcm_info_malloc", "", C.long(rc))
+	}
+	defer C.snd_pcm_info_free(pi)
+	var out []Device
+	card := C.int(-1)
+	for {
+		if rc := C.snd_card_next(&card); rc < 0 {
+			return out, alsaError("card_next", "", C.long(rc))
+		}
+		if card < 0 {
+			return out, nil
+		}
+		cname := C.CString(fmt.Sprintf("hw:%d", card))
+		var ctl *C.snd_ctl_t
+		rc := C.snd_ctl_open(&ctl, cname, 0)
+		C.free(unsafe.Pointer(cname))
+		if rc < 0 {
+			continue // gone since snd_card_next
+		}
+		if C.snd_ctl_card_info(ctl, ci) < 0 {
+			C.snd_ctl_close(ctl)
+			continue
+		}
+		id, cardName := C.GoString(C.snd_ctl_card_info_get_id(ci)), C.GoString(C.snd_ctl_card_info_get_name(ci))
+		dev := C.int(-1)
+		for C.snd_ctl_pcm_next_device(ctl, &dev) == 0 && dev >= 0 {
+			C.snd_pcm_info_set_device(pi, C.uint(dev))
+			C.snd_pcm_info_set_subdevice(pi, 0)
+			C.snd_pcm_info_set_stream(pi, C.SND_PCM_STREAM_CAPTURE)
+			if C.snd_ctl_pcm_info(ctl, pi) < 0 {
+				continue // playback only
+			}
+			d := Device{Index: -1, Name: fmt.Sprintf("hw:CARD=%s,DEV=%d", id, dev),
+				Description: cardName + ": " + C.GoString(C.snd_pcm_info_get_name(pi))}
+			d.Channels, d.Rate = alsaProbe(d.Name)
+			out = append(out, d)
+		}
+		C.snd_ctl_close(ctl)
+	}
+}
+
+// alsaProbe opens the capture PCM name to read its most channels and the
+// rate Open would choose with Options.Rate 0; 0, 0 if it cannot.
+func alsaProbe(name string) (channels, rate int) {
+	cname := C.CString(name)
+	defer C.free(unsafe.Pointer(cname))
+	var pcm *C.snd_pcm_t
+	alsaMu.Lock()
+	defer alsaMu.Unlock()
+	if C.snd_pcm_open(&pcm, cname, C.SND_PCM_STREAM_CAPTURE, C.SND_PCM_NONBLOCK) < 0 {
+		return 0, 0
+	}
+	defer C.snd_pcm_close(pcm)
+	var hp *C.snd_pcm_hw_params_t
+	if C.snd_pcm_hw_params_malloc(&hp) < 0 {
+		return 0, 0
+	}
+	defer C.snd_pcm_hw_params_free(hp)
+	if C.snd_pcm_hw_params_any(pcm, hp) < 0 {
+		return 0, 0
+	}
+	var chMax C.uint
+	C.snd_pcm_hw_params_get_channels_max(hp, &chMax)
+	for _, r := range alsaRates {
+		if C.snd_pcm_hw_params_test_rate(pcm, hp, C.uint(r), 0) == 0 {
+			return int(chMax), r
+		}
+	}
+	return int(chMax), 0
+}

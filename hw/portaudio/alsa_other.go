@@ -12,3 +12,6 @@ import (
 func openALSA(name string, opt Options) (Stream, error) {
 	return nil, fmt.Errorf("alsa: %q: ALSA capture needs Linux: %w", name, hw.ErrNotSupported)
 }
+
+// alsaDevices needs Linux: there are none.
+func alsaDevices() ([]Device, error) { return nil, nil }

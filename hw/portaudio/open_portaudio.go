@@ -29,33 +29,37 @@ func Open(opt Options) (*Source, error) {
 
 // Device describes a capture device, for listings.
 type Device struct {
-	// Index is PortAudio's device index.
+	// Index is PortAudio's device index (-1 for an ALSA name).
 	Index int
-	// Name is the device's name.
+	// Name is the device's name, as source.device takes it.
 	Name string
+	// Description is the card's and the PCM's names (ALSA names only).
+	Description string
 	// Channels is its most input channels.
 	Channels int
 	// Rate is its default sample rate.
 	Rate int
 }
 
-// Devices lists the capture devices PortAudio sees.
+// Devices lists the capture devices: first every card's capture PCMs by
+// their ALSA names (the names to use for a card that may be unplugged),
+// then the devices PortAudio sees.
 func Devices() ([]Device, error) {
+	out, aerr := alsaDevices()
 	if err := initialize(); err != nil {
-		return nil, err
+		return out, errors.Join(aerr, err)
 	}
 	defer terminate()
 	ds, err := pa.Devices()
 	if err != nil {
-		return nil, fmt.Errorf("portaudio: devices: %w", err)
+		return out, errors.Join(aerr, fmt.Errorf("portaudio: devices: %w", err))
 	}
-	var out []Device
 	for _, d := range ds {
 		if d.MaxInputChannels > 0 {
 			out = append(out, Device{Index: d.Index, Name: d.Name, Channels: d.MaxInputChannels, Rate: int(d.DefaultSampleRate)})
 		}
 	}
-	return out, nil
+	return out, aerr
 }
 
 var paMu sync.Mutex

@@ -16,10 +16,12 @@ func Open(opt Options) (*Source, error) {
 
 // Device describes a capture device, for listings.
 type Device struct {
-	// Index is PortAudio's device index.
+	// Index is PortAudio's device index (-1 for an ALSA name).
 	Index int
-	// Name is the device's name.
+	// Name is the device's name, as source.device takes it.
 	Name string
+	// Description is the card's and the PCM's names (ALSA names only).
+	Description string
 	// Channels is its most input channels.
 	Channels int
 	// Rate is its default sample rate.

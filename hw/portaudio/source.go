@@ -44,7 +44,8 @@ type StreamFormat struct {
 	Latency time.Duration
 }
 
-// Stream is an open capture stream, as PortAudio's blocking API offers it.
+// Stream is an open capture stream, blocking: PortAudio's, alsa-lib's, or a
+// test's fake.
 type Stream interface {
 	// Format reports the stream's format.
 	Format() StreamFormat
@@ -65,8 +66,9 @@ type Opener func() (Stream, error)
 
 // Options configure a Source.
 type Options struct {
-	// Device is the capture device's name (exact, or a unique substring)
-	// or, if Index is set, ignored.
+	// Device is the capture device's name: an ALSA PCM name (see
+	// ALSAName), opened through alsa-lib; otherwise a PortAudio device
+	// name (exact, or a unique substring). Ignored when UseIndex.
 	Device string
 	// Index chooses the device by PortAudio index when ≥ 0 and UseIndex.
 	Index int
