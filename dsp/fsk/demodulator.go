@@ -34,17 +34,19 @@ type Byte struct {
 }
 
 const (
-	firTaps     = 17       // baseband low-pass length (odd, linear phase)
-	maxWin      = 32       // longest bit correlator, samples (baud ≥ 250)
+	tabLen      = 80       // correlator table period: 100 Hz steps at dsp.Rate, so 1200, 1300, 2100, 2200 Hz repeat exactly
+	ringLen     = 64       // history rings, a power of two above the longest lag
+	scratchLen  = 64       // samples correlated before deciding on them (a power of two)
+	maxBox      = 24       // longest box of the correlators, samples (baud ≥ 250)
 	squelchDBm0 = -48      // GR-30: reject −48.2 dBm
 	powerAlpha  = 1.0 / 32 // slow power: about 4 ms
 	fastAlpha   = 1.0 / 6  // fast power: about a bit
 	dropRatio   = 1.0 / 20 // fast power 13 dB under slow: the carrier stopped
-	markSkip    = 8        // products after the idle start still touched by the stop bit's left neighbour
-	markLag     = 16       // products before an edge that already see it
-	markMin     = 32       // products needed to report MarkHz (≈ 5 bits)
+	zmLen       = 256      // mark correlator history: scratchLen plus two lags
+	markEvery   = 4        // samples per MarkHz phase step (a power of two)
+	markMin     = 8        // phase steps needed to report MarkHz (≈ 5 bits)
 	resyncGain  = 0.5      // share of a transition's timing error corrected
-	levelAlpha  = 1.0 / 8  // mark level smoothing in a mark run, per sample
+	levelAlpha  = 1.0 / 2  // mark level smoothing in a mark run, per phase step
 	maxShift    = 1.5      // largest twist correction of a crossing, samples
 )
 
@@ -57,42 +59,61 @@ const (
 	stByte                        // inside a character
 )
 
+// pair is one value of each correlator, mark and space, each a complex
+// number packed in an int64: the imaginary part times 2^32 plus the real
+// part. Sums and products by a sample of packed numbers are the packed
+// sums and products, so one integer operation does the work of two; a
+// part comes back out exactly as long as it fits an int32 (unpack).
+type pair struct{ m, s int64 }
+
+// unpack returns the real and imaginary parts of the packed complex
+// number z.
+func unpack(z int64) (re, im int64) {
+	re = int64(int32(z))
+	return re, (z - re) >> 32
+}
+
+// ringEntry is what the two boxes need a box later: the product that
+// entered the first and the sum that entered the second.
+type ringEntry struct{ p, s1 pair }
+
 // Demodulator is a non-coherent FSK receiver with a UART: it turns samples
 // into Bytes. Its zero value is not usable; call NewDemodulator.
 type Demodulator struct {
-	p       Params
-	spb     float64
-	fc      float64 // centre frequency, Hz
-	rot     complex128
-	lo      complex128 // e^{-j·2π·fc·n/Rate}
-	taps    [firTaps]float64
-	buf     [2 * firTaps]complex128
-	bi      int
-	prev    complex128
-	win     int        // correlator length: one bit, rounded
-	rm, rs  complex128 // per-sample rotation to bring mark, space to DC
-	pm, ps  complex128 // their running phasors
-	cm, cs  [maxWin]complex128
-	sm, ss  complex128 // their sums
-	ci      int
-	power   float64 // slow
-	fast    float64
-	on, off float64
-	delay   float64 // input-to-decision delay in samples
-	hzPer   float64 // Hz per radian per sample
+	p     Params
+	spb   float64
+	box   int                // length of each of the two boxes, samples
+	lag   int                // the MarkHz phase step: one whole correlator window, 2·box−1
+	tab   [tabLen]pair       // e^{-jωk} of the mark and space correlators, fixed point
+	ring  [ringLen]ringEntry // the last products x[k]·tab[k] and first-box sums
+	ri    int                // ring index of the next sample
+	dv    [scratchLen]int64  // decision values (es − em) from correlate
+	pv    [scratchLen]int64  // energies (es + em) from correlate
+	zm    [zmLen]int64       // the mark correlator, packed, by ring index
+	s1    pair               // first box: sum of the last box products
+	s2    pair               // second box: sum of the last box first-box sums
+	fm    float64            // the mark correlator's frequency, Hz
+	pwK   float64            // correlator energy to baseband power
+	power float64            // slow
+	fast  float64            //
+	on    float64            // squelch thresholds, baseband power
+	off   float64            //
+	delay float64            // input-to-decision delay in samples
+	hzPer float64            // Hz per radian per sample
 
 	burst    int
 	state    demodState
-	last     float64 // previous decision value
+	lastD    int64   // previous decision value es − em
+	lastP    int64   // previous es + em
 	edge     float64 // start edge, decision time base
 	next     float64 // next bit centre, decision time base
+	nextN    int64   // the first sample at or after next
 	k        int     // bit index within the character
 	value    byte
-	pwsum    float64
+	pwsum    float64 // baseband power summed at the character's bit centres
 	pwn      int
 	idleFrom float64 // where the current mark run began, decision time base
 	idleN    int64   // first product index that may count toward MarkHz
-	prods    [markLag]complex128
 	acc      complex128
 	accN     int
 	gm, gs   float64 // mark and space correlator energies over a full bit, this burst; 0 until measured
@@ -109,38 +130,40 @@ func NewDemodulator(p Params) *Demodulator {
 		return d
 	}
 	d.spb = p.SamplesPerBit()
-	d.fc = float64(p.Mark+p.Space) / 2
-	w := 2 * math.Pi * d.fc / dsp.Rate
-	d.rot = complex(math.Cos(w), -math.Sin(w))
 	d.hzPer = dsp.Rate / (2 * math.Pi)
-	// Low-pass: pass the tones (±|Space−Mark|/2 after mixing) and the first
-	// sidebands of keying (Baud/2), Hamming-windowed sinc.
-	cut := math.Abs(float64(p.Space-p.Mark))/2 + p.Baud/2
-	var sum float64
-	for i := range d.taps {
-		n := float64(i - (firTaps-1)/2)
-		h := 2 * cut / dsp.Rate
-		if n != 0 {
-			h = math.Sin(2*math.Pi*cut/dsp.Rate*n) / (math.Pi * n)
+	// Two non-coherent correlators, on the mark and the space tone
+	// (rounded to the table's 100 Hz steps), straight on the samples, with
+	// a triangular window about 1⅓ bits long: two sliding boxes of ¾ bit
+	// (5 samples at 1200 baud) one after the other, sums of integers that
+	// never drift. The triangle hears a tone 1,000 Hz away (the other
+	// tone) and the mirror image of its own at −21 dB or less, against
+	// −17 dB for a one-bit box, and its smoothing keeps noise from moving
+	// the decision value's zero crossings: at 10 dB SNR the receiver
+	// lost 17 % of messages with a one-bit box, none with the triangle.
+	d.box = min(maxBox, max(1, int(math.Round(0.75*d.spb))))
+	d.lag = 2*d.box - 1
+	step := float64(dsp.Rate) / tabLen
+	d.fm = math.Round(float64(p.Mark)/step) * step
+	fs := math.Round(float64(p.Space)/step) * step
+	// Fixed point: |x| ≤ 2^15 and a sum of box² products stays within
+	// 2^30, so its square, and the sum of two squares, fit an int64.
+	q := math.Floor(float64(1<<15) / float64(d.box*d.box))
+	for k := range d.tab {
+		wm := 2 * math.Pi * d.fm / dsp.Rate * float64(k)
+		ws := 2 * math.Pi * fs / dsp.Rate * float64(k)
+		d.tab[k] = pair{
+			int64(math.Round(-q*math.Sin(wm)))<<32 + int64(math.Round(q*math.Cos(wm))),
+			int64(math.Round(-q*math.Sin(ws)))<<32 + int64(math.Round(q*math.Cos(ws))),
 		}
-		h *= 0.54 - 0.46*math.Cos(2*math.Pi*float64(i)/(firTaps-1))
-		d.taps[i] = h
-		sum += h
 	}
-	for i := range d.taps {
-		d.taps[i] /= sum
-	}
-	// A sine of peak A mixes down to a phasor of magnitude A/2.
+	// A sine of peak A on a correlator's tone gives |S| = A·box²·q/2; the
+	// power is kept in baseband terms, (A/2)².
+	g := float64(d.box*d.box) * q
+	d.pwK = 1 / (g * g)
 	a := dsp.Peak(squelchDBm0) / 2
 	d.on = a * a
 	d.off = d.on / 2 // 3 dB hysteresis
-	// Bit correlators: one bit long, on the baseband mark and space tones.
-	d.win = min(maxWin, max(2, int(math.Round(d.spb))))
-	wm := 2 * math.Pi * (float64(p.Mark) - d.fc) / dsp.Rate
-	ws := 2 * math.Pi * (float64(p.Space) - d.fc) / dsp.Rate
-	d.rm = complex(math.Cos(wm), -math.Sin(wm))
-	d.rs = complex(math.Cos(ws), -math.Sin(ws))
-	d.delay = float64(firTaps-1)/2 + float64(d.win-1)/2
+	d.delay = float64(d.lag-1) / 2
 	d.Reset()
 	return d
 }
@@ -150,21 +173,31 @@ func (d *Demodulator) Params() Params { return d.p }
 
 // Reset forgets all state, as if d were new.
 func (d *Demodulator) Reset() {
-	d.lo = 1
-	d.buf = [2 * firTaps]complex128{}
-	d.bi = 0
-	d.prev = 0
-	d.pm, d.ps = 1, 1
-	d.cm, d.cs = [maxWin]complex128{}, [maxWin]complex128{}
-	d.sm, d.ss = 0, 0
-	d.ci = 0
+	d.ring = [ringLen]ringEntry{}
+	d.zm = [zmLen]int64{}
+	d.ri = 0
+	d.s1, d.s2 = pair{}, pair{}
 	d.power = 0
 	d.fast = 0
 	d.state = stNoCarrier
 	d.burst = 0
-	d.last = 0
+	d.lastD, d.lastP = 0, 0
 	d.acc, d.accN = 0, 0
 	d.gm, d.gs = 0, 0
+}
+
+// crossing returns where, between the previous sample (0) and this one
+// (1), the normalised decision value (es − em)/(es + em) went through zero.
+func crossing(d0, p0, d1, p1 int64) float64 {
+	if p0 == 0 || p1 == 0 {
+		return 1
+	}
+	s0 := float64(d0) / float64(p0)
+	s1 := float64(d1) / float64(p1)
+	if s0 == s1 {
+		return 1
+	}
+	return s0 / (s0 - s1)
 }
 
 // Process appends the bytes completed within x (which starts at sample
@@ -173,147 +206,249 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 	if d.spb == 0 {
 		return out
 	}
+	for len(x) > 0 {
+		m := min(len(x), scratchLen)
+		d.correlate(x[:m], pos)
+		out = d.decide(m, pos, out)
+		x, pos = x[m:], pos+int64(m)
+	}
+	return out
+}
+
+// correlate runs the correlators over x (at most scratchLen samples from
+// position pos) and leaves, for every sample, the decision value, the
+// energy and the mark correlator in d.dv, d.pv and d.zm. Its loop holds
+// few enough values for the compiler to keep them all in registers.
+func (d *Demodulator) correlate(x []int16, pos int64) {
+	// The table is indexed by the absolute position, so how a stream is
+	// cut into calls changes nothing.
+	ti := int((pos%tabLen + tabLen) % tabLen)
+	ri, box := d.ri, d.box
+	s1, s2 := d.s1, d.s2
+	tab, ring := &d.tab, &d.ring
+	dvs, pvs, zms := &d.dv, &d.pv, &d.zm
 	for i, v := range x {
-		n := pos + int64(i)
-		// Mix down around the centre frequency.
-		f := float64(v)
-		z := complex(f*real(d.lo), f*imag(d.lo))
-		d.lo *= d.rot
-		if n&63 == 0 { // keep the phasors on the unit circle, at absolute positions so chunking cannot change results
-			d.lo = unit(d.lo)
-			d.pm = unit(d.pm)
-			d.ps = unit(d.ps)
+		// First box: the newest product in, the one box samples old out.
+		f := int64(v)
+		t := &tab[ti]
+		c := pair{f * t.m, f * t.s}
+		o := &ring[(ri-box)&(ringLen-1)]
+		s1.m += c.m - o.p.m
+		s1.s += c.s - o.p.s
+		// Second box, over the first one's sums: a triangular window.
+		s2.m += s1.m - o.s1.m
+		s2.s += s1.s - o.s1.s
+		ring[ri&(ringLen-1)] = ringEntry{c, s1}
+		ri++
+		if ti++; ti == tabLen {
+			ti = 0
 		}
-		d.buf[d.bi] = z
-		d.buf[d.bi+firTaps] = z
-		d.bi++
-		if d.bi == firTaps {
-			d.bi = 0
-		}
-		// Linear phase: the taps are symmetric, so pair the samples.
-		win := d.buf[d.bi : d.bi+firTaps]
-		const half = (firTaps - 1) / 2
-		y := complex(d.taps[half], 0) * win[half]
-		for j := range half {
-			y += complex(d.taps[j], 0) * (win[j] + win[firTaps-1-j])
-		}
-		// The phase step between samples measures the mark frequency.
-		// (Only a mark run's frequency is measured.)
-		var prod complex128
-		if d.state == stIdle || d.state == stWaitMark {
-			prod = y * complex(real(d.prev), -imag(d.prev))
-		}
-		d.prev = y
-		// Non-coherent matched filters: the energy of each tone over the
-		// last bit. s > 0 is space, s < 0 mark.
-		ym, ys := y*d.pm, y*d.ps
-		d.sm += ym - d.cm[d.ci] // running sums over the last bit
-		d.ss += ys - d.cs[d.ci]
-		d.cm[d.ci], d.cs[d.ci] = ym, ys
-		d.pm *= d.rm
-		d.ps *= d.rs
-		if d.ci++; d.ci == d.win {
-			d.ci = 0
-		}
-		sm, ss := d.sm, d.ss
-		em := real(sm)*real(sm) + imag(sm)*imag(sm)
-		es := real(ss)*real(ss) + imag(ss)*imag(ss)
-		var s float64
-		if em+es > 0 {
-			s = (es - em) / (es + em)
-		}
-		pw := real(y)*real(y) + imag(y)*imag(y)
-		d.power += (pw - d.power) * powerAlpha
-		d.fast += (pw - d.fast) * fastAlpha
+		mr, mi := unpack(s2.m)
+		sr, si := unpack(s2.s)
+		em := mr*mr + mi*mi
+		es := sr*sr + si*si
+		// The decision value: es − em > 0 is space, < 0 mark.
+		zms[ri&(zmLen-1)] = s2.m
+		i &= scratchLen - 1
+		dvs[i], pvs[i] = es-em, es+em
+	}
+	d.ri = ri
+	d.s1, d.s2 = s1, s2
+}
 
-		lagged := d.prods[uint64(n)%markLag]
-		d.prods[uint64(n)%markLag] = prod
-
-		if d.state != stNoCarrier && (d.fast < d.off || d.fast < d.power*dropRatio) {
-			d.state = stNoCarrier
-			d.gm, d.gs = 0, 0
-		}
+// decide runs the squelch and the UART over the m samples correlate left,
+// which began at position pos, appending complete bytes to out. Each state
+// has its own loop, which does only what that state needs.
+func (d *Demodulator) decide(m int, pos int64, out []Byte) []Byte {
+	power, fast := d.power, d.fast
+	lastD, lastP := d.lastD, d.lastP
+	dvs, pvs := &d.dv, &d.pv
+	on, off, k := d.on, d.off, d.pwK
+	i := 0
+	for i < m {
 		switch d.state {
 		case stNoCarrier:
-			if d.fast > d.on && d.power > d.on && d.fast > d.power*dropRatio {
-				d.state = stWaitMark
-				d.burst++
+			for ; i < m; i++ {
+				j := i & (scratchLen - 1)
+				pw := float64(pvs[j]) * k
+				power += (pw - power) * powerAlpha
+				fast += (pw - fast) * fastAlpha
+				lastD, lastP = dvs[j], pvs[j]
+				if fast > on && power > on && fast > power*dropRatio {
+					d.state = stWaitMark
+					d.burst++
+					i++
+					break
+				}
 			}
 		case stWaitMark:
-			if s < 0 {
-				d.startIdle(float64(n), n)
+			for ; i < m; i++ {
+				j := i & (scratchLen - 1)
+				dv, pv := dvs[j], pvs[j]
+				pw := float64(pv) * k
+				power += (pw - power) * powerAlpha
+				fast += (pw - fast) * fastAlpha
+				lastD, lastP = dv, pv
+				if fast < off || fast < power*dropRatio {
+					d.lostCarrier()
+					i++
+					break
+				}
+				if dv < 0 {
+					n := pos + int64(i)
+					d.startIdle(float64(n), n+int64(2*d.lag))
+					i++
+					break
+				}
 			}
 		case stIdle:
-			if n-markLag >= d.idleN {
-				d.acc += lagged
-				d.accN++
-				d.gm += (em - d.gm) * levelAlpha
-			}
-			if s > 0 && d.last <= 0 {
-				// Start bit: interpolate the zero crossing, and move it by
-				// the twist's bias (see twistShift).
-				d.edge = float64(n-1) + d.last/(d.last-s) - d.twistShift()
-				d.next = d.edge + d.spb/2
-				d.k = 0
-				d.value = 0
-				d.pwsum, d.pwn = 0, 0
-				d.state = stByte
+			for ; i < m; i++ {
+				j := i & (scratchLen - 1)
+				dv, pv := dvs[j], pvs[j]
+				pw := float64(pv) * k
+				power += (pw - power) * powerAlpha
+				fast += (pw - fast) * fastAlpha
+				if fast < off || fast < power*dropRatio {
+					d.lostCarrier()
+					lastD, lastP = dv, pv
+					i++
+					break
+				}
+				n := pos + int64(i)
+				if n&(markEvery-1) == 0 && n-int64(d.lag) >= d.idleN {
+					d.markStep(d.ri - m + i + 1)
+				}
+				if dv > 0 && lastD <= 0 {
+					// Start bit: interpolate the zero crossing, and move
+					// it by the twist's bias (see twistShift).
+					d.edge = float64(n-1) + crossing(lastD, lastP, dv, pv) - d.twistShift()
+					d.setNext(d.edge + d.spb/2)
+					d.k = 0
+					d.value = 0
+					d.pwsum, d.pwn = 0, 0
+					d.state = stByte
+					lastD, lastP = dv, pv
+					i++
+					break
+				}
+				lastD, lastP = dv, pv
 			}
 		case stByte:
-			d.pwsum += pw
-			d.pwn++
-			// Every transition inside the character re-times the bits
-			// still to come, by half the error: carrier and baud offsets
-			// (±1 %) and twist, which moves the start edge, would
-			// otherwise push the last bits' decisions off centre.
-			if d.k >= 1 && (s > 0) != (d.last > 0) && s != d.last {
-				tc := float64(n-1) + d.last/(d.last-s)
-				if s > 0 {
-					tc -= d.twistShift()
-				} else {
-					tc += d.twistShift()
+			for ; i < m; i++ {
+				j := i & (scratchLen - 1)
+				dv, pv := dvs[j], pvs[j]
+				pw := float64(pv) * k
+				power += (pw - power) * powerAlpha
+				fast += (pw - fast) * fastAlpha
+				if fast < off || fast < power*dropRatio {
+					d.lostCarrier()
+					lastD, lastP = dv, pv
+					i++
+					break
 				}
-				if e := tc - (d.next - d.spb/2); math.Abs(e) < d.spb/3 {
-					d.next += e * resyncGain
-				}
-			}
-			if float64(n) >= d.next {
-				mark := s < 0
-				switch {
-				case d.k == 0 && mark: // a glitch, not a start bit
-					d.state = stIdle
-				case d.k == 0:
-					// The start bit fills the window: its energy is the
-					// space tone's level.
-					if d.gs == 0 {
-						d.gs = es
+				n := pos + int64(i)
+				// Every transition inside the character re-times the
+				// bits still to come, by half the error: carrier and
+				// baud offsets (±1 %) and twist, which moves the start
+				// edge, would otherwise push the last bits' decisions
+				// off centre.
+				if (dv^lastD) < 0 && d.k >= 1 {
+					tc := float64(n-1) + crossing(lastD, lastP, dv, pv)
+					if dv > 0 {
+						tc -= d.twistShift()
 					} else {
-						d.gs += (es - d.gs) * 0.5
+						tc += d.twistShift()
 					}
-				case d.k <= 8:
-					if mark {
-						d.value |= 1 << (d.k - 1)
-					}
-				default:
-					out = append(out, d.byteOut(!mark))
-					if mark {
-						d.startIdle(d.next+d.spb/2, n+markSkip)
-					} else {
-						d.state = stWaitMark
+					if e := tc - (d.next - d.spb/2); math.Abs(e) < d.spb/3 {
+						d.setNext(d.next + e*resyncGain)
 					}
 				}
-				d.k++
-				d.next += d.spb
+				lastD, lastP = dv, pv
+				if n < d.nextN {
+					continue
+				}
+				// A bit's centre: the window holds mostly that bit,
+				// and its energy is the level.
+				d.pwsum += pw
+				d.pwn++
+				out = d.bit(dv < 0, (pv+dv)/2, n, out)
+				if d.state != stByte {
+					i++
+					break
+				}
 			}
 		}
-		d.last = s
 	}
+	d.power, d.fast = power, fast
+	d.lastD, d.lastP = lastD, lastP
+	return out
+}
+
+// setNext sets the time of the next bit decision.
+func (d *Demodulator) setNext(t float64) {
+	d.next = t
+	d.nextN = int64(math.Ceil(t))
+}
+
+// lostCarrier shuts the squelch.
+func (d *Demodulator) lostCarrier() {
+	d.state = stNoCarrier
+	d.gm, d.gs = 0, 0
+}
+
+// markStep adds one phase step of the mark correlator to the mark run's
+// frequency measurement, a window late (the steps just before a start bit
+// already see it), at ring index ri of the sample now. The mark correlator
+// turns by the tone's offset from its own frequency every sample: its
+// phase step over a whole window measures the mark frequency. (Over a
+// window, not a sample: the noise in two windows that do not overlap is
+// uncorrelated, so it cannot pull the estimate towards the correlator's
+// frequency, and the mirror image weighs 1/lag as much.)
+func (d *Demodulator) markStep(ri int) {
+	ar, ai := unpack(d.zm[(ri-d.lag)&(zmLen-1)])
+	br, bi := unpack(d.zm[(ri-2*d.lag)&(zmLen-1)])
+	fr, fi, gr, gi := float64(ar), float64(ai), float64(br), float64(bi)
+	d.acc += complex(fr*gr+fi*gi, fi*gr-fr*gi)
+	d.accN++
+	d.gm += (fr*fr + fi*fi - d.gm) * levelAlpha
+}
+
+// bit takes the decision at a bit's centre at sample n: mark or space,
+// with es the space correlator's energy.
+func (d *Demodulator) bit(mark bool, es int64, n int64, out []Byte) []Byte {
+	switch {
+	case d.k == 0 && mark: // a glitch, not a start bit
+		d.state = stIdle
+	case d.k == 0:
+		// The start bit fills the window: its energy is the space
+		// tone's level.
+		if d.gs == 0 {
+			d.gs = float64(es)
+		} else {
+			d.gs += (float64(es) - d.gs) * 0.5
+		}
+	case d.k <= 8:
+		if mark {
+			d.value |= 1 << (d.k - 1)
+		}
+	default:
+		out = append(out, d.byteOut(!mark))
+		if mark {
+			// The first step whose two windows hold no sample of the
+			// bit before the stop bit.
+			d.startIdle(d.next+d.spb/2, n+int64(2*d.lag)-int64(d.spb/2))
+		} else {
+			d.state = stWaitMark
+		}
+	}
+	d.k++
+	d.setNext(d.next + d.spb)
 	return out
 }
 
 // twistShift returns how late a mark-to-space crossing of the decision
 // value comes (early for space-to-mark) when the tones differ in level: the
-// one-bit correlators balance when the space fills Am/(Am+As) of the
+// correlators balance when the space fills Am/(Am+As) of the
 // window, not half of it. Zero until both levels have been measured in
 // this burst.
 func (d *Demodulator) twistShift() float64 {
@@ -321,7 +456,9 @@ func (d *Demodulator) twistShift() float64 {
 		return 0
 	}
 	am, as := math.Sqrt(d.gm), math.Sqrt(d.gs)
-	return max(-maxShift, min(maxShift, (am/(am+as)-0.5)*float64(d.win)))
+	// Near its peak the triangle's area moves by 1/box of the whole per
+	// sample.
+	return max(-maxShift, min(maxShift, (am/(am+as)-0.5)*float64(d.box)))
 }
 
 // startIdle begins a mark run counted from time from (decision time base);
@@ -333,11 +470,6 @@ func (d *Demodulator) startIdle(from float64, n int64) {
 	d.acc, d.accN = 0, 0
 }
 
-func unit(z complex128) complex128 {
-	m := real(z)*real(z) + imag(z)*imag(z)
-	return z * complex((3-m)/2, 0)
-}
-
 func (d *Demodulator) byteOut(framing bool) Byte {
 	b := Byte{
 		Value:   d.value,
@@ -347,14 +479,14 @@ func (d *Demodulator) byteOut(framing bool) Byte {
 		Burst:   d.burst,
 	}
 	if d.pwn > 0 {
-		// A sine of peak A mixes down to a phasor of magnitude A/2: RMS A/√2.
-		b.LevelDBm0 = dsp.DBm0(2 * math.Sqrt(d.pwsum/float64(d.pwn)) / math.Sqrt2)
+		// A sine of peak A has a baseband power of (A/2)², RMS A/√2.
+		b.LevelDBm0 = dsp.DBm0(math.Sqrt(2 * d.pwsum / float64(d.pwn)))
 	}
 	if b.Marks < 0 {
 		b.Marks = 0
 	}
 	if d.accN >= markMin {
-		b.MarkHz = dsp.Hz(d.fc + math.Atan2(imag(d.acc), real(d.acc))*d.hzPer)
+		b.MarkHz = dsp.Hz(d.fm + math.Atan2(imag(d.acc), real(d.acc))/float64(d.lag)*d.hzPer)
 	}
 	return b
 }

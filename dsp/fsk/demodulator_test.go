@@ -287,13 +287,16 @@ func BenchmarkDemodulator(b *testing.B) {
 	x, _ := transmit(fsk.Bell202, -15, 50, allBytes(), nil)
 	d := fsk.NewDemodulator(fsk.Bell202)
 	out := make([]fsk.Byte, 0, 512)
-	n := 0
 	b.ReportAllocs()
+	cpu0 := dsptest.CPUTime()
 	for b.Loop() {
+		d.Reset()
 		out = d.Process(x, 0, out[:0])
-		n += len(x)
 	}
-	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n), "ns/sample")
+	dsptest.ReportAudio(b, len(x), cpu0)
+	if len(out) != 256 {
+		b.Fatalf("%d bytes", len(out))
+	}
 }
 
 func Example() {
