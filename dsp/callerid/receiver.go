@@ -15,6 +15,9 @@ const (
 	seizureGap = 4  // mark bits a seizure byte may follow (noise, a damaged byte before)
 	seizureBad = 3  // damaged bytes a seizure may hold (noise; the one straddling seizure and marks)
 	maxGap     = 30 // mark bits between message bytes; GR-30 allows ≤ 20 extra, BT up to 9
+	// seizureRest is how many seizure bytes in a row make the DTMF and
+	// alert detectors rest until the message after them has been read.
+	seizureRest = 2
 	// minType2Marks is the mark run before an off-hook (Type 2) message,
 	// which has no channel seizure: GR-30 sends 58–75 ms (70–90 bits).
 	minType2Marks = 50
@@ -233,9 +236,11 @@ func (r *Receiver) block(out []Message) []Message {
 	// louder, mostly less for voiced speech, whose power is under 1 kHz.
 	base := e > gatePower && peak < gateClip
 	out = r.gate(&r.fsk, base && de*10 > e*gateFSK, r.runFSK, out)
-	// While an FSK message is coming no DTMF or alert tone can: the tone
-	// detectors rest, and start afresh after it.
-	if r.inMsg {
+	// While an FSK message is coming, or its channel seizure (two 0x55
+	// bytes in a row, which neither DTMF nor an alert tone can frame), no
+	// DTMF or alert tone can: the tone detectors rest, and start afresh
+	// after it.
+	if r.inMsg || r.seizure >= seizureRest {
 		r.tones = gateState{}
 	} else {
 		out = r.gate(&r.tones, base && de*10 > e*gateTones, r.runTones, out)

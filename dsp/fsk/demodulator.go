@@ -39,11 +39,12 @@ const (
 	scratchLen  = 64       // samples correlated before deciding on them (a power of two)
 	maxBox      = 24       // longest box of the correlators, samples (baud ≥ 250)
 	squelchDBm0 = -48      // GR-30: reject −48.2 dBm
-	powerAlpha  = 1.0 / 32 // slow power: about 4 ms
-	fastAlpha   = 1.0 / 6  // fast power: about a bit
+	powerAlpha  = 1.0 / 16 // slow power per decision: about 4 ms
+	fastAlpha   = 1.0 / 3  // fast power per decision: about a bit
 	dropRatio   = 1.0 / 20 // fast power 13 dB under slow: the carrier stopped
 	zmLen       = 256      // mark correlator history: scratchLen plus two lags
-	markEvery   = 4        // samples per MarkHz phase step (a power of two)
+	markEvery   = 4        // samples per MarkHz phase step (a power of two, a multiple of decideEvery)
+	decideEvery = 2        // samples per decision (correlate's loop assumes 2)
 	markMin     = 8        // phase steps needed to report MarkHz (≈ 5 bits)
 	resyncGain  = 0.5      // share of a transition's timing error corrected
 	levelAlpha  = 1.0 / 2  // mark level smoothing in a mark run, per phase step
@@ -84,12 +85,13 @@ type Demodulator struct {
 	spb   float64
 	box   int                // length of each of the two boxes, samples
 	lag   int                // the MarkHz phase step: one whole correlator window, 2·box−1
-	tab   [tabLen]pair       // e^{-jωk} of the mark and space correlators, fixed point
+	tab   [tabLen + 1]pair   // e^{-jωk} of the mark and space correlators, fixed point; the last entry is the first again
 	ring  [ringLen]ringEntry // the last products x[k]·tab[k] and first-box sums
 	ri    int                // ring index of the next sample
 	dv    [scratchLen]int64  // decision values (es − em) from correlate
 	pv    [scratchLen]int64  // energies (es + em) from correlate
 	zm    [zmLen]int64       // the mark correlator, packed, by ring index
+	offs  [scratchLen]int32  // the sample (offset in the chunk) of each decision
 	s1    pair               // first box: sum of the last box products
 	s2    pair               // second box: sum of the last box first-box sums
 	fm    float64            // the mark correlator's frequency, Hz
@@ -208,8 +210,8 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 	}
 	for len(x) > 0 {
 		m := min(len(x), scratchLen)
-		d.correlate(x[:m], pos)
-		out = d.decide(m, pos, out)
+		nd := d.correlate(x[:m], pos)
+		out = d.decide(nd, pos, m, out)
 		x, pos = x[m:], pos+int64(m)
 	}
 	return out
@@ -219,47 +221,99 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 // position pos) and leaves, for every sample, the decision value, the
 // energy and the mark correlator in d.dv, d.pv and d.zm. Its loop holds
 // few enough values for the compiler to keep them all in registers.
-func (d *Demodulator) correlate(x []int16, pos int64) {
+func (d *Demodulator) correlate(x []int16, pos int64) int {
 	// The table is indexed by the absolute position, so how a stream is
 	// cut into calls changes nothing.
 	ti := int((pos%tabLen + tabLen) % tabLen)
 	ri, box := d.ri, d.box
-	s1, s2 := d.s1, d.s2
-	tab, ring := &d.tab, &d.ring
-	dvs, pvs, zms := &d.dv, &d.pv, &d.zm
-	for i, v := range x {
-		// First box: the newest product in, the one box samples old out.
-		f := int64(v)
+	s1m, s1s, s2m, s2s := d.s1.m, d.s1.s, d.s2.m, d.s2.s
+	ring, zms, tab := &d.ring, &d.zm, &d.tab
+	dvs, pvs, offs := &d.dv, &d.pv, &d.offs
+	j := 0
+	// A decision follows every sample that leaves ri even (decideEvery
+	// is 2): the loop takes the samples in pairs, an odd one first, so
+	// that it has no branch inside. (The compiler shuffles registers at
+	// every join.)
+	i := 0
+	if ri&1 != 0 && len(x) > 0 {
+		f := int64(x[0])
 		t := &tab[ti]
-		c := pair{f * t.m, f * t.s}
+		cm, cs := f*t.m, f*t.s
 		o := &ring[(ri-box)&(ringLen-1)]
-		s1.m += c.m - o.p.m
-		s1.s += c.s - o.p.s
-		// Second box, over the first one's sums: a triangular window.
-		s2.m += s1.m - o.s1.m
-		s2.s += s1.s - o.s1.s
-		ring[ri&(ringLen-1)] = ringEntry{c, s1}
+		s1m += cm - o.p.m
+		s1s += cs - o.p.s
+		s2m += s1m - o.s1.m
+		s2s += s1s - o.s1.s
+		ring[ri&(ringLen-1)] = ringEntry{pair{cm, cs}, pair{s1m, s1s}}
+		zms[ri&(zmLen-1)] = s2m
 		ri++
+		mr, mi := unpack(s2m)
+		sr, si := unpack(s2s)
+		em, es := mr*mr+mi*mi, sr*sr+si*si
+		dvs[0], pvs[0], offs[0] = es-em, es+em, 0
+		j, i = 1, 1
 		if ti++; ti == tabLen {
 			ti = 0
 		}
-		mr, mi := unpack(s2.m)
-		sr, si := unpack(s2.s)
-		em := mr*mr + mi*mi
-		es := sr*sr + si*si
+	}
+	for ; i+1 < len(x); i += 2 {
+		// First box: the newest product in, the one box samples old
+		// out. Second box, over the first one's sums: a triangular
+		// window. (tab has one entry more than its period, so ti+1
+		// needs no wrap.)
+		f := int64(x[i])
+		cm, cs := f*tab[ti].m, f*tab[ti].s
+		o := &ring[(ri-box)&(ringLen-1)]
+		s1m += cm - o.p.m
+		s1s += cs - o.p.s
+		s2m += s1m - o.s1.m
+		s2s += s1s - o.s1.s
+		ring[ri&(ringLen-1)] = ringEntry{pair{cm, cs}, pair{s1m, s1s}}
+		zms[ri&(zmLen-1)] = s2m
+		ri++
+		f = int64(x[i+1])
+		cm, cs = f*tab[ti+1].m, f*tab[ti+1].s
+		o = &ring[(ri-box)&(ringLen-1)]
+		s1m += cm - o.p.m
+		s1s += cs - o.p.s
+		s2m += s1m - o.s1.m
+		s2s += s1s - o.s1.s
+		ring[ri&(ringLen-1)] = ringEntry{pair{cm, cs}, pair{s1m, s1s}}
+		zms[ri&(zmLen-1)] = s2m
+		ri++
+		if ti += 2; ti >= tabLen {
+			ti -= tabLen
+		}
 		// The decision value: es − em > 0 is space, < 0 mark.
-		zms[ri&(zmLen-1)] = s2.m
-		i &= scratchLen - 1
-		dvs[i], pvs[i] = es-em, es+em
+		mr, mi := unpack(s2m)
+		sr, si := unpack(s2s)
+		em, es := mr*mr+mi*mi, sr*sr+si*si
+		j &= scratchLen - 1
+		dvs[j], pvs[j], offs[j] = es-em, es+em, int32(i+1)
+		j++
+	}
+	if i < len(x) { // one left, with ri even: no decision after it
+		f := int64(x[i])
+		cm, cs := f*tab[ti].m, f*tab[ti].s
+		o := &ring[(ri-box)&(ringLen-1)]
+		s1m += cm - o.p.m
+		s1s += cs - o.p.s
+		s2m += s1m - o.s1.m
+		s2s += s1s - o.s1.s
+		ring[ri&(ringLen-1)] = ringEntry{pair{cm, cs}, pair{s1m, s1s}}
+		zms[ri&(zmLen-1)] = s2m
+		ri++
 	}
 	d.ri = ri
-	d.s1, d.s2 = s1, s2
+	d.s1, d.s2 = pair{s1m, s1s}, pair{s2m, s2s}
+	return j
 }
 
 // decide runs the squelch and the UART over the m samples correlate left,
 // which began at position pos, appending complete bytes to out. Each state
 // has its own loop, which does only what that state needs.
-func (d *Demodulator) decide(m int, pos int64, out []Byte) []Byte {
+func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
+	offs := &d.offs
 	power, fast := d.power, d.fast
 	lastD, lastP := d.lastD, d.lastP
 	dvs, pvs := &d.dv, &d.pv
@@ -295,7 +349,7 @@ func (d *Demodulator) decide(m int, pos int64, out []Byte) []Byte {
 					break
 				}
 				if dv < 0 {
-					n := pos + int64(i)
+					n := pos + int64(offs[j])
 					d.startIdle(float64(n), n+int64(2*d.lag))
 					i++
 					break
@@ -314,14 +368,14 @@ func (d *Demodulator) decide(m int, pos int64, out []Byte) []Byte {
 					i++
 					break
 				}
-				n := pos + int64(i)
-				if n&(markEvery-1) == 0 && n-int64(d.lag) >= d.idleN {
-					d.markStep(d.ri - m + i + 1)
+				n := pos + int64(offs[j])
+				if ri := d.ri - chunk + int(offs[j]) + 1; ri&(markEvery-1) == 0 && n-int64(d.lag) >= d.idleN {
+					d.markStep(ri)
 				}
 				if dv > 0 && lastD <= 0 {
 					// Start bit: interpolate the zero crossing, and move
 					// it by the twist's bias (see twistShift).
-					d.edge = float64(n-1) + crossing(lastD, lastP, dv, pv) - d.twistShift()
+					d.edge = float64(n-decideEvery) + decideEvery*crossing(lastD, lastP, dv, pv) - d.twistShift()
 					d.setNext(d.edge + d.spb/2)
 					d.k = 0
 					d.value = 0
@@ -346,14 +400,14 @@ func (d *Demodulator) decide(m int, pos int64, out []Byte) []Byte {
 					i++
 					break
 				}
-				n := pos + int64(i)
+				n := pos + int64(offs[j])
 				// Every transition inside the character re-times the
 				// bits still to come, by half the error: carrier and
 				// baud offsets (±1 %) and twist, which moves the start
 				// edge, would otherwise push the last bits' decisions
 				// off centre.
 				if (dv^lastD) < 0 && d.k >= 1 {
-					tc := float64(n-1) + crossing(lastD, lastP, dv, pv)
+					tc := float64(n-decideEvery) + decideEvery*crossing(lastD, lastP, dv, pv)
 					if dv > 0 {
 						tc -= d.twistShift()
 					} else {
@@ -364,7 +418,7 @@ func (d *Demodulator) decide(m int, pos int64, out []Byte) []Byte {
 					}
 				}
 				lastD, lastP = dv, pv
-				if n < d.nextN {
+				if n+decideEvery/2 < d.nextN {
 					continue
 				}
 				// A bit's centre: the window holds mostly that bit,
