@@ -116,6 +116,11 @@ type SourceConfig struct {
 	// Rate is the portaudio capture rate in hertz (0 = the card's default);
 	// the audio is resampled to 8 kHz.
 	Rate int `json:"rate,omitempty"`
+	// Devices records several sound cards as one (hw/multicard), in place
+	// of Device: the lines' channels are numbered on across the cards in
+	// this order (with two 4-input cards, channel 4 is the second card's
+	// input 0). A card's rate defaults to Rate.
+	Devices []board.Card `json:"devices,omitempty"`
 	// Scenario is a sim scenario file ("" = the built-in looping demo).
 	Scenario string `json:"scenario,omitempty"`
 	// Seed seeds the simulator.
@@ -265,8 +270,9 @@ func (c *Config) ApplyBoard(name string) error {
 		return &ConfigError{Field: "source.board", Msg: err.Error()}
 	}
 	c.Source.Board = name
-	if c.Source.Device == "" && c.Source.DeviceIndex < 0 {
+	if c.Source.Device == "" && c.Source.DeviceIndex < 0 && len(c.Source.Devices) == 0 {
 		c.Source.Device = p.Device
+		c.Source.Devices = append([]board.Card(nil), p.Devices...)
 	}
 	if c.Source.Rate == 0 {
 		c.Source.Rate = p.Rate
@@ -422,6 +428,9 @@ func (c *Config) Validate() error {
 	if c.Source.DeviceIndex < -1 {
 		return bad("source.device_index", "%d negative (want -1 for none, or a PortAudio device index)", c.Source.DeviceIndex)
 	}
+	if len(c.Source.Devices) > 0 && c.Source.Kind != "portaudio" {
+		return bad("source.devices", "given for source kind %q (only portaudio records sound cards)", c.Source.Kind)
+	}
 	switch c.Source.Kind {
 	case "sim":
 		if c.Source.Speed < 0 || c.Source.Speed > 1000 {
@@ -435,8 +444,25 @@ func (c *Config) Validate() error {
 			return bad("source.speed", "%v out of range 0..1000", c.Source.Speed)
 		}
 	case "portaudio":
-		if c.Source.Device == "" && c.Source.DeviceIndex < 0 {
-			return bad("source.device", "empty: the portaudio source needs the capture device's name (or source.device_index)")
+		if len(c.Source.Devices) > 0 {
+			if c.Source.Device != "" || c.Source.DeviceIndex >= 0 {
+				return bad("source.devices", "given with source.device or source.device_index (want one card there, or several here)")
+			}
+			n, err := board.ValidateCards("source.devices", c.Source.Devices)
+			if err != nil {
+				var fe *board.FieldError
+				if errors.As(err, &fe) {
+					return bad(fe.Field, "%s", fe.Msg)
+				}
+				return bad("source.devices", "%v", err)
+			}
+			for i, l := range c.Lines {
+				if l.Channel >= n {
+					return bad(fmt.Sprintf("lines[%d].channel", i), "channel %d, but source.devices have %d channels (0..%d)", l.Channel, n, n-1)
+				}
+			}
+		} else if c.Source.Device == "" && c.Source.DeviceIndex < 0 {
+			return bad("source.device", "empty: the portaudio source needs the capture device's name (or source.device_index, or source.devices)")
 		}
 		if c.Source.Rate != 0 && (c.Source.Rate < 8000 || c.Source.Rate > 192000) {
 			return bad("source.rate", "%d Hz out of range 8000..192000 (0 = the card's default)", c.Source.Rate)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -13,37 +14,16 @@ import (
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/hw"
 	"github.com/linetap/linetap/hw/gpiocdev"
+	"github.com/linetap/linetap/hw/multicard"
 	"github.com/linetap/linetap/hw/periph"
 	"github.com/linetap/linetap/hw/portaudio"
 )
 
-// openHardware opens the sound card and the lines' GPIO inputs.
+// openHardware opens the sound card (or cards) and the lines' GPIO inputs.
 func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioSource, hw.LineSensor, error) {
-	chmap := make([]int, channels)
-	for i := range chmap {
-		chmap[i] = i
-	}
-	src, err := portaudio.Open(portaudio.Options{
-		Device:   cfg.Source.Device,
-		Index:    cfg.Source.DeviceIndex,
-		UseIndex: cfg.Source.DeviceIndex >= 0,
-		Rate:     cfg.Source.Rate,
-		Channels: chmap,
-		Logger:   log,
-		OnAlarm: func(err error) {
-			if err != nil {
-				log.Error("ALARM: sound card lost", "err", err)
-			} else {
-				log.Info("alarm cleared: sound card back")
-			}
-			hardwareAlarm.Store(err != nil)
-			if f := sourceAlarm.Load(); f != nil {
-				(*f)(err)
-			}
-		},
-	})
+	src, err := openCards(cfg, channels, log)
 	if err != nil {
-		return nil, nil, fmt.Errorf("source: %w", err)
+		return nil, nil, err
 	}
 	var sensors []hw.LineSensor
 	closeAll := func() error {
@@ -74,6 +54,111 @@ func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioS
 		return src, sensors[0], nil
 	}
 	return src, merge(sensors), nil
+}
+
+// identity maps n output channels onto device channels 0..n−1.
+func identity(n int) []int {
+	m := make([]int, n)
+	for i := range m {
+		m[i] = i
+	}
+	return m
+}
+
+// openCards opens source.device (one card: channels inputs), or every card
+// of source.devices combined into one source by hw/multicard.
+func openCards(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioSource, error) {
+	alarms := &cardAlarms{lost: map[int]error{}}
+	if len(cfg.Source.Devices) == 0 {
+		src, err := portaudio.Open(portaudio.Options{
+			Device:   cfg.Source.Device,
+			Index:    cfg.Source.DeviceIndex,
+			UseIndex: cfg.Source.DeviceIndex >= 0,
+			Rate:     cfg.Source.Rate,
+			Channels: identity(channels),
+			Logger:   log,
+			OnAlarm:  func(err error) { alarms.set(0, "", err, log) },
+		})
+		if err != nil {
+			return nil, fmt.Errorf("source: %w", err)
+		}
+		return src, nil
+	}
+	var cards []hw.AudioSource
+	closeAll := func() error {
+		var errs []error
+		for _, c := range cards {
+			errs = append(errs, c.Close())
+		}
+		return errors.Join(errs...)
+	}
+	viaPortAudio := 0
+	for i, d := range cfg.Source.Devices {
+		name := d.Device
+		opt := portaudio.Options{Device: d.Device, Rate: cmp.Or(d.Rate, cfg.Source.Rate), Channels: identity(d.Channels)}
+		if d.DeviceIndex != nil {
+			opt.Index, opt.UseIndex = *d.DeviceIndex, true
+			name = fmt.Sprintf("index %d", *d.DeviceIndex)
+		}
+		if _, alsa := portaudio.ALSAName(d.Device); !alsa || opt.UseIndex {
+			viaPortAudio++
+		}
+		opt.Logger = log.With("card", i+1, "device", name)
+		opt.OnAlarm = func(err error) { alarms.set(i, name, err, log) }
+		src, err := portaudio.Open(opt)
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("source.devices[%d]: %w", i, err), closeAll())
+		}
+		cards = append(cards, src)
+	}
+	if viaPortAudio > 1 {
+		// hw/portaudio: with another PortAudio stream open, a reconnect
+		// cannot rescan PortAudio's device list.
+		log.Warn("several cards opened through PortAudio: one that is unplugged may not come back; name the cards by their ALSA names (hw:CARD=ID,DEV=0)",
+			"cards", viaPortAudio)
+	}
+	src, err := multicard.New(cards, multicard.Options{Clock: multicard.Monotonic, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("source.devices: %w", err) // New closed the cards
+	}
+	log.Info("sound cards combined", "cards", len(cards), "channels", src.Format().Channels)
+	return src, nil
+}
+
+// cardAlarms keeps which cards are lost, for the status LED and the
+// engine's sound-card alarm: the alarm clears when the last is back.
+type cardAlarms struct {
+	mu   sync.Mutex
+	lost map[int]error
+}
+
+func (a *cardAlarms) set(card int, name string, err error, log *slog.Logger) {
+	a.mu.Lock()
+	if err != nil {
+		a.lost[card] = err
+	} else {
+		delete(a.lost, card)
+	}
+	var errs []error
+	for i := range 64 {
+		if e, ok := a.lost[i]; ok {
+			if name != "" || len(a.lost) > 1 {
+				e = fmt.Errorf("card %d: %w", i+1, e)
+			}
+			errs = append(errs, e)
+		}
+	}
+	a.mu.Unlock()
+	if err != nil {
+		log.Error("ALARM: sound card lost", "card", card+1, "device", name, "err", err)
+	} else {
+		log.Info("sound card back", "card", card+1, "device", name)
+	}
+	all := errors.Join(errs...)
+	hardwareAlarm.Store(all != nil)
+	if f := sourceAlarm.Load(); f != nil {
+		(*f)(all)
+	}
 }
 
 // openADC opens the I2C buses of the lines' adc inputs (lines that also

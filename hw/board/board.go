@@ -33,8 +33,64 @@ type Profile struct {
 	Device string `json:"device"`
 	// Rate is the capture rate in hertz (0 = the card's default).
 	Rate int `json:"rate,omitempty"`
+	// Devices, for a board with several sound cards, replaces Device: the
+	// cards in order, whose channels are numbered on from one card to the
+	// next (a line's Channel 4 is the second 4-input card's input 0).
+	Devices []Card `json:"devices,omitempty"`
 	// Lines are the phone lines' wiring, line 0 first.
 	Lines []Line `json:"lines"`
+}
+
+// Card is one sound card of several (the profile's devices, the config's
+// source.devices).
+type Card struct {
+	// Device is the capture device's name (a PortAudio name or a unique
+	// part).
+	Device string `json:"device,omitempty"`
+	// DeviceIndex chooses the device by PortAudio index instead of Device.
+	DeviceIndex *int `json:"device_index,omitempty"`
+	// Channels is how many of the card's inputs are recorded: its inputs
+	// 0..Channels−1 are the next Channels channels of the combined frame.
+	Channels int `json:"channels"`
+	// Rate is the card's capture rate in hertz (0 = the source's rate, or
+	// the card's default).
+	Rate int `json:"rate,omitempty"`
+}
+
+// ValidateCards checks a list of cards (field is its path,
+// "source.devices") and returns the channels they have in all.
+func ValidateCards(field string, cards []Card) (int, error) {
+	total := 0
+	seen := map[string]string{}
+	for i, c := range cards {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		key := "name " + c.Device
+		switch {
+		case c.Device != "" && c.DeviceIndex != nil:
+			return 0, bad(f, "both device and device_index given (want one)")
+		case c.DeviceIndex != nil && *c.DeviceIndex < 0:
+			return 0, bad(f+".device_index", "%d negative (want a PortAudio device index)", *c.DeviceIndex)
+		case c.DeviceIndex != nil:
+			key = fmt.Sprintf("index %d", *c.DeviceIndex)
+		case strings.TrimSpace(c.Device) == "":
+			return 0, bad(f+".device", "empty (want the capture device's name, or device_index)")
+		}
+		if other, dup := seen[key]; dup {
+			return 0, bad(f, "the same card as %s (%s)", other, key)
+		}
+		seen[key] = f
+		if c.Channels < 1 || c.Channels > 64 {
+			return 0, bad(f+".channels", "%d out of range 1..64", c.Channels)
+		}
+		if c.Rate != 0 && (c.Rate < 8000 || c.Rate > 192000) {
+			return 0, bad(f+".rate", "%d Hz out of range 8000..192000 (0 = the card's default)", c.Rate)
+		}
+		total += c.Channels
+	}
+	if total > 64 {
+		return 0, bad(field, "%d channels in all, at most 64", total)
+	}
+	return total, nil
 }
 
 // Line is the wiring of one phone line.
@@ -163,11 +219,25 @@ func (p *Profile) Validate() error {
 	if len(p.Lines) == 0 {
 		return bad("lines", "no lines")
 	}
+	total := 64
+	if len(p.Devices) > 0 {
+		if p.Device != "" {
+			return bad("devices", "given with device %q (want one or the other)", p.Device)
+		}
+		n, err := ValidateCards("devices", p.Devices)
+		if err != nil {
+			return err
+		}
+		total = n
+	}
 	w := NewWiringCheck()
 	for i, l := range p.Lines {
 		f := fmt.Sprintf("lines[%d]", i)
 		if err := w.Line(f, l.Channel, l.GPIO, l.ADC); err != nil {
 			return err
+		}
+		if l.Channel >= total {
+			return bad(f+".channel", "channel %d, but the devices have %d channels (0..%d)", l.Channel, total, total-1)
 		}
 	}
 	return nil
@@ -286,6 +356,19 @@ func (a *ADC) validate(field string, used map[string]string) error {
 	return nil
 }
 
+// channelName is channel ch as a technician finds it: with several
+// cards, which card's input it is.
+func channelName(cards []Card, ch int) string {
+	first := 0
+	for i, c := range cards {
+		if ch < first+c.Channels {
+			return fmt.Sprintf("%d (card %d input %d)", ch, i+1, ch-first)
+		}
+		first += c.Channels
+	}
+	return fmt.Sprint(ch)
+}
+
 // Pinout renders the profile's wiring as a Markdown table.
 func Pinout(p Profile) string {
 	var b strings.Builder
@@ -311,7 +394,7 @@ func Pinout(p Profile) string {
 		if l.ADC != nil {
 			adc = fmt.Sprintf("ADS1x15 %#x AIN%s ×%g", l.ADC.Address, l.ADC.Input, l.ADC.Scale)
 		}
-		fmt.Fprintf(&b, "| %d | %d | %s | %s | %s | %s |\n", i+1, l.Channel, hook, ring, rev, adc)
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s | %s |\n", i+1, channelName(p.Devices, l.Channel), hook, ring, rev, adc)
 	}
 	return b.String()
 }

@@ -27,7 +27,7 @@ func TestEmbeddedProfiles(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(p.Lines) < 4 || p.Device == "" || p.Description == "" {
+			if len(p.Lines) < 4 || (p.Device == "") == (len(p.Devices) == 0) || p.Description == "" {
 				t.Errorf("profile %+v", p)
 			}
 			for i, l := range p.Lines {
@@ -40,6 +40,15 @@ func TestEmbeddedProfiles(t *testing.T) {
 	p, err := board.Lookup("rpi4")
 	if err != nil {
 		t.Fatal(err)
+	}
+	// usb2-gpio: line 5 is the second card's input 0.
+	two, err := board.Lookup("usb2-gpio")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(two.Devices) != 2 || two.Devices[1].Channels != 4 || two.Lines[4].Channel != 4 ||
+		!strings.Contains(board.Pinout(two), "| 5 | 4 (card 2 input 0) |") {
+		t.Errorf("usb2-gpio: %+v\n%s", two, board.Pinout(two))
 	}
 	// Line 1's hook optocoupler is on BCM GPIO17, header pin 11.
 	if g := p.Lines[0].GPIO; g == nil || *g.Hook != 17 || p.Lines[0].Header["hook"] != 11 || !g.ActiveLow || g.Bias != "pull-up" {
@@ -77,6 +86,24 @@ func TestParseRefuses(t *testing.T) {
 		{"adc pin shared", `{"name":"x","lines":[{"channel":0,"adc":{"address":72,"input":"0-3","scale":40,"full_scale_mv":2048}},{"channel":1,"adc":{"address":72,"input":"1-3","scale":40,"full_scale_mv":2048}}]}`,
 			"lines[1].adc.input: AIN3 of the chip at 0x48 used twice (also lines[0].adc.input)"},
 		{"trailing data", `{"name":"x","lines":[{"channel":0}]} {}`, "data after the profile"},
+		{"device and devices", `{"name":"x","device":"a","devices":[{"device":"b","channels":2}],"lines":[{"channel":0}]}`,
+			`devices: given with device "a"`},
+		{"card without device", `{"name":"x","devices":[{"channels":2}],"lines":[{"channel":0}]}`,
+			"devices[0].device: empty (want the capture device's name, or device_index)"},
+		{"card name and index", `{"name":"x","devices":[{"device":"a","device_index":1,"channels":2}],"lines":[{"channel":0}]}`,
+			"devices[0]: both device and device_index given"},
+		{"card index negative", `{"name":"x","devices":[{"device_index":-1,"channels":2}],"lines":[{"channel":0}]}`,
+			"devices[0].device_index: -1 negative"},
+		{"card channels", `{"name":"x","devices":[{"device":"a","channels":2},{"device":"b","channels":0}],"lines":[{"channel":0}]}`,
+			"devices[1].channels: 0 out of range 1..64"},
+		{"card rate", `{"name":"x","devices":[{"device":"a","channels":2,"rate":100}],"lines":[{"channel":0}]}`,
+			"devices[0].rate: 100 Hz out of range"},
+		{"same card twice", `{"name":"x","devices":[{"device_index":3,"channels":2},{"device_index":3,"channels":2}],"lines":[{"channel":0}]}`,
+			"devices[1]: the same card as devices[0] (index 3)"},
+		{"too many channels", `{"name":"x","devices":[{"device":"a","channels":40},{"device":"b","channels":40}],"lines":[{"channel":0}]}`,
+			"devices: 80 channels in all, at most 64"},
+		{"channel beyond the cards", `{"name":"x","devices":[{"device":"a","channels":2},{"device":"b","channels":2}],"lines":[{"channel":0},{"channel":4}]}`,
+			"lines[1].channel: channel 4, but the devices have 4 channels (0..3)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := board.Parse(strings.NewReader(tc.in))

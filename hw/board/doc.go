@@ -5,7 +5,9 @@
 //
 // # Concepts
 //
-// A Profile names the capture device and lists, per phone line, a Line:
+// A Profile names the capture device (or, for a board with several sound
+// cards, lists them as Cards in Devices, whose channels are numbered on
+// from one card to the next) and lists, per phone line, a Line:
 // its sound-card Channel, its GPIO inputs (hook, ring, polarity reversal;
 // chip by name or label, offsets, active-low, bias, debounce) and/or its
 // ADC input (an ADS1x15 on an I2C bus, for boards without optocouplers).
