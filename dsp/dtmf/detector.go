@@ -669,9 +669,12 @@ func (d *Detector) voiced(fr, fc float64) bool {
 	// A tone whose Hann transform peaks at |X|² holds 3|X|²/spanLen of
 	// the windowed energy. When what the two tones leave is less than a
 	// third of what one partial at the lowest level any check here counts
-	// (neighbourDB under the weaker tone; the comb checks ask for more)
-	// would hold, there is no comb to find.
-	if leftover := ew - 3*(pr+pc)/spanLen; leftover < limit/spanLen {
+	// (combFarDB under the weaker tone; the other checks ask for more)
+	// would hold, there is no comb to find. What they leave is never far
+	// below zero for two sines alone; when it is, partials next to them
+	// have added to their transforms, and the checks run.
+	lowest := min(pr, pc) * math.Pow(10, min(neighbourDB, combFarDB)/10) / spanLen
+	if leftover := ew - 3*(pr+pc)/spanLen; leftover < lowest && leftover > -lowest {
 		return false
 	}
 	for m := 1; m <= maxPitchDiv; m++ {
@@ -706,7 +709,8 @@ func (d *Detector) voiced(fr, fc float64) bool {
 	var p [fftLen/2 + 1]float64
 	powerSpectrum(&p, &w)
 	clipped := peak >= clipLevel
-	return inComb(&p, fr, fc, clipped) || inComb(&p, fc, fr, clipped)
+	floor := noiseFloor(&p)
+	return inComb(&p, fr, fc, floor, clipped) || inComb(&p, fc, fr, floor, clipped)
 }
 
 // twistSlackDB is how far beyond the twist limits the first, loose
