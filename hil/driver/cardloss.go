@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -9,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/linetap/linetap/hw"
@@ -22,12 +24,26 @@ type player struct {
 	done chan error
 }
 
+// underrunWriter passes aplay's output on and counts its underrun
+// reports: an underrun shifts everything played after it, so the run's
+// audio no longer says anything about the recorder.
+type underrunWriter struct {
+	w io.Writer
+	n atomic.Int32
+}
+
+func (u *underrunWriter) Write(p []byte) (int, error) {
+	u.n.Add(int32(bytes.Count(p, []byte("underrun!!!"))))
+	return u.w.Write(p)
+}
+
 // startPlayer starts aplay on the loopback's playback side and feeds it
 // raw from frame from on.
 func startPlayer(raw []byte, lines, from int, log io.Writer) (*player, error) {
 	args := []string{"-D", "hw:Loopback,0,0", "-q", "-t", "raw", "-f", "S16_LE", "-c", strconv.Itoa(lines), "-r", "8000", "-"}
 	cmd := exec.Command("aplay", args...)
-	cmd.Stdout, cmd.Stderr = log, log
+	out := &underrunWriter{w: log}
+	cmd.Stdout, cmd.Stderr = out, out
 	in, err := cmd.StdinPipe()
 	if err != nil {
 		return nil, fmt.Errorf("driver: aplay: %w", err)
@@ -46,6 +62,9 @@ func startPlayer(raw []byte, lines, from int, log io.Writer) (*player, error) {
 		}
 		if err == nil {
 			err = cerr
+		}
+		if n := out.n.Load(); err == nil && n > 0 {
+			err = fmt.Errorf("%w: aplay underran %d times (what was played after it is late)", ErrHostBusy, n)
 		}
 		p.done <- err
 	}()
@@ -148,12 +167,13 @@ func checkAlarms(path string) error {
 	}
 	s := string(b)
 	lost := strings.Index(s, "ALARM: sound card lost")
-	back := strings.LastIndex(s, "alarm cleared: sound card back")
+	// linetapd's wording for one card, and for one of several.
+	back := max(strings.LastIndex(s, "alarm cleared: sound card back"), strings.LastIndex(s, `msg="sound card back"`))
 	switch {
 	case lost < 0:
 		return fmt.Errorf("driver: linetapd logged no %q", "ALARM: sound card lost")
 	case back < lost:
-		return fmt.Errorf("driver: linetapd logged no %q after the alarm", "alarm cleared: sound card back")
+		return fmt.Errorf("driver: linetapd logged neither %q nor %q after the alarm", "alarm cleared: sound card back", `msg="sound card back"`)
 	}
 	return nil
 }

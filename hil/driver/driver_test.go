@@ -5,6 +5,8 @@ package main
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -151,4 +153,69 @@ func FuzzSamples(f *testing.F) {
 			t.Fatalf("round trip of %x failed: %v", b, err)
 		}
 	})
+}
+
+func TestListingHas(t *testing.T) {
+	out := "-1\t\"hw:CARD=Loopback,DEV=1\"\t32 channels\t8000 Hz\n3\t\"Loopback: PCM (hw:0,1)\"\t32 channels\t44100 Hz\n"
+	tests := []struct {
+		device string
+		ok     bool
+	}{
+		{"hw:CARD=Loopback,DEV=1", true},
+		{"Loopback: PCM (hw:0,1)", true},
+		{"hw:CARD=Loopback,DEV=0", false},
+		{"Loopback", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.device, func(t *testing.T) {
+			line, err := ListingHas(out, tt.device)
+			if (err == nil) != tt.ok {
+				t.Fatalf("ListingHas(%q) = %q, %v", tt.device, line, err)
+			}
+			if tt.ok && !strings.Contains(line, tt.device) {
+				t.Errorf("line %q", line)
+			}
+		})
+	}
+}
+
+func TestUnderrunWriter(t *testing.T) {
+	var sink strings.Builder
+	u := &underrunWriter{w: &sink}
+	for _, s := range []string{"Playing raw data 'stdin'\n", "underrun!!! (at least 12.686 ms long)\n", "x underrun!!! y underrun!!!\n"} {
+		if _, err := u.Write([]byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := u.n.Load(); n != 3 {
+		t.Errorf("%d underruns counted, want 3", n)
+	}
+	if !strings.HasPrefix(sink.String(), "Playing raw data") || !strings.HasSuffix(sink.String(), "y underrun!!!\n") {
+		t.Errorf("output not passed on: %q", sink.String())
+	}
+}
+
+func TestCheckAlarms(t *testing.T) {
+	const lost = `level=ERROR msg="ALARM: sound card lost" err="sound card lost: no such device"` + "\n"
+	tests := []struct {
+		name, log string
+		ok        bool
+	}{
+		{"one card", lost + `level=INFO msg="alarm cleared: sound card back"` + "\n", true},
+		{"one of several", lost + `level=INFO msg="sound card back" card=1 device=""` + "\n", true},
+		{"never back", lost, false},
+		{"back before lost", `level=INFO msg="sound card back" card=1` + "\n" + lost, false},
+		{"never lost", `level=INFO msg="sound card back" card=1` + "\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "linetapd.log")
+			if err := os.WriteFile(p, []byte(tt.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := checkAlarms(p); (err == nil) != tt.ok {
+				t.Errorf("checkAlarms: %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
 }

@@ -371,6 +371,8 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 	if err != nil {
 		return
 	}
+	detail, err = checkListing(o.Device)
+	r.add("device listed", detail, err)
 	cfg, err := o.config()
 	d := startLinetapd(r, cfg, err, o.Data)
 	if d == nil {
