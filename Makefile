@@ -96,8 +96,9 @@ image:
 # character device with contact bounce and hook flashes; then cardloss (the
 # scenario with the sound card removed mid-call and back as another card
 # number) runs on each of HIL_CARDLOSS (arm64 only by default: its guest
-# keeps time by instruction count; about 1 min). On a shared host HIL_NICE=-10 keeps the amd64 guest (which runs on the host's
-# clock) in real time. Needs qemu-system-x86 qemu-system-arm cpio
+# keeps time by instruction count; about 1 min). On a shared host
+# HIL_NICE=-10 keeps the amd64 guest (which runs on the host's clock) in
+# real time. Needs qemu-system-x86 qemu-system-arm cpio
 # gcc-aarch64-linux-gnu libc6-dev-arm64-cross and network access; the cache
 # is HIL_CACHE (default ~/.cache/linetap-hil, about 0.7 GB). hil-long holds
 # a line off-hook for minutes and splits an always-on line (its own
