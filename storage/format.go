@@ -344,6 +344,7 @@ func checkBoltFile(path string) error {
 		return err
 	}
 	defer f.Close()
+	adviseRandom(f)
 	fi, err := f.Stat()
 	if err != nil {
 		return err

@@ -73,7 +73,7 @@ func (s *Store) recover(segs []uint32) error {
 			continue
 		}
 		// This segment will be written: walk its pages before bbolt does.
-		if err := checkBoltTree(s.path(segmentName(n))); err != nil {
+		if err := checkSegmentTree(s.path(segmentName(n))); err != nil {
 			return err
 		}
 		db, err := s.openBolt(segmentName(n), false)
@@ -93,7 +93,7 @@ func (s *Store) recover(segs []uint32) error {
 		}
 	}
 	if s.cur == nil && newest != 0 {
-		if err := checkBoltTree(s.path(segmentName(newest))); err != nil {
+		if err := checkSegmentTree(s.path(segmentName(newest))); err != nil {
 			return err
 		}
 		if err := s.useSegment(newest); err != nil {
@@ -177,6 +177,21 @@ func (s *Store) recover(segs []uint32) error {
 	// Chunks of deleted calls a crash left behind.
 	_, err = s.purge()
 	return err
+}
+
+// checkSegmentTree walks the pages of the segment at path (before bbolt
+// opens it for writing) and then drops them from the page cache: audio
+// is rarely read again, and pages the walk read ahead would sit in large
+// folios that bbolt's single-page writes then mark dirty whole (see
+// cache_linux.go).
+func checkSegmentTree(path string) error {
+	if err := checkBoltTree(path); err != nil {
+		return err
+	}
+	if err := dropCache(path); err != nil {
+		return fmt.Errorf("storage: %s: %w", path, err)
+	}
+	return nil
 }
 
 // dropReclaimed removes the segment files that retention had already

@@ -344,7 +344,7 @@ func (s *Store) createFile(name string, init func(tx *bolt.Tx) error) error {
 		return fmt.Errorf("storage: create %s: %w", tmp, err)
 	}
 	err = db.Update(init)
-	if err = errors.Join(err, db.Close()); err != nil {
+	if err = errors.Join(err, db.Close(), dropCache(tmp)); err != nil {
 		return fmt.Errorf("storage: create %s: %w", tmp, err)
 	}
 	dst := s.path(name)
