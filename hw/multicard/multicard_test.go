@@ -329,11 +329,17 @@ func TestGapsPerChannel(t *testing.T) {
 	}
 }
 
-// blocking is a card that delivers blocks of silence-free audio until
-// it has given frames, then blocks until Close (a card that hangs).
+// blocking is a card that delivers blocks of silence-free audio (the
+// code of their capture time) until it has given frames, then blocks until
+// Close, or until resume is closed and then goes on with the frames that
+// follow (a card that hangs, or one that comes back late). Its samples are
+// 1000 above the code of their capture time.
 type blocking struct {
 	ch     int
 	frames int64
+	resume chan struct{}
+	// caught, when set, is closed once it has delivered 2 s after resuming.
+	caught chan struct{}
 	pos    int64
 	closed chan struct{}
 	once   sync.Once
@@ -342,17 +348,41 @@ type blocking struct {
 func (b *blocking) Format() hw.Format { return hw.Format{Channels: b.ch, Rate: 8000} }
 
 func (b *blocking) Read(buf []int16) (int, time.Duration, error) {
-	if b.pos >= b.frames {
-		<-b.closed
-		return 0, 0, hw.ErrClosed
+	if b.pos == b.frames {
+		select {
+		case <-b.closed:
+			return 0, 0, hw.ErrClosed
+		case <-b.resume:
+		}
 	}
 	n := len(buf) / b.ch
-	for i := range buf {
-		buf[i] = 7
-	}
 	at := time.Duration(b.pos) * time.Second / 8000
+	for i := range buf {
+		buf[i] = code(at+time.Duration(i/b.ch)*time.Second/8000) + 1000 // never 0 in the first 8 s
+	}
 	b.pos += int64(n)
+	if b.caught != nil && b.pos >= b.frames+16000 {
+		close(b.caught)
+		b.caught = nil
+	}
 	return n, at, nil
+}
+
+// gated is a card that holds its Read at frame from until open is closed.
+type gated struct {
+	hw.AudioSource
+	from int64
+	open chan struct{}
+	pos  int64
+}
+
+func (g *gated) Read(buf []int16) (int, time.Duration, error) {
+	if g.pos >= g.from {
+		<-g.open
+	}
+	n, at, err := g.AudioSource.Read(buf)
+	g.pos += int64(n)
+	return n, at, err
 }
 
 func (b *blocking) Close() error {
@@ -364,7 +394,7 @@ func (b *blocking) Close() error {
 // for its channels after Options.Stall, and Read goes on without waiting
 // for it; a card 0 that hangs holds Read until Close, which ends it.
 func TestStalledCard(t *testing.T) {
-	hung := &blocking{ch: 2, frames: 1600, closed: make(chan struct{})}
+	hung := &blocking{ch: 2, frames: 1600, closed: make(chan struct{}), resume: make(chan struct{})}
 	src, err := multicard.New([]hw.AudioSource{timeCard(1, 0, 8000), hung}, multicard.Options{Stall: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -402,7 +432,7 @@ func TestStalledCard(t *testing.T) {
 	}
 
 	// Card 0 hangs: Read waits for it until Close.
-	hung0 := &blocking{ch: 1, frames: 160, closed: make(chan struct{})}
+	hung0 := &blocking{ch: 1, frames: 160, closed: make(chan struct{}), resume: make(chan struct{})}
 	src, err = multicard.New([]hw.AudioSource{hung0, timeCard(1, 0, 8000)}, multicard.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -421,6 +451,59 @@ func TestStalledCard(t *testing.T) {
 	}
 	if _, _, err := src.Read(buf); !errors.Is(err, hw.ErrClosed) {
 		t.Errorf("Read after Close: %v, want hw.ErrClosed", err)
+	}
+}
+
+// TestLateCard: a card that hangs and then delivers what it captured
+// meanwhile (a stalled USB bus): its channels are silent, with a gap, from
+// the stall until it delivers again; its late frames, for time already
+// recorded, are dropped, and it is exactly aligned again after.
+func TestLateCard(t *testing.T) {
+	late := &blocking{ch: 1, frames: 1600, closed: make(chan struct{}), resume: make(chan struct{}), caught: make(chan struct{})}
+	// Card 0 waits at 1 s for the late card to have caught up, as real
+	// time would make it.
+	card0 := &gated{AudioSource: timeCard(1, 0, 16000), from: 8000, open: late.caught}
+	src, err := multicard.New([]hw.AudioSource{card0, late}, multicard.Options{Stall: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var silent, back int64 = 0, -1
+	gaps := drain(t, src, 160, func(buf []int16, pos int64, _ time.Duration) {
+		for i := 0; i < len(buf)/2; i++ {
+			p := pos + int64(i)
+			if buf[2*i+1] == 0 {
+				if silent == 0 {
+					close(late.resume) // it comes back once it was given up
+				}
+				silent++
+				continue
+			}
+			if silent > 0 && back < 0 {
+				back = p
+			}
+			if buf[2*i+1]-1000 != buf[2*i] {
+				t.Fatalf("frame %d: the late card has %d, card 0 %d", p, buf[2*i+1], buf[2*i])
+			}
+		}
+	})
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if silent == 0 || back < 0 || back != 1600+silent {
+		t.Fatalf("silent for %d frames, back at frame %d: want silence from 1600 to its return", silent, back)
+	}
+	var total time.Duration
+	for _, g := range gaps {
+		if g.Cause != multicard.GapCause || len(g.Channels) != 1 || g.Channels[0] != 1 {
+			t.Errorf("gap %+v", g)
+		}
+		total += g.Length
+	}
+	if total != time.Duration(silent)*time.Second/8000 || gaps[0].At != 200*time.Millisecond {
+		t.Errorf("gaps %+v (%v in all), want %d frames from 200ms", gaps, total, silent)
+	}
+	if st := src.Stats(); st[1].Dropped != silent || st[1].Stalled {
+		t.Errorf("stats %+v: want the %d late frames dropped, not stalled", st, silent)
 	}
 }
 
