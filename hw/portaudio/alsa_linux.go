@@ -375,3 +375,24 @@ func alsaProbe(name string) (channels, rate int) {
 	}
 	return int(chMax), 0
 }
+
+// alsaNameOf gives the stable ALSA name of card index card, device dev
+// ("hw:CARD=id,DEV=dev"), or "" if there is no such card.
+func alsaNameOf(card, dev int) string {
+	cname := C.CString(fmt.Sprintf("hw:%d", card))
+	defer C.free(unsafe.Pointer(cname))
+	var ctl *C.snd_ctl_t
+	if C.snd_ctl_open(&ctl, cname, 0) < 0 {
+		return ""
+	}
+	defer C.snd_ctl_close(ctl)
+	var ci *C.snd_ctl_card_info_t
+	if C.snd_ctl_card_info_malloc(&ci) < 0 {
+		return ""
+	}
+	defer C.snd_ctl_card_info_free(ci)
+	if C.snd_ctl_card_info(ctl, ci) < 0 {
+		return ""
+	}
+	return fmt.Sprintf("hw:CARD=%s,DEV=%d", C.GoString(C.snd_ctl_card_info_get_id(ci)), dev)
+}

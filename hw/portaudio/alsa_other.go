@@ -15,3 +15,6 @@ func openALSA(name string, opt Options) (Stream, error) {
 
 // alsaDevices needs Linux: there are none.
 func alsaDevices() ([]Device, error) { return nil, nil }
+
+// alsaNameOf needs Linux: "".
+func alsaNameOf(card, dev int) string { return "" }

@@ -72,7 +72,9 @@
 //     slot is never freed, a platform card (snd-aloop) cannot be removed,
 //     and the card does not come back. alsa-lib's snd_pcm_close closes
 //     the device whatever its drop says (the HIL's cardloss test: the
-//     loopback unbound, reloaded as another card, recording resumed).
+//     loopback unbound, reloaded as another card, recording resumed). A
+//     card opened through PortAudio by a hardware name ("… (hw:1,0)")
+//     logs a warning naming its ALSA name.
 //   - Only one PortAudio Source per process: reconnecting re-initialises
 //     the library to rescan its device list (Pa_Initialize counts, so
 //     with another PortAudio stream open nothing is rescanned and a card

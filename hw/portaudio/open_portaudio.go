@@ -187,6 +187,13 @@ func openStream(opt Options) (_ Stream, err error) {
 		opt.Logger.Info("sound card open", "device", d.Name, "rate", rate, "channels", ch,
 			"block", block, "buffer", info.InputLatency)
 	}
+	if card, dev, ok := paHWIndex(d.Name); ok && opt.Logger != nil {
+		if name := alsaNameOf(card, dev); name != "" {
+			// doc.go, Caveats: PortAudio never closes a lost card.
+			opt.Logger.Warn("sound card opened through PortAudio: if it is unplugged it will not come back until linetapd restarts; name it by its ALSA name instead",
+				"device", d.Name, "alsa_name", name)
+		}
+	}
 	return st, nil
 }
 

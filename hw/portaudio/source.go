@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -482,4 +483,23 @@ func ALSAName(device string) (string, bool) {
 		return device, true
 	}
 	return "", false
+}
+
+// paHWIndex reads the card and device numbers PortAudio's ALSA host API
+// puts at the end of a hardware device's name ("USB Audio: - (hw:1,0)").
+func paHWIndex(name string) (card, dev int, ok bool) {
+	i := strings.LastIndex(name, "(hw:")
+	if i < 0 || !strings.HasSuffix(name, ")") {
+		return 0, 0, false
+	}
+	c, d, found := strings.Cut(name[i+len("(hw:"):len(name)-1], ",")
+	if !found {
+		return 0, 0, false
+	}
+	card, err1 := strconv.Atoi(c)
+	dev, err2 := strconv.Atoi(d)
+	if err1 != nil || err2 != nil || card < 0 || dev < 0 {
+		return 0, 0, false
+	}
+	return card, dev, true
 }
