@@ -165,8 +165,7 @@ func cmplxExp(phi float64) complex128 { return complex(math.Cos(phi), math.Sin(p
 // Detector finds DTMF key presses in a stream of 8 kHz samples. Its zero
 // value is not ready; use NewDetector.
 type Detector struct {
-	buf [subLen]int16 // the sub-block being filled
-	n   int           // samples in buf
+	n int // samples in the sub-block being filled: raw[head]
 
 	// Ring of the last history sub-blocks: samples, DFT per frequency and
 	// energy; head is the next slot.
@@ -236,7 +235,7 @@ func (d *Detector) Process(x []int16, pos int64, out []Event) []Event {
 	}
 	d.lastSeen = pos + int64(len(x))
 	for len(x) > 0 {
-		k := copy(d.buf[d.n:], x)
+		k := copy(d.raw[d.head][d.n:], x)
 		d.n += k
 		x = x[k:]
 		pos += int64(k)
@@ -265,10 +264,12 @@ func (d *Detector) Flush(out []Event) []Event {
 func (d *Detector) endSub(t int64, out []Event) []Event {
 	h := d.head
 	raw, hp := &d.raw[h], &d.hp[h]
-	*raw = d.buf
-	var sq int64
-	for _, s := range raw {
-		sq += int64(s) * int64(s)
+	// Two squares at a time fit a uint32 (2·32768² = 2³¹), which leaves
+	// one 64-bit addition per pair.
+	var sq uint64
+	for i := 1; i < subLen; i += 2 { // the form the compiler proves in bounds
+		a, b := int32(raw[i-1]), int32(raw[i])
+		sq += uint64(uint32(a*a) + uint32(b*b))
 	}
 	er := float64(sq)
 	var e, e1 float64
