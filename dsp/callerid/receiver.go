@@ -238,6 +238,18 @@ func (r *Receiver) Process(x []int16, pos int64, out []Message) []Message {
 // detectors over it (and the blocks before, when a gate opens, so the
 // onset is not lost).
 func (r *Receiver) block(out []Message) []Message {
+	if r.fsk.open && (r.inMsg || r.seizure >= seizureRest) {
+		// An FSK message (or its seizure) is coming in: the FSK gate
+		// stays open without measuring the block (the demodulator's
+		// squelch hears the carrier go, and the message's timeouts
+		// end it), and the tone detectors rest.
+		r.last = r.blk[gateBlock-1]
+		r.fsk.loud, r.fsk.quiet = gateLoud, 0
+		r.tones = gateState{}
+		out = r.runFSK(r.blk[:], r.blkPos, false, out)
+		r.keep()
+		return r.timeouts(out)
+	}
 	var e0, e1, e2 int64
 	var peak int32
 	p1, p2 := int64(r.last), int64(r.last2)
@@ -268,6 +280,13 @@ func (r *Receiver) block(out []Message) []Message {
 	} else {
 		out = r.gate(&r.tones, base && toneBand, toneHold, r.runTones, out)
 	}
+	r.keep()
+	return r.timeouts(out)
+}
+
+// keep keeps the block just run for a gate that opens later, and moves
+// the clock past it.
+func (r *Receiver) keep() {
 	if r.nHist == gateKeep {
 		copy(r.hist[:], r.hist[1:])
 		copy(r.histPos[:], r.histPos[1:])
@@ -276,7 +295,6 @@ func (r *Receiver) block(out []Message) []Message {
 	r.hist[r.nHist], r.histPos[r.nHist] = r.blk, r.blkPos
 	r.nHist++
 	r.now = r.blkPos + gateBlock
-	return r.timeouts(out)
 }
 
 // gate runs one gate for the full block r.blk: it opens after gateLoud

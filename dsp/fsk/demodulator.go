@@ -74,34 +74,30 @@ func unpack(z int64) (re, im int64) {
 	return re, (z - re) >> 32
 }
 
-// ringEntry is what the two boxes need a box later: the product that
-// entered the first and the sum that entered the second.
-type ringEntry struct{ p, s1 pair }
-
 // Demodulator is a non-coherent FSK receiver with a UART: it turns samples
 // into Bytes. Its zero value is not usable; call NewDemodulator.
 type Demodulator struct {
 	p     Params
 	spb   float64
-	box   int                // length of each of the two boxes, samples
-	lag   int                // the MarkHz phase step: one whole correlator window, 2·box−1
-	tab   [tabLen + 1]pair   // e^{-jωk} of the mark and space correlators, fixed point; the last entry is the first again
-	ring  [ringLen]ringEntry // the last products x[k]·tab[k] and first-box sums
-	ri    int                // ring index of the next sample
-	dv    [scratchLen]int64  // decision values (es − em) from correlate
-	pv    [scratchLen]int64  // energies (es + em) from correlate
-	zm    [zmLen]int64       // the mark correlator, packed, by ring index
-	offs  [scratchLen]int32  // the sample (offset in the chunk) of each decision
-	s1    pair               // first box: sum of the last box products
-	s2    pair               // second box: sum of the last box first-box sums
-	fm    float64            // the mark correlator's frequency, Hz
-	pwK   float64            // correlator energy to baseband power
-	power float64            // slow
-	fast  float64            //
-	on    float64            // squelch thresholds, baseband power
-	off   float64            //
-	delay float64            // input-to-decision delay in samples
-	hzPer float64            // Hz per radian per sample
+	box   int               // length of each of the two boxes, samples
+	lag   int               // the MarkHz phase step in samples: a whole correlator window and one more, 2·box
+	tab   [tabLen + 1]pair  // e^{-jωk} of the mark and space correlators, fixed point; the last entry is the first again
+	ring  [ringLen]pair     // the second integrators' last values
+	ri    int               // ring index of the next sample
+	dv    [scratchLen]int64 // decision values (es − em) from correlate
+	pv    [scratchLen]int64 // energies (es + em) from correlate
+	zm    [zmLen]int64      // the mark correlator, packed, by ring index
+	offs  [scratchLen]int32 // the sample (offset in the chunk) of each decision
+	i1    pair              // first integrators: Σ x[k]·tab[k], wrapping
+	i2    pair              // second integrators: Σ i1, wrapping
+	fm    float64           // the mark correlator's frequency, Hz
+	pwK   float64           // correlator energy to baseband power
+	power float64           // slow
+	fast  float64           //
+	on    float64           // squelch thresholds, baseband power
+	off   float64           //
+	delay float64           // input-to-decision delay in samples
+	hzPer float64           // Hz per radian per sample
 
 	burst    int
 	state    demodState
@@ -143,7 +139,7 @@ func NewDemodulator(p Params) *Demodulator {
 	// the decision value's zero crossings: at 10 dB SNR the receiver
 	// lost 17 % of messages with a one-bit box, none with the triangle.
 	d.box = min(maxBox, max(1, int(math.Round(0.75*d.spb))))
-	d.lag = 2*d.box - 1
+	d.lag = 2 * d.box
 	step := float64(dsp.Rate) / tabLen
 	d.fm = math.Round(float64(p.Mark)/step) * step
 	fs := math.Round(float64(p.Space)/step) * step
@@ -164,8 +160,8 @@ func NewDemodulator(p Params) *Demodulator {
 	d.pwK = 1 / (g * g)
 	a := dsp.Peak(squelchDBm0) / 2
 	d.on = a * a
-	d.off = d.on / 2 // 3 dB hysteresis
-	d.delay = float64(d.lag-1) / 2
+	d.off = d.on / 2             // 3 dB hysteresis
+	d.delay = float64(d.box - 1) // the triangle's peak
 	d.Reset()
 	return d
 }
@@ -175,10 +171,10 @@ func (d *Demodulator) Params() Params { return d.p }
 
 // Reset forgets all state, as if d were new.
 func (d *Demodulator) Reset() {
-	d.ring = [ringLen]ringEntry{}
+	d.ring = [ringLen]pair{}
 	d.zm = [zmLen]int64{}
 	d.ri = 0
-	d.s1, d.s2 = pair{}, pair{}
+	d.i1, d.i2 = pair{}, pair{}
 	d.power = 0
 	d.fast = 0
 	d.state = stNoCarrier
@@ -226,9 +222,7 @@ func (d *Demodulator) correlate(x []int16, pos int64) int {
 	// cut into calls changes nothing.
 	ti := int((pos%tabLen + tabLen) % tabLen)
 	ri, box := d.ri, d.box
-	s1m, s1s, s2m, s2s := d.s1.m, d.s1.s, d.s2.m, d.s2.s
-	ring, zms, tab := &d.ring, &d.zm, &d.tab
-	dvs, pvs, offs := &d.dv, &d.pv, &d.offs
+	i1m, i1s, i2m, i2s := d.i1.m, d.i1.s, d.i2.m, d.i2.s
 	j := 0
 	// A decision follows every sample that leaves ri even (decideEvery
 	// is 2): the loop takes the samples in pairs, an odd one first, so
@@ -237,75 +231,67 @@ func (d *Demodulator) correlate(x []int16, pos int64) int {
 	i := 0
 	if ri&1 != 0 && len(x) > 0 {
 		f := int64(x[0])
-		t := &tab[ti]
-		cm, cs := f*t.m, f*t.s
-		o := &ring[(ri-box)&(ringLen-1)]
-		s1m += cm - o.p.m
-		s1s += cs - o.p.s
-		s2m += s1m - o.s1.m
-		s2s += s1s - o.s1.s
-		ring[ri&(ringLen-1)] = ringEntry{pair{cm, cs}, pair{s1m, s1s}}
-		zms[ri&(zmLen-1)] = s2m
+		i1m += f * d.tab[ti].m
+		i1s += f * d.tab[ti].s
+		i2m += i1m
+		i2s += i1s
+		d.ring[ri&(ringLen-1)] = pair{i2m, i2s}
 		ri++
-		mr, mi := unpack(s2m)
-		sr, si := unpack(s2s)
+		a, b := &d.ring[(ri-1-box)&(ringLen-1)], &d.ring[(ri-1-2*box)&(ringLen-1)]
+		tm, ts := i2m-2*a.m+b.m, i2s-2*a.s+b.s
+		d.zm[(ri/decideEvery)&(zmLen-1)] = tm
+		mr, mi := unpack(tm)
+		sr, si := unpack(ts)
 		em, es := mr*mr+mi*mi, sr*sr+si*si
-		dvs[0], pvs[0], offs[0] = es-em, es+em, 0
+		d.dv[0], d.pv[0], d.offs[0] = es-em, es+em, 0
 		j, i = 1, 1
 		if ti++; ti == tabLen {
 			ti = 0
 		}
 	}
 	for ; i+1 < len(x); i += 2 {
-		// First box: the newest product in, the one box samples old
-		// out. Second box, over the first one's sums: a triangular
-		// window. (tab has one entry more than its period, so ti+1
-		// needs no wrap.)
+		// Two integrators per correlator (tab has one entry more than
+		// its period, so ti+1 needs no wrap) ...
 		f := int64(x[i])
-		cm, cs := f*tab[ti].m, f*tab[ti].s
-		o := &ring[(ri-box)&(ringLen-1)]
-		s1m += cm - o.p.m
-		s1s += cs - o.p.s
-		s2m += s1m - o.s1.m
-		s2s += s1s - o.s1.s
-		ring[ri&(ringLen-1)] = ringEntry{pair{cm, cs}, pair{s1m, s1s}}
-		zms[ri&(zmLen-1)] = s2m
-		ri++
+		i1m += f * d.tab[ti].m
+		i1s += f * d.tab[ti].s
+		i2m += i1m
+		i2s += i1s
+		d.ring[ri&(ringLen-1)] = pair{i2m, i2s}
 		f = int64(x[i+1])
-		cm, cs = f*tab[ti+1].m, f*tab[ti+1].s
-		o = &ring[(ri-box)&(ringLen-1)]
-		s1m += cm - o.p.m
-		s1s += cs - o.p.s
-		s2m += s1m - o.s1.m
-		s2s += s1s - o.s1.s
-		ring[ri&(ringLen-1)] = ringEntry{pair{cm, cs}, pair{s1m, s1s}}
-		zms[ri&(zmLen-1)] = s2m
-		ri++
+		i1m += f * d.tab[ti+1].m
+		i1s += f * d.tab[ti+1].s
+		i2m += i1m
+		i2s += i1s
+		d.ring[(ri+1)&(ringLen-1)] = pair{i2m, i2s}
+		// ... and two combs, a box and two boxes back, where a decision
+		// needs them: a triangular window 2·box−1 long.
+		a, b := &d.ring[(ri+1-box)&(ringLen-1)], &d.ring[(ri+1-2*box)&(ringLen-1)]
+		tm, ts := i2m-2*a.m+b.m, i2s-2*a.s+b.s
+		ri += 2
 		if ti += 2; ti >= tabLen {
 			ti -= tabLen
 		}
+		d.zm[(ri/decideEvery)&(zmLen-1)] = tm
 		// The decision value: es − em > 0 is space, < 0 mark.
-		mr, mi := unpack(s2m)
-		sr, si := unpack(s2s)
+		mr, mi := unpack(tm)
+		sr, si := unpack(ts)
 		em, es := mr*mr+mi*mi, sr*sr+si*si
 		j &= scratchLen - 1
-		dvs[j], pvs[j], offs[j] = es-em, es+em, int32(i+1)
+		d.dv[j], d.pv[j], d.offs[j] = es-em, es+em, int32(i+1)
 		j++
 	}
 	if i < len(x) { // one left, with ri even: no decision after it
 		f := int64(x[i])
-		cm, cs := f*tab[ti].m, f*tab[ti].s
-		o := &ring[(ri-box)&(ringLen-1)]
-		s1m += cm - o.p.m
-		s1s += cs - o.p.s
-		s2m += s1m - o.s1.m
-		s2s += s1s - o.s1.s
-		ring[ri&(ringLen-1)] = ringEntry{pair{cm, cs}, pair{s1m, s1s}}
-		zms[ri&(zmLen-1)] = s2m
+		i1m += f * d.tab[ti].m
+		i1s += f * d.tab[ti].s
+		i2m += i1m
+		i2s += i1s
+		d.ring[ri&(ringLen-1)] = pair{i2m, i2s}
 		ri++
 	}
 	d.ri = ri
-	d.s1, d.s2 = pair{s1m, s1s}, pair{s2m, s2s}
+	d.i1, d.i2 = pair{i1m, i1s}, pair{i2m, i2s}
 	return j
 }
 
@@ -459,8 +445,9 @@ func (d *Demodulator) lostCarrier() {
 // uncorrelated, so it cannot pull the estimate towards the correlator's
 // frequency, and the mirror image weighs 1/lag as much.)
 func (d *Demodulator) markStep(ri int) {
-	ar, ai := unpack(d.zm[(ri-d.lag)&(zmLen-1)])
-	br, bi := unpack(d.zm[(ri-2*d.lag)&(zmLen-1)])
+	k := ri / decideEvery
+	ar, ai := unpack(d.zm[(k-d.lag/decideEvery)&(zmLen-1)])
+	br, bi := unpack(d.zm[(k-2*d.lag/decideEvery)&(zmLen-1)])
 	fr, fi, gr, gi := float64(ar), float64(ai), float64(br), float64(bi)
 	d.acc += complex(fr*gr+fi*gi, fi*gr-fr*gi)
 	d.accN++
