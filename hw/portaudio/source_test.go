@@ -564,3 +564,73 @@ func TestTwoSourcesReconnectAlone(t *testing.T) {
 		t.Errorf("card B gaps %+v", g)
 	}
 }
+
+// TestReconnectRetriesAndCloses checks the reconnect loop: one open
+// attempt every Retry while the card is missing, a card that comes back
+// unfit (fewer channels than the map needs) closed and tried again, one
+// alarm and one clearing, and every stream but the live one closed.
+func TestReconnectRetriesAndCloses(t *testing.T) {
+	clock := &vclock{}
+	var attempts []time.Duration
+	var streams []*fake
+	open := func() (portaudio.Stream, error) {
+		now := clock.Now()
+		attempts = append(attempts, now)
+		ch := 2
+		switch {
+		case len(attempts) == 1:
+		case now < 2*time.Second:
+			return nil, fmt.Errorf("%w: hw:CARD=U18,DEV=0", portaudio.ErrNoDevice)
+		case now < 2500*time.Millisecond:
+			ch = 1 // back, but not the card it was
+		}
+		f := &fake{sf: portaudio.StreamFormat{Channels: ch, Rate: 8000}, sample: ramp, clock: clock}
+		if len(attempts) == 1 {
+			f.failAt = 26 // 0.5 s, then unplugged
+		}
+		streams = append(streams, f)
+		return f, nil
+	}
+	var alarms []error
+	src, err := portaudio.NewSource(open, portaudio.Options{Now: clock.Now, Sleep: clock.Sleep, Retry: 250 * time.Millisecond,
+		OnAlarm: func(err error) { alarms = append(alarms, err) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]int16, 2*160)
+	for i := 0; i < 200; i++ { // 4 s
+		if _, _, err := src.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Lost at 0.5 s; tried at 0.75, 1.0, … while missing, unfit at 2.0
+	// and 2.25, back at 2.5 s.
+	if n := len(attempts); n < 9 || n > 10 {
+		t.Errorf("%d open attempts at %v, want one every 250ms from 0.5s to 2.5s", n, attempts)
+	}
+	for i := 2; i < len(attempts); i++ {
+		if d := attempts[i] - attempts[i-1]; d < 250*time.Millisecond {
+			t.Errorf("attempts %d and %d %v apart, under Retry", i-1, i, d)
+		}
+	}
+	if len(alarms) != 2 || alarms[0] == nil || alarms[1] != nil {
+		t.Errorf("alarms %v, want the loss then its clearing", alarms)
+	}
+	for i, f := range streams[:len(streams)-1] {
+		if !f.closed {
+			t.Errorf("stream %d (%d channels) left open", i, f.sf.Channels)
+		}
+	}
+	if live := streams[len(streams)-1]; live.closed || live.sf.Channels != 2 {
+		t.Errorf("live stream closed %v, %d channels", live.closed, live.sf.Channels)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !streams[len(streams)-1].closed {
+		t.Error("Close left the live stream open")
+	}
+	if g := src.Gaps(); len(g) != 1 || g[0].Cause != "device lost" || g[0].Length < 1900*time.Millisecond || g[0].Length > 2100*time.Millisecond {
+		t.Errorf("gaps %+v, want one device-lost gap of about 2 s", g)
+	}
+}
