@@ -79,25 +79,25 @@ func unpack(z int64) (re, im int64) {
 type Demodulator struct {
 	p     Params
 	spb   float64
-	box   int               // length of each of the two boxes, samples
-	lag   int               // the MarkHz phase step in samples: a whole correlator window and one more, 2·box
-	tab   [tabLen + 1]pair  // e^{-jωk} of the mark and space correlators, fixed point; the last entry is the first again
-	ring  [ringLen]pair     // the second integrators' last values
-	ri    int               // ring index of the next sample
-	dv    [scratchLen]int64 // decision values (es − em) from correlate
-	pv    [scratchLen]int64 // energies (es + em) from correlate
-	zm    [zmLen]int64      // the mark correlator, packed, by ring index
-	offs  [scratchLen]int32 // the sample (offset in the chunk) of each decision
-	i1    pair              // first integrators: Σ x[k]·tab[k], wrapping
-	i2    pair              // second integrators: Σ i1, wrapping
-	fm    float64           // the mark correlator's frequency, Hz
-	pwK   float64           // correlator energy to baseband power
-	power float64           // slow
-	fast  float64           //
-	on    float64           // squelch thresholds, baseband power
-	off   float64           //
-	delay float64           // input-to-decision delay in samples
-	hzPer float64           // Hz per radian per sample
+	box   int                         // length of each of the two boxes, samples
+	lag   int                         // the MarkHz phase step in samples: a whole correlator window and one more, 2·box
+	tab   [2 * tabLen]pair            // e^{-jωk} of the mark and space correlators, fixed point: two periods
+	buf   [2*maxBox + scratchLen]pair // the second integrators: the 2·box values before the chunk, then the chunk's
+	ri    int                         // ring index of the next sample
+	dv    [scratchLen]int64           // decision values (es − em) from correlate
+	pv    [scratchLen]int64           // energies (es + em) from correlate
+	zm    [zmLen]int64                // the mark correlator, packed, by ring index
+	offs  [scratchLen]int32           // the sample (offset in the chunk) of each decision
+	i1    pair                        // first integrators: Σ x[k]·tab[k], wrapping
+	i2    pair                        // second integrators: Σ i1, wrapping
+	fm    float64                     // the mark correlator's frequency, Hz
+	pwK   float64                     // correlator energy to baseband power
+	power float64                     // slow
+	fast  float64                     //
+	on    float64                     // squelch thresholds, baseband power
+	off   float64                     //
+	delay float64                     // input-to-decision delay in samples
+	hzPer float64                     // Hz per radian per sample
 
 	burst    int
 	state    demodState
@@ -115,6 +115,7 @@ type Demodulator struct {
 	acc      complex128
 	accN     int
 	gm, gs   float64 // mark and space correlator energies over a full bit, this burst; 0 until measured
+	shift    float64 // twistShift, for the character being read
 }
 
 // NewDemodulator returns a receiver for p. Params that do not Validate
@@ -171,7 +172,7 @@ func (d *Demodulator) Params() Params { return d.p }
 
 // Reset forgets all state, as if d were new.
 func (d *Demodulator) Reset() {
-	d.ring = [ringLen]pair{}
+	d.buf = [2*maxBox + scratchLen]pair{}
 	d.zm = [zmLen]int64{}
 	d.ri = 0
 	d.i1, d.i2 = pair{}, pair{}
@@ -214,84 +215,52 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 }
 
 // correlate runs the correlators over x (at most scratchLen samples from
-// position pos) and leaves, for every sample, the decision value, the
-// energy and the mark correlator in d.dv, d.pv and d.zm. Its loop holds
-// few enough values for the compiler to keep them all in registers.
+// position pos) and leaves, for every second sample, the decision value,
+// the energy and the sample's offset in d.dv, d.pv and d.offs (and the
+// mark correlator in d.zm); it returns how many. It works in two loops,
+// each with few enough values for the compiler to keep them all in
+// registers: the integrators over every sample, then the combs and
+// energies where a decision needs them.
 func (d *Demodulator) correlate(x []int16, pos int64) int {
 	// The table is indexed by the absolute position, so how a stream is
-	// cut into calls changes nothing.
+	// cut into calls changes nothing. It holds two periods, so that a
+	// chunk never wraps around it.
 	ti := int((pos%tabLen + tabLen) % tabLen)
-	ri, box := d.ri, d.box
+	box, h := d.box, 2*d.box
+	tab := d.tab[ti : ti+len(x)]
+	buf := d.buf[h : h+len(x)]
+	tab, buf = tab[:len(x)], buf[:len(x)] // the lengths the compiler needs to drop its bounds checks
 	i1m, i1s, i2m, i2s := d.i1.m, d.i1.s, d.i2.m, d.i2.s
-	j := 0
-	// A decision follows every sample that leaves ri even (decideEvery
-	// is 2): the loop takes the samples in pairs, an odd one first, so
-	// that it has no branch inside. (The compiler shuffles registers at
-	// every join.)
-	i := 0
-	if ri&1 != 0 && len(x) > 0 {
-		f := int64(x[0])
-		i1m += f * d.tab[ti].m
-		i1s += f * d.tab[ti].s
+	for i, v := range x {
+		f := int64(v)
+		i1m += f * tab[i].m
+		i1s += f * tab[i].s
 		i2m += i1m
 		i2s += i1s
-		d.ring[ri&(ringLen-1)] = pair{i2m, i2s}
-		ri++
-		a, b := &d.ring[(ri-1-box)&(ringLen-1)], &d.ring[(ri-1-2*box)&(ringLen-1)]
-		tm, ts := i2m-2*a.m+b.m, i2s-2*a.s+b.s
-		d.zm[(ri/decideEvery)&(zmLen-1)] = tm
-		mr, mi := unpack(tm)
-		sr, si := unpack(ts)
-		em, es := mr*mr+mi*mi, sr*sr+si*si
-		d.dv[0], d.pv[0], d.offs[0] = es-em, es+em, 0
-		j, i = 1, 1
-		if ti++; ti == tabLen {
-			ti = 0
-		}
+		buf[i] = pair{i2m, i2s}
 	}
-	for ; i+1 < len(x); i += 2 {
-		// Two integrators per correlator (tab has one entry more than
-		// its period, so ti+1 needs no wrap) ...
-		f := int64(x[i])
-		i1m += f * d.tab[ti].m
-		i1s += f * d.tab[ti].s
-		i2m += i1m
-		i2s += i1s
-		d.ring[ri&(ringLen-1)] = pair{i2m, i2s}
-		f = int64(x[i+1])
-		i1m += f * d.tab[ti+1].m
-		i1s += f * d.tab[ti+1].s
-		i2m += i1m
-		i2s += i1s
-		d.ring[(ri+1)&(ringLen-1)] = pair{i2m, i2s}
-		// ... and two combs, a box and two boxes back, where a decision
-		// needs them: a triangular window 2·box−1 long.
-		a, b := &d.ring[(ri+1-box)&(ringLen-1)], &d.ring[(ri+1-2*box)&(ringLen-1)]
-		tm, ts := i2m-2*a.m+b.m, i2s-2*a.s+b.s
-		ri += 2
-		if ti += 2; ti >= tabLen {
-			ti -= tabLen
-		}
-		d.zm[(ri/decideEvery)&(zmLen-1)] = tm
+	d.i1, d.i2 = pair{i1m, i1s}, pair{i2m, i2s}
+	// The combs, a box and two boxes back: a triangular window 2·box−1
+	// long. A decision follows every sample that leaves the count of
+	// samples even.
+	ri := d.ri
+	j := 0
+	now, one, two := d.buf[h:h+len(x)], d.buf[h-box:h-box+len(x)], d.buf[:len(x)]
+	for i := 1 - ri&1; i < len(now) && i < len(one) && i < len(two); i += decideEvery {
+		c, a, b := now[i], one[i], two[i]
+		tm, ts := c.m-2*a.m+b.m, c.s-2*a.s+b.s
+		d.zm[uint(ri+i+1)/decideEvery&(zmLen-1)] = tm
 		// The decision value: es − em > 0 is space, < 0 mark.
 		mr, mi := unpack(tm)
 		sr, si := unpack(ts)
 		em, es := mr*mr+mi*mi, sr*sr+si*si
 		j &= scratchLen - 1
-		d.dv[j], d.pv[j], d.offs[j] = es-em, es+em, int32(i+1)
+		d.dv[j], d.pv[j], d.offs[j] = es-em, es+em, int32(i)
 		j++
 	}
-	if i < len(x) { // one left, with ri even: no decision after it
-		f := int64(x[i])
-		i1m += f * d.tab[ti].m
-		i1s += f * d.tab[ti].s
-		i2m += i1m
-		i2s += i1s
-		d.ring[ri&(ringLen-1)] = pair{i2m, i2s}
-		ri++
-	}
-	d.ri = ri
-	d.i1, d.i2 = pair{i1m, i1s}, pair{i2m, i2s}
+	d.ri = ri + len(x)
+	// The last 2·box values, for the combs of the next chunk.
+	copy(d.buf[:h], d.buf[len(x):len(x)+h])
 	return j
 }
 
@@ -299,17 +268,17 @@ func (d *Demodulator) correlate(x []int16, pos int64) int {
 // which began at position pos, appending complete bytes to out. Each state
 // has its own loop, which does only what that state needs.
 func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
-	offs := &d.offs
+	dvs := d.dv[:m]
+	pvs, offs := d.pv[:len(dvs)], d.offs[:len(dvs)]
 	power, fast := d.power, d.fast
 	lastD, lastP := d.lastD, d.lastP
-	dvs, pvs := &d.dv, &d.pv
 	on, off, k := d.on, d.off, d.pwK
 	i := 0
-	for i < m {
+	for i < len(dvs) {
 		switch d.state {
 		case stNoCarrier:
-			for ; i < m; i++ {
-				j := i & (scratchLen - 1)
+			for ; i < len(dvs); i++ {
+				j := i
 				pw := float64(pvs[j]) * k
 				power += (pw - power) * powerAlpha
 				fast += (pw - fast) * fastAlpha
@@ -322,8 +291,8 @@ func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
 				}
 			}
 		case stWaitMark:
-			for ; i < m; i++ {
-				j := i & (scratchLen - 1)
+			for ; i < len(dvs); i++ {
+				j := i
 				dv, pv := dvs[j], pvs[j]
 				pw := float64(pv) * k
 				power += (pw - power) * powerAlpha
@@ -342,8 +311,8 @@ func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
 				}
 			}
 		case stIdle:
-			for ; i < m; i++ {
-				j := i & (scratchLen - 1)
+			for ; i < len(dvs); i++ {
+				j := i
 				dv, pv := dvs[j], pvs[j]
 				pw := float64(pv) * k
 				power += (pw - power) * powerAlpha
@@ -361,7 +330,8 @@ func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
 				if dv > 0 && lastD <= 0 {
 					// Start bit: interpolate the zero crossing, and move
 					// it by the twist's bias (see twistShift).
-					d.edge = float64(n-decideEvery) + decideEvery*crossing(lastD, lastP, dv, pv) - d.twistShift()
+					d.shift = d.twistShift()
+					d.edge = float64(n-decideEvery) + decideEvery*crossing(lastD, lastP, dv, pv) - d.shift
 					d.setNext(d.edge + d.spb/2)
 					d.k = 0
 					d.value = 0
@@ -374,8 +344,8 @@ func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
 				lastD, lastP = dv, pv
 			}
 		case stByte:
-			for ; i < m; i++ {
-				j := i & (scratchLen - 1)
+			for ; i < len(dvs); i++ {
+				j := i
 				dv, pv := dvs[j], pvs[j]
 				pw := float64(pv) * k
 				power += (pw - power) * powerAlpha
@@ -395,9 +365,9 @@ func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
 				if (dv^lastD) < 0 && d.k >= 1 {
 					tc := float64(n-decideEvery) + decideEvery*crossing(lastD, lastP, dv, pv)
 					if dv > 0 {
-						tc -= d.twistShift()
+						tc -= d.shift
 					} else {
-						tc += d.twistShift()
+						tc += d.shift
 					}
 					if e := tc - (d.next - d.spb/2); math.Abs(e) < d.spb/3 {
 						d.setNext(d.next + e*resyncGain)
@@ -468,6 +438,7 @@ func (d *Demodulator) bit(mark bool, es int64, n int64, out []Byte) []Byte {
 		} else {
 			d.gs += (float64(es) - d.gs) * 0.5
 		}
+		d.shift = d.twistShift()
 	case d.k <= 8:
 		if mark {
 			d.value |= 1 << (d.k - 1)
