@@ -72,10 +72,12 @@
 //     it: 350+440 or 425 Hz at −14 dBm0 (22 dB above the −36 dBm0 accept
 //     level) does not stop decoding (TestDialToneUnder).
 //   - The high-pass runs on every sub-block louder than −50 dBm0 and
-//     costs more than the filter bank (37 % and 22 % of the time on
-//     speech): the receiver does about 11,000 s of speech or music per
-//     CPU second, short of the 25,000 (79,000 on silence;
-//     BENCHMARKS.md).
+//     costs more than the filter bank (about a third and a fifth of the
+//     time on speech; both are bound by chains of dependent
+//     multiply-adds): the receiver does 8,000–11,000 s of speech or music
+//     per CPU second on the development VM, depending on the day, short
+//     of the 25,000 (BENCHMARKS.md says why a cheaper structure
+//     would change results).
 //   - Start and End are corrected for the high-pass's group delay (1.5
 //     ms at 697 Hz, less above) by a fixed amount per digit; what remains
 //     is within the 10 ms the tests allow, usually a millisecond.
