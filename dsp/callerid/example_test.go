@@ -66,7 +66,7 @@ func ExampleDecodeNTT() {
 	_, err = callerid.DecodeNTT(frame)
 	fmt.Println(err)
 	// Output:
-	// 90 81 87 90 82 C0 0C 82 0A 30 33 B1 B2 33 B4 35 36 B7 B8 90 03 15 D6
+	// 90 81 87 90 82 C0 0C 82 0A 30 33 B1 B2 33 B4 35 36 B7 B8 90 03 FB 52
 	// 0312345678 <nil>
 	// callerid: parity error: ntt byte 12 (0xB3) has odd parity
 }

@@ -44,8 +44,12 @@ func withParity(c byte) byte {
 }
 
 // CRC16NTT returns the CRC of NTT number display: CRC-16 with the
-// reflected polynomial 0x8408 (x¹⁶+x¹²+x⁵+1, bits LSB first) and initial
-// value 0 (the parameters also known as CRC-16/KERMIT).
+// reflected polynomial 0x8408 (x¹⁶+x¹²+x⁵+1, bits LSB first, as the UART
+// sends them) and initial value 0, no final inversion (the parameters also
+// known as CRC-16/KERMIT). Sent low byte first, it leaves a zero remainder
+// over the covered characters and the CRC, which is how the Murata fax
+// firmware cited at nttCovered checks it: the same polynomial, bits taken
+// LSB first, the register starting at zero.
 func CRC16NTT(b []byte) uint16 {
 	var crc uint16
 	for _, c := range b {
@@ -122,14 +126,29 @@ func encodeNTT(m Message) ([]byte, error) {
 }
 
 // nttCovered returns the characters the CRC covers, from a frame up to and
-// including its ETX: the header (07), STX, the message (type to last
-// parameter byte) and ETX, each as sent (parity bit included), leaving
-// out DLE SOH, the DLE before STX and before ETX, and the first DLE of
-// each doubled pair. This is the block-check convention of binary
-// synchronous transmission (ISO 1745 transparent mode), which NTT number
-// display follows, as we read NTT's "Telephone service interfaces"
-// (number display); it has not been checked against an exchange capture.
+// including its ETX: everything after DLE SOH, as sent, that is the header
+// (07), DLE STX, the message with its doubled DLEs, and DLE ETX, each with
+// its parity bit. This is what a shipped number-display receiver checks
+// (Murata fax firmware "ATLANTA FM336", mdm_nd.c and mdm_nddt.c, 1998–2002,
+// public on GitHub: its receiver runs the CRC from the byte after SOH to
+// the second CRC byte over the characters as received, parity bits still
+// in, and accepts a zero remainder), rather than the binary-synchronous
+// convention (ISO 1745) of leaving the DLEs out, which an earlier version
+// of this package assumed.
 func nttCovered(frame []byte) []byte {
+	if len(frame) < 2 {
+		return nil
+	}
+	return frame[2:]
+}
+
+// nttCoveredBSC returns the characters the binary-synchronous convention
+// (ISO 1745 transparent mode) would cover: as nttCovered, without the DLE
+// before STX and ETX and the first DLE of each doubled pair. DecodeNTT
+// accepts a CRC over either, until a capture from an NTT exchange settles
+// it (see the package Caveats); accepting two costs one bit of the CRC's
+// 16.
+func nttCoveredBSC(frame []byte) []byte {
 	c := make([]byte, 0, len(frame))
 	for i := 2; i < len(frame); i++ {
 		if frame[i]&0x7F == dle && i+1 < len(frame) {
@@ -200,7 +219,7 @@ func DecodeNTT(frame []byte) (Message, error) {
 		return Message{}, fmt.Errorf("%w: %s: %d bytes after DLE ETX, want the 2 of the CRC", ErrLength, NTT, len(frame)-end)
 	}
 	want := uint16(frame[end]) | uint16(frame[end+1])<<8
-	if got := CRC16NTT(nttCovered(frame[:end])); got != want {
+	if got := CRC16NTT(nttCovered(frame[:end])); got != want && CRC16NTT(nttCoveredBSC(frame[:end])) != want {
 		return Message{}, fmt.Errorf("%w: %s CRC 0x%04X sent, 0x%04X computed", ErrChecksum, NTT, want, got)
 	}
 	if len(body) < 2 {

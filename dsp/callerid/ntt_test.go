@@ -49,7 +49,9 @@ func TestNTTLayout(t *testing.T) {
 	if !bytes.Equal(raw[:len(raw)-2], want) {
 		t.Fatalf("frame % X\nwant  % X", raw[:len(raw)-2], want)
 	}
-	covered := []byte{0x87, 0x82, 0xC0, 0x0C, 0x82, 0x0A, 0x30, 0x33, 0xB1, 0xB2, 0x33, 0xB4, 0x35, 0x36, 0xB7, 0xB8, 0x03}
+	// The CRC covers everything after DLE SOH up to ETX, as sent: the
+	// DLEs and parity bits too.
+	covered := want[2:]
 	crc := callerid.CRC16NTT(covered)
 	if raw[len(raw)-2] != byte(crc) || raw[len(raw)-1] != byte(crc>>8) {
 		t.Errorf("CRC % X, want %04X low byte first", raw[len(raw)-2:], crc)
@@ -129,17 +131,14 @@ func encodeNTTRaw(body []byte) []byte {
 		return c
 	}
 	out := []byte{par(0x10), par(0x01), par(0x07), par(0x10), par(0x02)}
-	covered := []byte{par(0x07), par(0x02)}
 	for _, c := range body {
 		if c == 0x10 {
 			out = append(out, par(0x10))
 		}
 		out = append(out, par(c))
-		covered = append(covered, par(c))
 	}
 	out = append(out, par(0x10), par(0x03))
-	covered = append(covered, par(0x03))
-	crc := callerid.CRC16NTT(covered)
+	crc := callerid.CRC16NTT(out[2:])
 	return append(out, byte(crc), byte(crc>>8))
 }
 
@@ -241,4 +240,43 @@ func FuzzDecodeNTT(f *testing.F) {
 			t.Fatalf("% X decodes to %+v, which encodes to % X (%v)", b, m, back, err)
 		}
 	})
+}
+
+func TestNTTCRCCoverage(t *testing.T) {
+	// The CRC covers every character after DLE SOH up to ETX as sent
+	// (the DLEs and parity bits too), as the Murata fax firmware's
+	// number-display receiver checks it; a frame whose CRC covers them
+	// the binary-synchronous way (no DLE before STX or ETX, one DLE of a
+	// doubled pair) is accepted too; any other CRC is an error.
+	for i, m := range nttMessages {
+		t.Run(fmt.Sprint(i), func(t *testing.T) {
+			raw, err := callerid.Encode(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			frame := raw[:len(raw)-2]
+			if crc := callerid.CRC16NTT(frame[2:]); raw[len(raw)-2] != byte(crc) || raw[len(raw)-1] != byte(crc>>8) {
+				t.Fatalf("CRC % X, want %04X over % X", raw[len(raw)-2:], crc, frame[2:])
+			}
+			var bsc []byte
+			for j := 2; j < len(frame); j++ {
+				if frame[j]&0x7F == 0x10 {
+					j++
+				}
+				bsc = append(bsc, frame[j])
+			}
+			crc := callerid.CRC16NTT(bsc)
+			alt := append(bytes.Clone(frame), byte(crc), byte(crc>>8))
+			if _, err := callerid.DecodeNTT(alt); err != nil {
+				t.Errorf("binary-synchronous CRC % X rejected: %v", alt[len(alt)-2:], err)
+			}
+			bad := append(bytes.Clone(frame), byte(crc)^0x01, byte(crc>>8))
+			if bytes.Equal(bad, raw) {
+				bad[len(bad)-1] ^= 0x80
+			}
+			if _, err := callerid.DecodeNTT(bad); !errors.Is(err, callerid.ErrChecksum) {
+				t.Errorf("CRC % X: err %v, want ErrChecksum", bad[len(bad)-2:], err)
+			}
+		})
+	}
 }
