@@ -24,14 +24,18 @@
 //     timestamp − arrival over the last two seconds, which takes out the
 //     scheduling delay of late reads). Sound cards' timestamps count
 //     frames from the first, so their crystal's error (±100 ppm, 0.36 s
-//     an hour) shows only there;
+//     an hour) shows only there. Blocks that carry a gap (silence the
+//     source made up to the clock while the card was lost) are left out
+//     of the envelope;
 //   - before a card's first frame is used, the offset of its start is
 //     taken up at once (its first frames are dropped, or its channels
-//     start with silence);
+//     start with silence), and so is every misalignment found while the
+//     estimates settle (the first two seconds of output);
 //   - afterwards a card that strays more than Options.Tolerance from
-//     card 0 is brought back one frame per block: a frame dropped when it
-//     runs ahead, the last frame repeated when it falls behind (Stats
-//     counts both); a jump beyond Options.Jump is taken up at once;
+//     card 0 is brought back frame by frame, at most one frame each
+//     Options.SlipEvery: a frame dropped when it runs ahead, the last
+//     frame repeated when it falls behind (Stats counts both); a jump
+//     beyond Options.Jump is taken up at once;
 //   - a card with nothing to give for the block is waited for until
 //     Options.Stall has passed since its last block arrived; then its
 //     channels get silence, reported as a "device lost" gap, until it
@@ -53,7 +57,9 @@
 //     the Source (io.EOF), and a card 1.. that ends is silent from then on.
 //   - Dropping or repeating a frame is a click of at most one sample at
 //     8 kHz, about once a second for cards 200 ppm apart: inaudible on
-//     speech, visible to a modem or fax demodulator.
+//     speech; a caller ID burst (1200 baud) takes one slip in its stride
+//     (it moves the bit sampling by 0.15 bit), hence one slip at most
+//     every 100 ms; a fax or data modem may not.
 //   - The drift estimate needs the cards' blocks to arrive as they are
 //     captured (a real-time source). Without Options.Clock the timestamps
 //     are trusted as they are: right for files and the simulator, whose

@@ -39,7 +39,12 @@ const (
 	DefaultTolerance = time.Millisecond
 	// DefaultJump is the misalignment taken up at once rather than frame
 	// by frame.
-	DefaultJump = 20 * time.Millisecond
+	DefaultJump = 5 * time.Millisecond
+	// DefaultSlipEvery is the least audio between two frames dropped or
+	// repeated: 100 ms (10 frames a second, 1250 ppm) keeps each slip
+	// alone in a modem burst (a 1200-baud UART resynchronises on every
+	// start bit; a slip moves its sampling by 0.15 bit).
+	DefaultSlipEvery = 100 * time.Millisecond
 )
 
 // GapCause is the cause of the silence put in for a card that delivered
@@ -76,6 +81,9 @@ type Options struct {
 	Tolerance time.Duration
 	// Jump is the misalignment corrected at once (0 = DefaultJump).
 	Jump time.Duration
+	// SlipEvery is the least audio between two frames dropped or repeated
+	// (0 = DefaultSlipEvery).
+	SlipEvery time.Duration
 	// Clock, when set, is the monotonic clock of the cards' timestamps
 	// (Monotonic for sound cards): each card's drift is measured against
 	// it from when its blocks arrive. nil trusts the timestamps (files,
@@ -106,18 +114,20 @@ type CardStats struct {
 
 // Source is the combined hw.AudioSource.
 type Source struct {
-	opt    Options
-	log    *slog.Logger
-	cards  []*card
-	ch     int
-	rate   int
-	tol    int64 // frames
-	jump   int64 // frames
-	notify chan struct{}
-	closed chan struct{}
-	once   sync.Once
-	wg     sync.WaitGroup
-	timer  *time.Timer
+	opt       Options
+	log       *slog.Logger
+	cards     []*card
+	ch        int
+	rate      int
+	tol       int64 // frames
+	jump      int64 // frames
+	slipEvery int64 // frames
+	settle    int64 // frames
+	notify    chan struct{}
+	closed    chan struct{}
+	once      sync.Once
+	wg        sync.WaitGroup
+	timer     *time.Timer
 
 	readMu sync.Mutex // one Read at a time
 	mu     sync.Mutex // the cards' rings and state
@@ -149,7 +159,8 @@ type card struct {
 	lastReal time.Time
 	started  bool // a frame of it was output
 	stalled  bool
-	fixing   int // bringing it back within tolerance, frame by frame: +1 dropping, −1 repeating
+	fixing   int   // bringing it back within tolerance, frame by frame: +1 dropping, −1 repeating
+	slipAt   int64 // output position of the last frame dropped or repeated
 	done     bool
 	err      error
 	pending  []cardGap
@@ -205,6 +216,7 @@ func newSource(cards []hw.AudioSource, opt Options) (*Source, error) {
 	opt.Stall = cmpOr(opt.Stall, DefaultStall)
 	opt.Tolerance = cmpOr(opt.Tolerance, DefaultTolerance)
 	opt.Jump = cmpOr(opt.Jump, DefaultJump)
+	opt.SlipEvery = cmpOr(opt.SlipEvery, DefaultSlipEvery)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -255,10 +267,13 @@ func newSource(cards []hw.AudioSource, opt Options) (*Source, error) {
 		c.last = make([]int16, c.ch)
 		c.stamps = make([]stamp, 0, capF/int64(opt.Block)+4)
 		c.pending = make([]cardGap, 0, 8)
+		c.slipAt = -1 << 62
 		c.lastReal = now
 	}
 	s.tol = s.frames(opt.Tolerance)
 	s.jump = max(s.frames(opt.Jump), s.tol+1)
+	s.slipEvery = s.frames(opt.SlipEvery)
+	s.settle = s.frames(envBuckets * envBucket)
 	s.timer = time.NewTimer(time.Hour)
 	s.timer.Stop()
 	return s, nil
@@ -347,7 +362,9 @@ func (s *Source) reader(c *card) {
 			s.mu.Lock()
 		}
 		if n > 0 {
-			s.store(c, c.scratch[:n*c.ch], n, at, arrival)
+			// A block with a gap is (partly) silence its source made up to
+			// the clock: it says nothing of the card's crystal.
+			s.store(c, c.scratch[:n*c.ch], n, at, arrival, len(gaps) == 0)
 		}
 		for _, g := range gaps {
 			k := c.w - int64(n) + s.frames(g.At-at)
@@ -377,8 +394,9 @@ func (s *Source) signal() {
 	}
 }
 
-// store appends n frames captured at at to c's ring (s.mu held).
-func (s *Source) store(c *card, buf []int16, n int, at, arrival time.Duration) {
+// store appends n frames captured at at to c's ring, and with measure
+// their arrival to its skew envelope (s.mu held).
+func (s *Source) store(c *card, buf []int16, n int, at, arrival time.Duration, measure bool) {
 	i := (c.w % c.capF) * int64(c.ch)
 	k := copy(c.ring[i:], buf)
 	copy(c.ring, buf[k:])
@@ -387,7 +405,9 @@ func (s *Source) store(c *card, buf []int16, n int, at, arrival time.Duration) {
 	}
 	var skew time.Duration
 	if s.opt.Clock != nil {
-		c.env.add(arrival, at+s.dur(int64(n))-arrival)
+		if measure {
+			c.env.add(arrival, at+s.dur(int64(n))-arrival)
+		}
 		skew, _ = c.env.value()
 	}
 	c.stamps = append(c.stamps, stamp{idx: c.w, at: at, skew: skew})
@@ -568,8 +588,12 @@ func (s *Source) fill(c *card, buf []int16, n, p int64, at, clock time.Duration)
 // block's frames it filled (silence or a repeat).
 func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration) int64 {
 	diff := s.frameAt(c, clock) - c.r // > 0: c is ahead, its frames are older than needed
+	// While the estimates settle (the first envelope window) every
+	// correction is taken at once: one step, not a run of slips.
+	settling := p < s.settle
+	slip := p-c.slipAt >= s.slipEvery
 	switch {
-	case diff > 0 && (diff > s.jump || !c.started || c.stalled):
+	case diff > 0 && (diff > s.jump || !c.started || c.stalled || settling && diff > s.tol):
 		d := min(diff, c.w-c.r)
 		if d > 0 {
 			if c.started && !c.stalled {
@@ -580,31 +604,41 @@ func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration
 			s.dropGaps(c)
 		}
 		c.fixing = 0
-	case diff < 0 && (-diff > s.jump || !c.started):
+	case diff < 0 && (-diff > s.jump || !c.started || settling && -diff > s.tol):
 		d := min(-diff, n)
 		s.silence(c, buf, 0, d)
 		c.stats.Inserted += d
 		if c.started {
 			s.log.Info("sound card realigned: silence put in", "card", c.idx, "frames", d)
-			s.emitOwn(c, p, d, jumpCause, p, at)
+			if !settling {
+				s.emitOwn(c, p, d, jumpCause, p, at)
+			}
 		}
 		c.fixing = 0
 		return d
 	case diff > 0 && (diff > s.tol || c.fixing > 0) && c.w > c.r:
-		c.r++
-		c.stats.Dropped++
-		c.fixing = 0
-		if diff > 1 {
-			c.fixing = 1
+		c.fixing = 1
+		if slip {
+			s.log.Debug("sound card ahead: a frame dropped", "card", c.idx, "frames", diff)
+			c.r++
+			c.stats.Dropped++
+			c.slipAt = p
+			if diff <= 1 {
+				c.fixing = 0
+			}
 		}
 	case diff < 0 && (-diff > s.tol || c.fixing < 0):
-		s.repeat(c, buf, 0)
-		c.stats.Inserted++
-		c.fixing = 0
-		if diff < -1 {
-			c.fixing = -1
+		c.fixing = -1
+		if slip {
+			s.log.Debug("sound card behind: a frame repeated", "card", c.idx, "frames", -diff)
+			s.repeat(c, buf, 0)
+			c.stats.Inserted++
+			c.slipAt = p
+			if diff >= -1 {
+				c.fixing = 0
+			}
+			return 1
 		}
-		return 1
 	default:
 		c.fixing = 0
 	}

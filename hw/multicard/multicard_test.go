@@ -130,9 +130,11 @@ func TestDriftOverAnHour(t *testing.T) {
 }
 
 // TestCardLost: card 1 is unplugged for 5 s (its source delivers silence
-// and a "device lost" gap, as hw/portaudio does while it reconnects). The
-// gap reaches Gaps with card 1's channels only and at the right place;
-// card 0 loses nothing; card 1 is aligned again when it is back.
+// and a "device lost" gap, as hw/portaudio does while it reconnects, made
+// up to the clock: its blocks come early for their timestamps, which must
+// not move the drift estimate). The gap reaches Gaps with card 1's
+// channels only, in one piece and at the right place; card 0 loses
+// nothing; card 1 is aligned again when it is back.
 func TestCardLost(t *testing.T) {
 	cards := []*vcard{
 		{ch: 2, block: 160, start: time.Second},

@@ -99,9 +99,14 @@ func (w *world) sources() []hw.AudioSource {
 
 // nextArrival is when c's next block reaches its reader: when its last
 // frame was captured plus a scheduling delay (usually under 3 ms, now
-// and then tens of ms).
+// and then tens of ms). While the card is lost its source makes silence
+// up to the clock, without the capture's delay: as hw/portaudio pads,
+// the blocks are 15 ms "early" for their timestamps.
 func (w *world) nextArrival(c *vcard) time.Duration {
 	done := c.captured(c.next + int64(c.block))
+	if done >= c.lostFrom && done < c.lostTo {
+		return max(done-15*time.Millisecond, c.arrival)
+	}
 	lat := 300*time.Microsecond + time.Duration(w.rng.Int64N(int64(3*time.Millisecond)))
 	if w.rng.IntN(100) == 0 {
 		lat += 10*time.Millisecond + time.Duration(w.rng.Int64N(int64(50*time.Millisecond)))
@@ -149,7 +154,8 @@ func (w *world) run() {
 			continue
 		}
 		b := vblock{data: make([]int16, c.block*c.ch), at: c.start + time.Duration(c.next)*time.Second/8000}
-		lost := t >= c.lostFrom && t < c.lostTo
+		done := c.captured(c.next + int64(c.block))
+		lost := done >= c.lostFrom && done < c.lostTo
 		for k := range c.block {
 			v := code(c.captured(c.next + int64(k)))
 			for ch := range c.ch {
