@@ -87,7 +87,6 @@ type Demodulator struct {
 	dv    [scratchLen]int64           // decision values (es − em) from correlate
 	pv    [scratchLen]int64           // energies (es + em) from correlate
 	zm    [zmLen]int64                // the mark correlator, packed, by ring index
-	offs  [scratchLen]int32           // the sample (offset in the chunk) of each decision
 	i1    pair                        // first integrators: Σ x[k]·tab[k], wrapping
 	i2    pair                        // second integrators: Σ i1, wrapping
 	fm    float64                     // the mark correlator's frequency, Hz
@@ -208,8 +207,8 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 	}
 	for len(x) > 0 {
 		m := min(len(x), scratchLen)
-		nd := d.correlate(x[:m], pos)
-		out = d.decide(nd, pos, m, out)
+		nd, i0, k0 := d.correlate(x[:m], pos)
+		out = d.decide(nd, pos+int64(i0), k0, out)
 		x, pos = x[m:], pos+int64(m)
 	}
 	return out
@@ -217,12 +216,13 @@ func (d *Demodulator) Process(x []int16, pos int64, out []Byte) []Byte {
 
 // correlate runs the correlators over x (at most scratchLen samples from
 // position pos) and leaves, for every second sample, the decision value,
-// the energy and the sample's offset in d.dv, d.pv and d.offs (and the
-// mark correlator in d.zm); it returns how many. It works in two loops,
+// the energy in d.dv and d.pv (and the mark correlator in d.zm, by
+// decision number); it returns how many, the offset in x of the first,
+// and its decision number. It works in two loops,
 // each with few enough values for the compiler to keep them all in
 // registers: the integrators over every sample, then the combs and
 // energies where a decision needs them.
-func (d *Demodulator) correlate(x []int16, pos int64) int {
+func (d *Demodulator) correlate(x []int16, pos int64) (n, i0, k0 int) {
 	// The table is indexed by the absolute position, so how a stream is
 	// cut into calls changes nothing. It holds two periods, so that a
 	// chunk never wraps around it.
@@ -246,31 +246,34 @@ func (d *Demodulator) correlate(x []int16, pos int64) int {
 	// samples even.
 	ri := d.ri
 	j := 0
+	i0 = 1 - ri&1
+	k0 = (ri + i0 + 1) / decideEvery
 	now, one, two := d.buf[h:h+len(x)], d.buf[h-box:h-box+len(x)], d.buf[:len(x)]
-	for i := 1 - ri&1; i < len(now) && i < len(one) && i < len(two); i += decideEvery {
+	for i := i0; i < len(now) && i < len(one) && i < len(two); i += decideEvery {
 		c, a, b := now[i], one[i], two[i]
 		tm, ts := c.m-2*a.m+b.m, c.s-2*a.s+b.s
-		d.zm[uint(ri+i+1)/decideEvery&(zmLen-1)] = tm
+		d.zm[(k0+j)&(zmLen-1)] = tm
 		// The decision value: es − em > 0 is space, < 0 mark.
 		mr, mi := unpack(tm)
 		sr, si := unpack(ts)
 		em, es := mr*mr+mi*mi, sr*sr+si*si
 		j &= scratchLen - 1
-		d.dv[j], d.pv[j], d.offs[j] = es-em, es+em, int32(i)
+		d.dv[j], d.pv[j] = es-em, es+em
 		j++
 	}
 	d.ri = ri + len(x)
 	// The last 2·box values, for the combs of the next chunk.
 	copy(d.buf[:h], d.buf[len(x):len(x)+h])
-	return j
+	return j, i0, k0
 }
 
-// decide runs the squelch and the UART over the m samples correlate left,
-// which began at position pos, appending complete bytes to out. Each state
-// has its own loop, which does only what that state needs.
-func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
+// decide runs the squelch and the UART over the m decisions correlate
+// left, the first at position pos with decision number k0 and one every
+// decideEvery samples, appending complete bytes to out. Each state has its
+// own loop, which does only what that state needs.
+func (d *Demodulator) decide(m int, pos int64, k0 int, out []Byte) []Byte {
 	dvs := d.dv[:m]
-	pvs, offs := d.pv[:len(dvs)], d.offs[:len(dvs)]
+	pvs := d.pv[:len(dvs)]
 	power, fast := d.power, d.fast
 	lastD, lastP := d.lastD, d.lastP
 	on, off, k := d.on, d.off, d.pwK
@@ -305,7 +308,7 @@ func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
 					break
 				}
 				if dv < 0 {
-					n := pos + int64(offs[j])
+					n := pos + int64(decideEvery*j)
 					d.startIdle(float64(n), n+int64(2*d.lag))
 					i++
 					break
@@ -324,9 +327,9 @@ func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
 					i++
 					break
 				}
-				n := pos + int64(offs[j])
-				if ri := d.ri - chunk + int(offs[j]) + 1; ri&(markEvery-1) == 0 && n-int64(d.lag) >= d.idleN {
-					d.markStep(ri)
+				n := pos + int64(decideEvery*j)
+				if k := k0 + j; k&(markEvery/decideEvery-1) == 0 && n-int64(d.lag) >= d.idleN {
+					d.markStep(k)
 				}
 				if dv > 0 && lastD <= 0 {
 					// Start bit: interpolate the zero crossing, and move
@@ -357,7 +360,7 @@ func (d *Demodulator) decide(m int, pos int64, chunk int, out []Byte) []Byte {
 					i++
 					break
 				}
-				n := pos + int64(offs[j])
+				n := pos + int64(decideEvery*j)
 				// Every transition inside the character re-times the
 				// bits still to come, by half the error: carrier and
 				// baud offsets (±1 %) and twist, which moves the start
@@ -409,14 +412,13 @@ func (d *Demodulator) lostCarrier() {
 
 // markStep adds one phase step of the mark correlator to the mark run's
 // frequency measurement, a window late (the steps just before a start bit
-// already see it), at ring index ri of the sample now. The mark correlator
+// already see it), at decision number k. The mark correlator
 // turns by the tone's offset from its own frequency every sample: its
 // phase step over a whole window measures the mark frequency. (Over a
 // window, not a sample: the noise in two windows that do not overlap is
 // uncorrelated, so it cannot pull the estimate towards the correlator's
 // frequency, and the mirror image weighs 1/lag as much.)
-func (d *Demodulator) markStep(ri int) {
-	k := ri / decideEvery
+func (d *Demodulator) markStep(k int) {
 	ar, ai := unpack(d.zm[(k-d.lag/decideEvery)&(zmLen-1)])
 	br, bi := unpack(d.zm[(k-2*d.lag/decideEvery)&(zmLen-1)])
 	fr, fi, gr, gi := float64(ar), float64(ai), float64(br), float64(bi)
