@@ -3,7 +3,7 @@
 # fetches the kernel and sysroot (cached), builds the in-VM driver, the
 # initramfs, boots Debian's kernel under QEMU TCG (never KVM: §2) inside
 # `timeout -s KILL`, and passes when the console shows a passing HIL-RESULT
-# line. TEST is smoke (default), scenario, cardloss, long or gpio. The console log is kept in
+# line. TEST is smoke (default), scenario, cardloss, overrun, long or gpio. The console log is kept in
 # $HIL_CACHE/run/ARCH-TEST/console.log.
 . "$(dirname "$0")/lib.sh"
 
@@ -67,12 +67,18 @@ smoke)
 	echo "hil-driver smoke -channels 8 -rate 8000 -seconds 2 -bank /sys/kernel/config/gpio-sim/hil/bank0 -toggles 10" \
 		>"$W/stage/etc/hil/cmd"
 	;;
-scenario | gpio | cardloss)
+scenario | gpio | cardloss | overrun)
 	SUB=$TEST EXTRA=
 	if [ "$TEST" = cardloss ]; then
 		# The scenario with the sound card removed 32 s in (line 3
 		# talking) for 3 s (hil/driver removeCard).
 		SUB=scenario EXTRA="-cardloss-at 32s -cardloss-for 3s"
+	fi
+	if [ "$TEST" = overrun ]; then
+		# The scenario with linetapd stopped (SIGSTOP) 33 s in (line 3
+		# talking) for 1.5 s, three times its capture buffer: the card
+		# overruns (hil/driver stall).
+		SUB=scenario EXTRA="-stall-at 33s -stall-for 1500ms"
 	fi
 	# scenario: linetapd with PortAudio (cgo, against the sysroot) and the
 	# GPIO character device, fed hil/testdata/hil4.scn through snd-aloop
@@ -104,7 +110,7 @@ long)
 	echo "hil-driver long -length ${HIL_LONG:-130s} -maxcall 1m -bank /sys/kernel/config/gpio-sim/lines/bank0 -label hil-lines" \
 		>"$W/stage/etc/hil/cmd"
 	;;
-*) die "unknown test '$TEST' (want smoke, scenario, cardloss, long or gpio)" ;;
+*) die "unknown test '$TEST' (want smoke, scenario, cardloss, overrun, long or gpio)" ;;
 esac
 HIL_TIMEOUT=${HIL_TIMEOUT:-600}
 "$HIL_DIR/initramfs.sh" "$ARCH" "$KDIR" "$S" "$W/stage" "$W/initrd.gz"

@@ -219,3 +219,27 @@ func TestCheckAlarms(t *testing.T) {
 		})
 	}
 }
+
+func TestCheckOverrun(t *testing.T) {
+	const overrun = `level=WARN msg="sound card overrun: input was dropped" device="hw:CARD=Loopback,DEV=1"` + "\n"
+	const gap = `level=WARN msg="audio gap filled with silence" cause=overrun at=33s length=1.02s` + "\n"
+	tests := []struct {
+		name, log string
+		ok        bool
+	}{
+		{"overrun and gap", overrun + gap, true},
+		{"overrun, nothing missing", overrun, false},
+		{"drift gap only", `level=WARN msg="audio gap filled with silence" cause="clock drift"` + "\n", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "linetapd.log")
+			if err := os.WriteFile(p, []byte(tt.log), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if err := checkOverrun(p); (err == nil) != tt.ok {
+				t.Errorf("checkOverrun: %v, want ok %v", err, tt.ok)
+			}
+		})
+	}
+}

@@ -126,6 +126,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fs.BoolVar(&o.Faults, "faults", false, "add contact bounce at off-hook and a hook flash in each call")
 		fs.DurationVar(&o.CardLossAt, "cardloss-at", 0, "remove the sound card this long into the scenario (0 = never)")
 		fs.DurationVar(&o.CardLossFor, "cardloss-for", 3*time.Second, "how long the sound card stays removed")
+		fs.DurationVar(&o.StallAt, "stall-at", 0, "stop linetapd (SIGSTOP) this long into the scenario (0 = never)")
+		fs.DurationVar(&o.StallFor, "stall-for", 1500*time.Millisecond, "how long linetapd stays stopped")
 		if err := fs.Parse(args[1:]); err != nil {
 			return 2
 		}

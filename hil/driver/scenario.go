@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -36,6 +37,22 @@ type scenarioOptions struct {
 	// CardLossAt, if positive, is when the sound card is removed (see
 	// removeCard) for CardLossFor.
 	CardLossAt, CardLossFor time.Duration
+	// StallAt, if positive, is when linetapd is stopped (SIGSTOP) for
+	// StallFor, longer than its capture buffer: the card overruns (see
+	// stall).
+	StallAt, StallFor time.Duration
+}
+
+// fault is the gap cause the run's fault makes, and what made it ("" if
+// the run has no fault).
+func (o scenarioOptions) fault() (cause, what string) {
+	switch {
+	case o.CardLossAt > 0:
+		return "device lost", "the sound card's removal"
+	case o.StallAt > 0:
+		return "overrun", "linetapd's stall"
+	}
+	return "", ""
 }
 
 // Faults adds fault cases to a scenario's line events: contact bounce at
@@ -412,7 +429,17 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 			lossc <- lossResult{cl, p, err}
 		}()
 	}
+	stallc := make(chan error, 1)
+	if o.StallAt > 0 {
+		go func() {
+			waitUntil(t0.Add(o.StallAt))
+			stallc <- stall(d.Process, o.StallFor)
+		}()
+	}
 	rep, derr := drive(chip, t0, events, o.Lines)
+	if o.StallAt > 0 {
+		r.add("linetapd stopped", fmt.Sprintf("SIGSTOP %s in, SIGCONT %s later", seconds(o.StallAt), seconds(o.StallFor)), <-stallc)
+	}
 	var perr error
 	if o.CardLossAt > 0 {
 		lr := <-lossc
@@ -434,6 +461,10 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		fmt.Fprintf(log, "linetapd's sound card log:\n%s\n", grepLog(linetapdLog, 40,
 			"sound card", "ALARM", "alarm", "stream", "level=ERROR"))
 		r.add("sound card alarm", "linetapd logged the loss and the return", checkAlarms(linetapdLog))
+	}
+	if o.StallAt > 0 {
+		fmt.Fprintf(log, "linetapd's overrun log:\n%s\n", grepLog(linetapdLog, 20, "overrun", "audio gap"))
+		r.add("overrun logged", "", checkOverrun(linetapdLog))
 	}
 	if o.Faults {
 		detail, err := checkFlashes(linetapdLog, Expected(rendered, true))
@@ -658,6 +689,7 @@ func silent(s []int16) bool {
 func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) {
 	const pad = 8000 * 5
 	cardGaps := 0
+	cause, what := o.fault()
 	for _, g := range got {
 		name := fmt.Sprintf("call %d audio (line %d)", g.ID, g.Line)
 		rec, err := callAudio(o.Data, g.ID)
@@ -676,7 +708,7 @@ func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) 
 		var lost, lostCard int64
 		var other []string
 		for _, x := range g.Gaps {
-			if o.CardLossAt > 0 && x.Cause == "device lost" {
+			if cause != "" && x.Cause == cause {
 				lostCard += x.Samples
 				continue
 			}
@@ -690,19 +722,26 @@ func compareAudio(r *Result, o scenarioOptions, played []int16, got []recorded) 
 		detail := ""
 		if lostCard > 0 {
 			cardGaps++
-			detail = fmt.Sprintf("only the sound card's removal: %s of silence", seconds(time.Duration(lostCard)*time.Second/8000))
+			detail = fmt.Sprintf("only %s: %s of silence", what, seconds(time.Duration(lostCard)*time.Second/8000))
 			if err == nil && worst > GapTolerance {
-				gerr = fmt.Errorf("the audio after the card came back is %d samples from where the gap's length puts it (limit %d)", worst, GapTolerance)
+				gerr = fmt.Errorf("the audio after %s is %d samples from where the gap's length puts it (limit %d)", what, worst, GapTolerance)
+			}
+			if l := time.Duration(lostCard) * time.Second / 8000; o.StallAt > 0 && (l < o.StallFor-StallSlack || l > o.StallFor+StallSlack) {
+				gerr = errors.Join(gerr, fmt.Errorf("%s of silence for a stall of %s (limit ±%s)", seconds(l), seconds(o.StallFor), seconds(StallSlack)))
 			}
 		}
 		r.add(name+" without gaps", detail, gerr)
 	}
-	if o.CardLossAt > 0 {
+	if cause != "" {
 		var err error
 		if cardGaps == 0 {
-			err = fmt.Errorf("no call has a gap for the sound card's removal")
+			err = fmt.Errorf("no call has a gap for %s", what)
 		}
-		r.add("card removal gap", fmt.Sprintf("%d calls carry it", cardGaps), err)
+		name := "card removal gap"
+		if cause == "overrun" {
+			name = "overrun gap"
+		}
+		r.add(name, fmt.Sprintf("%d calls carry it", cardGaps), err)
 	}
 }
 
