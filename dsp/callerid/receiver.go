@@ -251,18 +251,21 @@ func (r *Receiver) block(out []Message) []Message {
 		return r.timeouts(out)
 	}
 	var e0, e1, e2 int64
-	var peak int32
+	var hi, lo int16
 	p1, p2 := int64(r.last), int64(r.last2)
-	for _, v := range r.blk {
-		w := int64(v)
-		d1 := w - p1
-		d2 := d1 - (p1 - p2)
-		e0 += w * w
-		e1 += d1 * d1
-		e2 += d2 * d2
-		p2, p1 = p1, w
-		peak = max(peak, int32(v), -int32(v))
+	b := &r.blk
+	for i := 0; i < gateBlock; i += 2 { // two at a time: fewer moves between iterations
+		v0, v1 := b[i], b[i+1]
+		w0, w1 := int64(v0), int64(v1)
+		a1, b1 := w0-p1, w1-w0
+		a2, b2 := a1-(p1-p2), b1-a1
+		e0 += w0*w0 + w1*w1
+		e1 += a1*a1 + b1*b1
+		e2 += a2*a2 + b2*b2
+		p2, p1 = w0, w1
+		hi, lo = max(hi, v0, v1), min(lo, v0, v1)
 	}
+	peak := max(int32(hi), -int32(lo))
 	r.last, r.last2 = int16(p1), int16(p2)
 	// Ringing clips the ADC (DOMAIN.md §1); caller ID never comes during
 	// it and is never that loud (−4 dBm0 peaks at 14,400 LSB, two DTMF
