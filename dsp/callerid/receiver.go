@@ -250,29 +250,37 @@ func (r *Receiver) block(out []Message) []Message {
 		r.keep()
 		return r.timeouts(out)
 	}
-	var e0, e1, e2 int64
+	// The block's energy and peak first: a quiet line (most of the time)
+	// needs no more.
+	var e0 int64
 	var hi, lo int16
-	p1, p2 := int64(r.last), int64(r.last2)
 	b := &r.blk
 	for i := 0; i < gateBlock; i += 2 { // two at a time: fewer moves between iterations
 		v0, v1 := b[i], b[i+1]
 		w0, w1 := int64(v0), int64(v1)
-		a1, b1 := w0-p1, w1-w0
-		a2, b2 := a1-(p1-p2), b1-a1
 		e0 += w0*w0 + w1*w1
-		e1 += a1*a1 + b1*b1
-		e2 += a2*a2 + b2*b2
-		p2, p1 = w0, w1
 		hi, lo = max(hi, v0, v1), min(lo, v0, v1)
 	}
-	peak := max(int32(hi), -int32(lo))
-	r.last, r.last2 = int16(p1), int16(p2)
 	// Ringing clips the ADC (DOMAIN.md §1); caller ID never comes during
 	// it and is never that loud (−4 dBm0 peaks at 14,400 LSB, two DTMF
 	// tones at 28,800), so a clipped block counts as quiet.
-	base := e0 > gatePower && peak < gateClip
-	fskBand := fskK1*e1-fskK2*e2-fskK0*e0 > 0
-	toneBand := dtmfK1*e1-dtmfK2*e2-dtmfK0*e0 > 0 || alertK1*e1-alertK2*e2-alertK0*e0 > 0
+	base := e0 > gatePower && max(int32(hi), -int32(lo)) < gateClip
+	var fskBand, toneBand bool
+	if base {
+		var e1, e2 int64
+		p1, p2 := int64(r.last), int64(r.last2)
+		for i := 0; i < gateBlock; i += 2 {
+			w0, w1 := int64(b[i]), int64(b[i+1])
+			a1, b1 := w0-p1, w1-w0
+			a2, b2 := a1-(p1-p2), b1-a1
+			e1 += a1*a1 + b1*b1
+			e2 += a2*a2 + b2*b2
+			p2, p1 = w0, w1
+		}
+		fskBand = fskK1*e1-fskK2*e2-fskK0*e0 > 0
+		toneBand = dtmfK1*e1-dtmfK2*e2-dtmfK0*e0 > 0 || alertK1*e1-alertK2*e2-alertK0*e0 > 0
+	}
+	r.last, r.last2 = b[gateBlock-1], b[gateBlock-2]
 	out = r.gate(&r.fsk, base && fskBand, fskHold, r.runFSK, out)
 	// While an FSK message is coming, or its channel seizure (two 0x55
 	// bytes in a row, which neither DTMF nor an alert tone can frame), no
