@@ -191,12 +191,12 @@ func crossing(d0, p0, d1, p1 int64) float64 {
 	if p0 == 0 || p1 == 0 {
 		return 1
 	}
-	s0 := float64(d0) / float64(p0)
-	s1 := float64(d1) / float64(p1)
-	if s0 == s1 {
+	// s0/(s0−s1) with s = d/p, in one division.
+	a, b := float64(d0)*float64(p1), float64(d1)*float64(p0)
+	if a == b {
 		return 1
 	}
-	return s0 / (s0 - s1)
+	return a / (a - b)
 }
 
 // Process appends the bytes completed within x (which starts at sample
