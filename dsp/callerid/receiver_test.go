@@ -358,11 +358,26 @@ func TestReceiverSilentOnNonFSK(t *testing.T) {
 }
 
 func TestReceiverAllocs(t *testing.T) {
-	x := speech(-15, 4)
-	r := callerid.NewReceiver()
-	out := make([]callerid.Message, 0, 4)
-	if a := testing.AllocsPerRun(3, func() { out = r.Process(x, 0, out[:0]) }); a != 0 {
-		t.Errorf("%v allocations per call without messages", a)
+	// Speech, and FSK that frames bytes but no message (a carrier with
+	// data and no preamble): the gates, the FSK demodulator and the
+	// framers allocate nothing.
+	m := fsk.NewModulator(fsk.V23, -15)
+	carrier := m.AppendBits(nil, 1, 20)
+	carrier = m.AppendBytes(carrier, []byte("no preamble, no message here"), 1)
+	for _, c := range []struct {
+		name string
+		x    []int16
+	}{{"speech", speech(-15, 4)}, {"fsk", carrier}} {
+		t.Run(c.name, func(t *testing.T) {
+			r := callerid.NewReceiver()
+			out := make([]callerid.Message, 0, 4)
+			if a := testing.AllocsPerRun(3, func() { out = r.Process(c.x, 0, out[:0]) }); a != 0 {
+				t.Errorf("%v allocations per call without messages", a)
+			}
+			if len(out) != 0 {
+				t.Errorf("messages %+v", out)
+			}
+		})
 	}
 }
 
