@@ -64,8 +64,11 @@ type callPlan struct {
 }
 
 // Commit makes b durable: every chunk in one transaction of the current
-// audio segment, then every call record and the segment bookkeeping in one
-// transaction of index.db. A batch that breaks a rule is refused with
+// audio segment, then the call records and the segment bookkeeping in one
+// transaction of index.db. A record that differs from the call's last
+// only in its audio waits in memory instead, up to Options.FlushInterval
+// (see the package documentation): its chunks are durable, and Open
+// adopts them after a crash. A batch that breaks a rule is refused with
 // ErrBatch before anything is written: chunks of a call must continue it
 // (Seq 0, 1, 2, … and Offset the sum of the samples before), come with the
 // call's record, and decode to their Samples with the call's codec; each
