@@ -135,18 +135,22 @@ func TestReceiverDTMFCLIP(t *testing.T) {
 }
 
 func TestReceiverDTMFCLIPNoise(t *testing.T) {
+	// At the middle and the bottom of the level range (the tone gate's
+	// band test must still open on the noisy tones).
 	m := callerid.Message{Standard: callerid.DTMFCLIP, Number: "0851234567"}
-	for seed := uint64(1); seed <= 3; seed++ {
-		t.Run(fmt.Sprint(seed), func(t *testing.T) {
-			x, _ := callerid.Synth(m, -20)
-			in := cat16(make([]int16, lead), x, make([]int16, 800))
-			addNoise(in, -20, 15, seed) // DOMAIN.md §2: 15 dB SNR per tone
-			r := callerid.NewReceiver()
-			got := r.Flush(r.Process(in, 0, nil))
-			if len(got) != 1 || got[0].Err != nil || got[0].Number != m.Number {
-				t.Fatalf("got %+v", got)
-			}
-		})
+	for _, level := range []float64{-20, -28} {
+		for seed := uint64(1); seed <= 3; seed++ {
+			t.Run(fmt.Sprintf("%gdBm0/%d", level, seed), func(t *testing.T) {
+				x, _ := callerid.Synth(m, level)
+				in := cat16(make([]int16, lead), x, make([]int16, 800))
+				addNoise(in, level, 15, seed) // DOMAIN.md §2: 15 dB SNR per tone
+				r := callerid.NewReceiver()
+				got := r.Flush(r.Process(in, 0, nil))
+				if len(got) != 1 || got[0].Err != nil || got[0].Number != m.Number {
+					t.Fatalf("got %+v", got)
+				}
+			})
+		}
 	}
 }
 
