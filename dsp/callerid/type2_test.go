@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/callerid"
 	dtmfpkg "github.com/linetap/linetap/dsp/dtmf"
 	"github.com/linetap/linetap/hw/sim"
@@ -95,6 +96,30 @@ func TestReceiverSpeechTalkOff(t *testing.T) {
 			}
 			if a, ok := r.LastAlert(); ok {
 				t.Errorf("alert tone from speech: %+v", a)
+			}
+		})
+	}
+}
+
+func TestReceiverAlertLevels(t *testing.T) {
+	// Bellcore's CAS range, −14 to −32 dBm, after speech: the tone gate
+	// (its 1920–2810 Hz band) opens and the Receiver hears the alert.
+	for _, level := range []float64{-14, -32} {
+		t.Run(fmt.Sprintf("%gdBm0", level), func(t *testing.T) {
+			x := sim.NewVoice(3, -18).Append(nil, time.Second)
+			x = append(x, make([]int16, 400)...)
+			x = callerid.AppendAlert(x, 80*time.Millisecond, level)
+			x = append(x, make([]int16, 1600)...)
+			r := callerid.NewReceiver()
+			if got := r.Flush(r.Process(x, 0, nil)); len(got) != 0 {
+				t.Errorf("messages %+v", got)
+			}
+			a, ok := r.LastAlert()
+			if !ok {
+				t.Fatal("no CAS heard")
+			}
+			if want := int64(dsp.Rate + 400); a.Start < want-80 || a.Start > want+80 {
+				t.Errorf("CAS at %d, sent at %d", a.Start, want)
 			}
 		})
 	}
