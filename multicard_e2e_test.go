@@ -57,7 +57,9 @@ func TestTwoCardsOneLost(t *testing.T) {
 	if g := byLine[0].Gaps; len(g) != 0 {
 		t.Errorf("line 0 (first card): gaps %+v, want none", g)
 	}
-	want := []linetap.AudioGap{{Offset: 8.5 * rate, Samples: 2 * rate, Cause: "device lost"}}
+	// The outage, and the half second (multicard.DefaultHold) the card is
+	// held silent after it while its offset is measured again.
+	want := []linetap.AudioGap{{Offset: 8.5 * rate, Samples: 2.5 * rate, Cause: "device lost"}}
 	if g := byLine[2].Gaps; !slices.Equal(g, want) {
 		t.Errorf("line 2 (second card): gaps %+v, want %+v", g, want)
 	}
@@ -67,7 +69,16 @@ func TestTwoCardsOneLost(t *testing.T) {
 			t.Fatalf("line %d: %d samples, want %d", tc.line, len(pcm), 15*rate)
 		}
 		for i, v := range pcm {
-			if w := cardSample(tc.card)(tc.ch, int64(rate+i)); v != w {
+			w := cardSample(tc.card)(tc.ch, int64(rate+i))
+			for _, g := range byLine[tc.line].Gaps {
+				if int64(i) >= g.Offset && int64(i) < g.Offset+g.Samples {
+					w = 0 // silence: hwtest does not make it, the hold after the outage does
+					if int64(i) < g.Offset+2*rate {
+						w = v // the outage itself: hwtest's audio goes on
+					}
+				}
+			}
+			if v != w {
 				t.Fatalf("line %d sample %d: %d, want %d (card %d channel %d)", tc.line, i, v, w, tc.card, tc.ch)
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -45,6 +46,11 @@ const (
 	// alone in a modem burst (a 1200-baud UART resynchronises on every
 	// start bit; a slip moves its sampling by 0.15 bit).
 	DefaultSlipEvery = 100 * time.Millisecond
+	// DefaultHold is how long a card back from an outage stays silent
+	// (the outage's gap goes on) while its new stream's offset is
+	// measured: 25 blocks, enough for the envelope to find the quick
+	// reads, so that the offset is taken up inside the gap.
+	DefaultHold = 500 * time.Millisecond
 )
 
 // GapCause is the cause of the silence put in for a card that delivered
@@ -84,6 +90,9 @@ type Options struct {
 	// SlipEvery is the least audio between two frames dropped or repeated
 	// (0 = DefaultSlipEvery).
 	SlipEvery time.Duration
+	// Hold is how long a card that comes back after an outage stays
+	// silent while its offset is measured again (0 = DefaultHold).
+	Hold time.Duration
 	// Clock, when set, is the monotonic clock of the cards' timestamps
 	// (Monotonic for sound cards): each card's drift is measured against
 	// it from when its blocks arrive. nil trusts the timestamps (files,
@@ -123,6 +132,7 @@ type Source struct {
 	jump      int64 // frames
 	slipEvery int64 // frames
 	settle    int64 // frames
+	hold      int64 // frames
 	notify    chan struct{}
 	closed    chan struct{}
 	once      sync.Once
@@ -132,6 +142,10 @@ type Source struct {
 	readMu sync.Mutex // one Read at a time
 	mu     sync.Mutex // the cards' rings and state
 	out    int64      // output frames delivered
+	// measured says card 0's block being output went into its skew.
+	measured bool
+	// mResyncAt is card 0's first frame after its latest gap (−1: none).
+	mResyncAt int64
 
 	gmu  sync.Mutex
 	gaps []outGap
@@ -150,22 +164,25 @@ type card struct {
 	scratch []int16
 
 	// guarded by Source.mu
-	ring     []int16
-	capF     int64
-	w, r     int64 // frames written, consumed (card frame indices)
-	stamps   []stamp
-	env      envelope
-	last     []int16 // the last frame output, for repeats
-	lastReal time.Time
-	started  bool // a frame of it was output
-	stalled  bool
-	fixing   int   // bringing it back within tolerance, frame by frame: +1 dropping, −1 repeating
-	slipAt   int64 // output position of the last frame dropped or repeated
-	done     bool
-	err      error
-	pending  []cardGap
-	space    chan struct{}
-	stats    CardStats
+	ring      []int16
+	capF      int64
+	w, r      int64 // frames written, consumed (card frame indices)
+	stamps    []stamp
+	env       envelope
+	last      []int16 // the last frame output, for repeats
+	lastReal  time.Time
+	started   bool // a frame of it was output
+	stalled   bool
+	fixing    int   // bringing it back within tolerance, frame by frame: +1 dropping, −1 repeating
+	slipAt    int64 // output position of the last frame dropped or repeated
+	resyncAt  int64 // after a gap: hold from this frame on (−1: no)
+	holdUntil int64 // back from an outage: silent until this output position (−1: no)
+	mresync   bool  // card 0 had a gap: realign at once after it (Source.mResyncAt)
+	done      bool
+	err       error
+	pending   []cardGap
+	space     chan struct{}
+	stats     CardStats
 }
 
 // stamp is the capture time of a block's first frame, and the card's
@@ -174,6 +191,9 @@ type stamp struct {
 	idx  int64
 	at   time.Duration
 	skew time.Duration
+	// measured says the block's arrival went into the skew (it carried
+	// no gap).
+	measured bool
 }
 
 // cardGap is a gap a card reported, in its own frames.
@@ -217,6 +237,7 @@ func newSource(cards []hw.AudioSource, opt Options) (*Source, error) {
 	opt.Tolerance = cmpOr(opt.Tolerance, DefaultTolerance)
 	opt.Jump = cmpOr(opt.Jump, DefaultJump)
 	opt.SlipEvery = cmpOr(opt.SlipEvery, DefaultSlipEvery)
+	opt.Hold = cmpOr(opt.Hold, DefaultHold)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -268,12 +289,15 @@ func newSource(cards []hw.AudioSource, opt Options) (*Source, error) {
 		c.stamps = make([]stamp, 0, capF/int64(opt.Block)+4)
 		c.pending = make([]cardGap, 0, 8)
 		c.slipAt = -1 << 62
+		c.resyncAt, c.holdUntil = -1, -1
 		c.lastReal = now
 	}
 	s.tol = s.frames(opt.Tolerance)
 	s.jump = max(s.frames(opt.Jump), s.tol+1)
 	s.slipEvery = s.frames(opt.SlipEvery)
 	s.settle = s.frames(envBuckets * envBucket)
+	s.hold = s.frames(opt.Hold)
+	s.mResyncAt = -1
 	s.timer = time.NewTimer(time.Hour)
 	s.timer.Stop()
 	return s, nil
@@ -366,6 +390,23 @@ func (s *Source) reader(c *card) {
 			// the clock: it says nothing of the card's crystal.
 			s.store(c, c.scratch[:n*c.ch], n, at, arrival, len(gaps) == 0)
 		}
+		if slices.ContainsFunc(gaps, func(g hw.Gap) bool { return g.Cause == GapCause }) {
+			// After an outage the card (a new stream) may sit a few ms
+			// from where it was: it is held silent while measured again
+			// (align). An outage of card 0 moves every card's target.
+			if c.idx == 0 {
+				s.mResyncAt = c.w
+				for _, o := range s.cards {
+					o.mresync = true
+				}
+			}
+			c.resyncAt = c.w
+			for _, g := range gaps {
+				if g.Cause == GapCause {
+					c.resyncAt = max(c.resyncAt, c.w-int64(n)+s.frames(g.At+g.Length-at))
+				}
+			}
+		}
 		for _, g := range gaps {
 			k := c.w - int64(n) + s.frames(g.At-at)
 			if ln := s.frames(g.Length); ln > 0 {
@@ -410,7 +451,7 @@ func (s *Source) store(c *card, buf []int16, n int, at, arrival time.Duration, m
 		}
 		skew, _ = c.env.value()
 	}
-	c.stamps = append(c.stamps, stamp{idx: c.w, at: at, skew: skew})
+	c.stamps = append(c.stamps, stamp{idx: c.w, at: at, skew: skew, measured: measure})
 	c.w += int64(n)
 	c.stats.Frames += int64(n)
 	c.lastReal = time.Now()
@@ -485,6 +526,7 @@ func (s *Source) Read(buf []int16) (int, time.Duration, error) {
 	}
 	p := s.out
 	at, skew := s.timeOf(m, m.r)
+	s.measured = m.stampFor(m.r).measured
 	for _, c := range s.cards {
 		if !s.fill(c, buf, n, p, at, at-skew) {
 			return 0, 0, hw.ErrClosed
@@ -528,6 +570,7 @@ func (s *Source) wait(deadline time.Time) bool {
 // aligning c to card 0; it reports false on Close (s.mu held).
 func (s *Source) fill(c *card, buf []int16, n, p int64, at, clock time.Duration) bool {
 	pos := int64(0)
+	hold := false
 	if c.idx > 0 {
 		// Wait for the card's first block, or its stall.
 		for len(c.stamps) == 0 && !c.done && time.Now().Before(c.lastReal.Add(s.opt.Stall)) {
@@ -536,12 +579,20 @@ func (s *Source) fill(c *card, buf []int16, n, p int64, at, clock time.Duration)
 			}
 		}
 		if len(c.stamps) > 0 {
-			pos = s.align(c, buf, n, p, at, clock)
+			pos, hold = s.align(c, buf, n, p, at, clock)
 		}
 	}
 	for pos < n {
 		if avail := c.w - c.r; avail > 0 {
 			k := min(avail, n-pos)
+			if hold {
+				s.silence(c, buf, pos, k)
+				s.emitOwn(c, p+pos, k, GapCause, p, at)
+				c.r += k
+				s.dropGaps(c)
+				pos += k
+				continue
+			}
 			s.copyOut(c, buf, pos, k)
 			s.emitRun(c, c.r, p+pos, k, p, at)
 			c.r += k
@@ -585,12 +636,34 @@ func (s *Source) fill(c *card, buf []int16, n, p int64, at, clock time.Duration)
 
 // align brings card c to card 0's output position p (captured at at by
 // card 0's timestamps, at clock on the clock) and returns how many of the
-// block's frames it filled (silence or a repeat).
-func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration) int64 {
+// block's frames it filled (silence or a repeat), and whether the card's
+// frames of this block are to be held back (silence, "device lost").
+func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration) (int64, bool) {
 	diff := s.frameAt(c, clock) - c.r // > 0: c is ahead, its frames are older than needed
 	// While the estimates settle (the first envelope window) every
 	// correction is taken at once: one step, not a run of slips.
 	settling := p < s.settle
+	// Back from an outage (its own, or card 0's) and measured again: the
+	// new stream's offset is taken up at once, as part of the outage.
+	// Back from an outage, a card is held silent (the outage goes on)
+	// for Hold while its skew is measured anew, and aligned at once
+	// meanwhile: the new stream's offset is taken up inside the gap.
+	if c.resyncAt >= 0 && c.r+n > c.resyncAt {
+		c.resyncAt, c.holdUntil = -1, p+s.hold
+	}
+	holding := c.holdUntil >= 0 && p < c.holdUntil
+	if c.holdUntil >= 0 && !holding {
+		c.holdUntil = -1
+	}
+	// Back from an outage of card 0: the target of every card moves;
+	// taken up at once.
+	resync := c.mresync && p >= s.mResyncAt && s.measured
+	if resync {
+		c.mresync = false
+	}
+	if resync || holding {
+		settling = true
+	}
 	slip := p-c.slipAt >= s.slipEvery
 	switch {
 	case diff > 0 && (diff > s.jump || !c.started || c.stalled || settling && diff > s.tol):
@@ -610,12 +683,15 @@ func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration
 		c.stats.Inserted += d
 		if c.started {
 			s.log.Info("sound card realigned: silence put in", "card", c.idx, "frames", d)
-			if !settling {
+			switch {
+			case holding:
+				s.emitOwn(c, p, d, GapCause, p, at)
+			case !settling || resync:
 				s.emitOwn(c, p, d, jumpCause, p, at)
 			}
 		}
 		c.fixing = 0
-		return d
+		return d, holding
 	case diff > 0 && (diff > s.tol || c.fixing > 0) && c.w > c.r:
 		c.fixing = 1
 		if slip {
@@ -637,12 +713,12 @@ func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration
 			if diff >= -1 {
 				c.fixing = 0
 			}
-			return 1
+			return 1, holding
 		}
 	default:
 		c.fixing = 0
 	}
-	return 0
+	return 0, holding
 }
 
 // copyOut copies k frames of c from c.r into output frames pos.. of buf.

@@ -40,6 +40,11 @@ type vcard struct {
 	lostFrom, lostTo time.Duration
 	// stopAt is the world time its last block is delivered (0: never).
 	stopAt time.Duration
+	// returnShift is how many frames its source made up too many while
+	// it was lost: the audio after lostTo comes that much later in its
+	// timeline than it was captured (a reconnected stream anchored a few
+	// ms off).
+	returnShift int64
 
 	w       *world
 	deliver chan vblock
@@ -66,7 +71,11 @@ func code(t time.Duration) int16 {
 
 // captured is when frame k of c was captured.
 func (c *vcard) captured(k int64) time.Duration {
-	return c.start + time.Duration(float64(k)/(8000*(1+c.ppm*1e-6))*float64(time.Second))
+	t := c.start + time.Duration(float64(k)/(8000*(1+c.ppm*1e-6))*float64(time.Second))
+	if c.returnShift != 0 && c.lostTo > 0 && t >= c.lostTo {
+		return max(c.lostTo, c.start+time.Duration(float64(k-c.returnShift)/(8000*(1+c.ppm*1e-6))*float64(time.Second)))
+	}
+	return t
 }
 
 func newWorld(seed uint64, end time.Duration, cards ...*vcard) *world {
