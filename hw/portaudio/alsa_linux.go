@@ -45,6 +45,15 @@ type alsaStream struct {
 	s32     bool    // the card delivers S32_LE: buf32 holds it
 	buf32   []int32 // one block of S32_LE
 	started bool
+	// free runs the card on through an overrun (stop threshold at the
+	// boundary; hardware PCMs only): avail beyond the buffer is audio
+	// overwritten, skipped with snd_pcm_forward, and the buffer's newer
+	// part is kept.
+	// Without it (a PCM that refused the sw params) an overrun stops the
+	// card and is recovered by prepare and start, the buffer lost.
+	free   bool
+	buffer int // capacity in frames
+	margin int // frames skipped beyond the overwritten ones: the card writes on while the reader catches up
 }
 
 // alsaError describes a negative alsa-lib return: an errno (wrapped,
@@ -156,6 +165,10 @@ func openALSA(name string, opt Options) (_ Stream, err error) {
 			ErrOptions, name, ch, rate, period, bufFrames, alsaError("hw_params", name, C.long(rc)))
 	}
 	st.sf = StreamFormat{Channels: ch, Rate: rate}
+	st.buffer, st.margin = int(bufFrames), min(2*int(period), int(bufFrames)/4)
+	// Only a hardware PCM's avail counts what the card wrote: a plugin's
+	// may not (the null plugin's is always the buffer).
+	st.free = C.snd_pcm_type(st.pcm) == C.SND_PCM_TYPE_HW && freeRun(st.pcm)
 	if st.s32 {
 		st.buf32 = make([]int32, frames*ch)
 	}
@@ -164,21 +177,44 @@ func openALSA(name string, opt Options) (_ Stream, err error) {
 		if st.s32 {
 			format = "S32_LE"
 		}
-		opt.Logger.Info("sound card open", "device", name, "api", "alsa", "rate", rate, "channels", ch, "format", format,
+		opt.Logger.Info("sound card open", "device", name, "api", "alsa", "rate", rate, "channels", ch, "format", format, "free_run", st.free,
 			"block", block, "period", time.Duration(period)*time.Second/time.Duration(rate),
 			"buffer", time.Duration(bufFrames)*time.Second/time.Duration(rate))
 	}
 	return st, nil
 }
 
+// freeRun sets the stop threshold of pcm to the boundary, so that an
+// overrun does not stop the card; false if the PCM refuses.
+func freeRun(pcm *C.snd_pcm_t) bool {
+	var sp *C.snd_pcm_sw_params_t
+	if C.snd_pcm_sw_params_malloc(&sp) < 0 {
+		return false
+	}
+	defer C.snd_pcm_sw_params_free(sp)
+	var boundary C.snd_pcm_uframes_t
+	return C.snd_pcm_sw_params_current(pcm, sp) == 0 &&
+		C.snd_pcm_sw_params_get_boundary(sp, &boundary) == 0 &&
+		C.snd_pcm_sw_params_set_stop_threshold(pcm, sp, boundary) == 0 &&
+		C.snd_pcm_sw_params(pcm, sp) == 0
+}
+
 func (s *alsaStream) Format() StreamFormat { return s.sf }
 
 // avail is how many frames are readable: ErrOverflow after an overrun,
 // an error once the card is gone (alsa-lib asks the kernel, which
-// answers ENODEV for a disconnected card).
+// answers ENODEV for a disconnected card). A free-running card's overrun
+// is a count past the buffer: the frames overwritten (and a margin) are
+// skipped, what is left in the buffer is read next.
 func (s *alsaStream) avail() (int, error) {
 	n := C.snd_pcm_avail(s.pcm)
 	switch {
+	case n >= 0 && s.free && int(n) >= s.buffer:
+		skip := int(n) - s.buffer + s.margin
+		if f := C.snd_pcm_forward(s.pcm, C.snd_pcm_uframes_t(skip)); f < 0 {
+			return 0, alsaError("forward", s.name, C.long(f))
+		}
+		return 0, ErrOverflow
 	case n >= 0:
 		return int(n), nil
 	case syscall.Errno(-n) == syscall.EPIPE:
@@ -249,6 +285,9 @@ func (s *alsaStream) Read(buf []int16) error {
 		overflow, got = true, 0
 		if restarts++; restarts > maxRestarts {
 			return fmt.Errorf("alsa: %q: %d overruns in one read", s.name, restarts)
+		}
+		if s.free {
+			continue // skipped in avail; the card runs on
 		}
 		if err := s.restart(); err != nil {
 			return err

@@ -83,6 +83,13 @@
 //   - The ALSA path silences alsa-lib's error messages process-wide
 //     (snd_lib_error_set_handler): a reconnect loop would print one every
 //     Options.Retry. Its errors are returned and logged instead.
+//   - An overrun on a hardware ALSA PCM ("hw:") costs only the audio the
+//     card overwrote: the card runs on (stop threshold at the boundary),
+//     the frames past the buffer's capacity and a margin of two periods
+//     are skipped (snd_pcm_forward), and the rest of the buffer is read
+//     (the HIL's overrun run: linetapd stopped 1.5 s, a 1.056 s gap with
+//     a 500 ms buffer). Other PCMs, and PortAudio, stop on an overrun
+//     and lose the buffer too (1.517 s there).
 //   - The ALSA path asks alsa-lib not to resample (a "plughw:" name
 //     still converts formats and channels); a card that offers neither
 //     S16_LE nor S32_LE needs a "plughw:" name.
