@@ -58,7 +58,9 @@
 // never as good data. A good GR-30, ETSI or BT message is held until about
 // 40 bit times (35 ms) after its last byte: bytes that follow on the same
 // carrier at the same level mean its length byte was damaged, and then it
-// comes out with Err. Call Flush at the end of a stream.
+// comes out with Err (so does a message followed by a second transmission
+// with no break in the carrier, as in BenchmarkReceiver/fsk: exchanges
+// drop the carrier between messages). Call Flush at the end of a stream.
 //
 // # Caveats
 //
