@@ -47,9 +47,9 @@ func withParity(c byte) byte {
 // reflected polynomial 0x8408 (x¹⁶+x¹²+x⁵+1, bits LSB first, as the UART
 // sends them) and initial value 0, no final inversion (the parameters also
 // known as CRC-16/KERMIT). Sent low byte first, it leaves a zero remainder
-// over the covered characters and the CRC, which is how the Murata fax
-// firmware cited at nttCovered checks it: the same polynomial, bits taken
-// LSB first, the register starting at zero.
+// over the characters it covers (see the package Caveats) and the CRC,
+// which is how shipped number-display firmware checks it: the same
+// polynomial, bits taken LSB first, the register starting at zero.
 func CRC16NTT(b []byte) uint16 {
 	var crc uint16
 	for _, c := range b {
