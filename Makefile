@@ -93,10 +93,11 @@ image:
 # kernel under QEMU TCG with gpio-sim and snd-aloop, on each of HIL_ARCHES,
 # each of HIL_TESTS (hil/run.sh: smoke, scenario, cardloss, gpio, long).
 # scenario records hil/testdata/hil4.scn through alsa-lib and the GPIO
-# character device with contact bounce and hook flashes; then cardloss (the
-# scenario with the sound card removed mid-call and back as another card
-# number) runs on each of HIL_CARDLOSS (arm64 only by default: its guest
-# keeps time by instruction count; about 1 min). On a shared host
+# character device with contact bounce and hook flashes; then each of
+# HIL_FAULT_TESTS runs on each of HIL_FAULT_ARCHES (arm64 only by default:
+# its guest keeps time by instruction count; about 1 min each): cardloss
+# (the sound card removed mid-call, back as another card number) and
+# overrun (linetapd stopped past its capture buffer). On a shared host
 # HIL_NICE=-10 keeps the amd64 guest (which runs on the host's clock) in
 # real time. Needs qemu-system-x86 qemu-system-arm cpio
 # gcc-aarch64-linux-gnu libc6-dev-arm64-cross and network access; the cache
@@ -105,10 +106,11 @@ image:
 # target: about 5 min a run).
 HIL_ARCHES ?= amd64 arm64
 HIL_TESTS  ?= scenario
-HIL_CARDLOSS ?= arm64
+HIL_FAULT_ARCHES ?= arm64
+HIL_FAULT_TESTS  ?= cardloss overrun
 hil:
 	@for a in $(HIL_ARCHES); do for t in $(HIL_TESTS); do GO=$(GO) ./hil/run.sh $$a $$t || exit 1; done; done
-	@for a in $(HIL_CARDLOSS); do GO=$(GO) ./hil/run.sh $$a cardloss || exit 1; done
+	@for a in $(HIL_FAULT_ARCHES); do for t in $(HIL_FAULT_TESTS); do GO=$(GO) ./hil/run.sh $$a $$t || exit 1; done; done
 
 hil-long:
 	@for a in $(HIL_ARCHES); do GO=$(GO) ./hil/run.sh $$a long || exit 1; done
