@@ -3,7 +3,7 @@
 # fetches the kernel and sysroot (cached), builds the in-VM driver, the
 # initramfs, boots Debian's kernel under QEMU TCG (never KVM: §2) inside
 # `timeout -s KILL`, and passes when the console shows a passing HIL-RESULT
-# line. TEST is smoke (default), scenario, cardloss, overrun, long or gpio. The console log is kept in
+# line. TEST is smoke (default), scenario, cardloss, overrun, twocard, long or gpio. The console log is kept in
 # $HIL_CACHE/run/ARCH-TEST/console.log.
 . "$(dirname "$0")/lib.sh"
 
@@ -67,7 +67,7 @@ smoke)
 	echo "hil-driver smoke -channels 8 -rate 8000 -seconds 2 -bank /sys/kernel/config/gpio-sim/hil/bank0 -toggles 10" \
 		>"$W/stage/etc/hil/cmd"
 	;;
-scenario | gpio | cardloss | overrun)
+scenario | gpio | cardloss | overrun | twocard)
 	SUB=$TEST EXTRA=
 	if [ "$TEST" = cardloss ]; then
 		# The scenario with the sound card removed 32 s in (line 3
@@ -80,6 +80,11 @@ scenario | gpio | cardloss | overrun)
 		# overruns (hil/driver stall).
 		SUB=scenario EXTRA="-stall-at 33s -stall-for 1500ms"
 	fi
+	if [ "$TEST" = twocard ]; then
+		# Lines 0-1 on one loopback card, 2-3 on another (source.devices);
+		# the second removed as in cardloss (hil/driver twoCardRun).
+		EXTRA="-cardloss-at 32s -cardloss-for 3s"
+	fi
 	# scenario: linetapd with PortAudio (cgo, against the sysroot) and the
 	# GPIO character device, fed hil/testdata/hil4.scn through snd-aloop
 	# while the driver works a gpio-sim bank: line i's hook is offset 2i,
@@ -88,7 +93,7 @@ scenario | gpio | cardloss | overrun)
 	# edges' kernel timestamps are logged). -faults adds contact bounce at
 	# every off-hook and a 500 ms hook flash in each call (hil/driver
 	# Faults).
-	if [ "$SUB" = scenario ]; then
+	if [ "$SUB" != gpio ]; then
 		build_linetapd
 	fi
 	mkdir -p "$W/stage/hil"
@@ -110,7 +115,7 @@ long)
 	echo "hil-driver long -length ${HIL_LONG:-130s} -maxcall 1m -bank /sys/kernel/config/gpio-sim/lines/bank0 -label hil-lines" \
 		>"$W/stage/etc/hil/cmd"
 	;;
-*) die "unknown test '$TEST' (want smoke, scenario, cardloss, overrun, long or gpio)" ;;
+*) die "unknown test '$TEST' (want smoke, scenario, cardloss, overrun, twocard, long or gpio)" ;;
 esac
 HIL_TIMEOUT=${HIL_TIMEOUT:-600}
 "$HIL_DIR/initramfs.sh" "$ARCH" "$KDIR" "$S" "$W/stage" "$W/initrd.gz"

@@ -40,7 +40,12 @@ func (u *underrunWriter) Write(p []byte) (int, error) {
 // startPlayer starts aplay on the loopback's playback side and feeds it
 // raw from frame from on.
 func startPlayer(raw []byte, lines, from int, log io.Writer) (*player, error) {
-	args := []string{"-D", "hw:Loopback,0,0", "-q", "-t", "raw", "-f", "S16_LE", "-c", strconv.Itoa(lines), "-r", "8000", "-"}
+	return startPlayerOn("hw:Loopback,0,0", raw, lines, from, log)
+}
+
+// startPlayerOn is startPlayer on the playback device dev.
+func startPlayerOn(dev string, raw []byte, lines, from int, log io.Writer) (*player, error) {
+	args := []string{"-D", dev, "-q", "-t", "raw", "-f", "S16_LE", "-c", strconv.Itoa(lines), "-r", "8000", "-"}
 	cmd := exec.Command("aplay", args...)
 	out := &underrunWriter{w: log}
 	cmd.Stdout, cmd.Stderr = out, out

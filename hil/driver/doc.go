@@ -25,6 +25,11 @@
 // audio` and linetapd's log with the scenario, echoing each call as a
 // HIL-CALL line.
 //
+// twocard is the scenario on two loopback cards (lines 0–1 on the first,
+// 2–3 on the second, recorded through linetapd's source.devices) with the
+// second card unbound mid-call: the first card's calls must be exact and
+// without a gap.
+//
 // gpio runs the scenario's line events through hw/gpiocdev's Sensor in the
 // driver itself (no audio, no linetapd) and logs the hook edges' kernel
 // timestamps; long holds a line off-hook for minutes while another

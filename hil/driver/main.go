@@ -110,7 +110,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return 0
-	case "scenario", "gpio":
+	case "scenario", "gpio", "twocard":
 		fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 		fs.SetOutput(stderr)
 		var o scenarioOptions
@@ -132,9 +132,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		r := Result{Test: args[0], Arch: runtime.GOARCH}
-		if args[0] == "gpio" {
+		switch args[0] {
+		case "gpio":
 			gpioRun(&r, o, stderr)
-		} else {
+		case "twocard":
+			twoCardRun(&r, o, stdout, stderr)
+		default:
 			scenarioRun(&r, o, stdout, stderr)
 		}
 		return r.exit(stdout, stderr)
@@ -159,7 +162,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		longRun(&r, o, stderr)
 		return r.exit(stdout, stderr)
 	default:
-		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke, render, scenario, gpio or long)\n", args[0])
+		fmt.Fprintf(stderr, "driver: unknown test %q (want smoke, render, scenario, gpio, twocard or long)\n", args[0])
 		return 2
 	}
 }
