@@ -39,8 +39,10 @@
 //   - a card back from an outage ("device lost": hw/portaudio reopened
 //     it, a new stream whose offset may differ by a few ms) stays silent
 //     for Options.Hold more (the outage's gap goes on) while its skew is
-//     measured again, and is realigned at once inside that silence; an
-//     outage of card 0 moves every card's target, taken up at once;
+//     measured again, and is realigned at once inside that silence; after
+//     an outage of card 0 its new offset is measured for Hold and then
+//     absorbed, so that the other cards, which lost nothing, go on
+//     without a step;
 //   - a card with nothing to give for the block is waited for until
 //     Options.Stall has passed since its last block arrived; then its
 //     channels get silence, reported as a "device lost" gap, until it
@@ -60,10 +62,10 @@
 //   - Card 0 is the timeline: a card 0 that is lost delivers silence only
 //     if its source does (hw/portaudio's does); a card 0 that ends ends
 //     the Source (io.EOF), and a card 1.. that ends is silent from then on.
-//     When card 0 comes back from an outage at another offset, the other
-//     cards are realigned to it at once: a step of a few ms, reported as
-//     a "clock drift" gap when it inserts silence, on lines that lost
-//     nothing. Put the card least likely to be unplugged first.
+//     When card 0 comes back from an outage at another offset (a few
+//     ms), the others keep their alignment to its old one: the cards stay
+//     that much apart until the next time it is lost. Put the card least
+//     likely to be unplugged first.
 //   - Dropping or repeating a frame is a click of at most one sample at
 //     8 kHz, about once a second for cards 200 ppm apart: inaudible on
 //     speech; a caller ID burst (1200 baud) takes one slip in its stride

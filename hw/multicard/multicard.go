@@ -177,7 +177,8 @@ type card struct {
 	slipAt    int64 // output position of the last frame dropped or repeated
 	resyncAt  int64 // after a gap: hold from this frame on (−1: no)
 	holdUntil int64 // back from an outage: silent until this output position (−1: no)
-	mresync   bool  // card 0 had a gap: realign at once after it (Source.mResyncAt)
+	mresync   bool  // card 0 had a gap: absorb its new offset after it (Source.mResyncAt)
+	adj       int64 // frames: card 0's offsets after its outages, absorbed
 	done      bool
 	err       error
 	pending   []cardGap
@@ -639,12 +640,23 @@ func (s *Source) fill(c *card, buf []int16, n, p int64, at, clock time.Duration)
 // block's frames it filled (silence or a repeat), and whether the card's
 // frames of this block are to be held back (silence, "device lost").
 func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration) (int64, bool) {
-	diff := s.frameAt(c, clock) - c.r // > 0: c is ahead, its frames are older than needed
+	diff := s.frameAt(c, clock) - c.adj - c.r // > 0: c is ahead, its frames are older than needed
+	// Card 0 back from an outage: its new stream's offset is measured for
+	// Hold, meanwhile c is left as it is; then that offset is absorbed
+	// (adj), so that c, which lost nothing, goes on without a step.
+	if c.mresync && p >= s.mResyncAt {
+		if p < s.mResyncAt+s.hold || !s.measured {
+			c.fixing = 0
+			return 0, false
+		}
+		c.adj += diff
+		c.mresync = false
+		s.log.Info("card 0 back: its new offset absorbed", "card", c.idx, "frames", diff)
+		return 0, false
+	}
 	// While the estimates settle (the first envelope window) every
 	// correction is taken at once: one step, not a run of slips.
 	settling := p < s.settle
-	// Back from an outage (its own, or card 0's) and measured again: the
-	// new stream's offset is taken up at once, as part of the outage.
 	// Back from an outage, a card is held silent (the outage goes on)
 	// for Hold while its skew is measured anew, and aligned at once
 	// meanwhile: the new stream's offset is taken up inside the gap.
@@ -655,13 +667,7 @@ func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration
 	if c.holdUntil >= 0 && !holding {
 		c.holdUntil = -1
 	}
-	// Back from an outage of card 0: the target of every card moves;
-	// taken up at once.
-	resync := c.mresync && p >= s.mResyncAt && s.measured
-	if resync {
-		c.mresync = false
-	}
-	if resync || holding {
+	if holding {
 		settling = true
 	}
 	slip := p-c.slipAt >= s.slipEvery
@@ -686,7 +692,7 @@ func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration
 			switch {
 			case holding:
 				s.emitOwn(c, p, d, GapCause, p, at)
-			case !settling || resync:
+			case !settling:
 				s.emitOwn(c, p, d, jumpCause, p, at)
 			}
 		}

@@ -670,3 +670,62 @@ func BenchmarkRead(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*160), "ns/frame")
 }
+
+// TestCardZeroLost: card 0, the timeline, is unplugged for 5 s and comes
+// back 4 ms later in its timeline (its reconnected stream anchored off).
+// Card 1 lost nothing: it gets no gap, and no frame of it is dropped or
+// repeated after its start; card 0's new offset is absorbed, so the two
+// stay 4 ms (32 frames) apart from then on instead of card 1 slipping.
+func TestCardZeroLost(t *testing.T) {
+	cards := []*vcard{
+		{ch: 2, block: 160, start: time.Second, lostFrom: 21 * time.Second, lostTo: 26 * time.Second, returnShift: 32},
+		{ch: 2, block: 160, start: time.Second + 3*time.Millisecond},
+	}
+	w := newWorld(3, 61*time.Second, cards...)
+	src, err := multicard.New(w.sources(), multicard.Options{Clock: w.clock, Stall: time.Minute, Buffer: 2 * time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go w.run()
+	before, after := 0, map[int]int{}
+	var last1 int16
+	gaps := drain(t, src, 160, func(buf []int16, pos int64, at time.Duration) {
+		for i := 0; i < len(buf)/4; i++ {
+			f, p := buf[i*4:i*4+4], pos+int64(i)
+			if p > 8000 && last1 != 0 && f[2]-last1 != 1 {
+				t.Fatalf("frame %d: card 1 goes from %d to %d: a step on the card that lost nothing", p, last1, f[2])
+			}
+			last1 = f[2]
+			if f[0] == 0 {
+				continue
+			}
+			d := abs(int(f[2] - f[0]))
+			switch {
+			case p > 8000 && p < 20*8000:
+				before = max(before, d)
+			case p > 27*8000:
+				after[d]++
+			}
+		}
+	})
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	<-w.done
+	if before > 24 {
+		t.Errorf("before the loss card 1 was %d frames from card 0", before)
+	}
+	for d := range after {
+		if d < 30 || d > 34 {
+			t.Errorf("after the loss card 1 is %d frames from card 0 (%d frames), want 32 ± 2: %v", d, after[d], after)
+		}
+	}
+	for _, g := range gaps {
+		if g.Channels[0] != 0 || g.Cause != "device lost" {
+			t.Errorf("gap %+v: want card 0's device lost only", g)
+		}
+	}
+	if st := src.Stats(); st[1].Dropped != 0 || st[1].Inserted != 24 {
+		t.Errorf("card 1 %+v: want only its start's 24 frames put in", st[1])
+	}
+}
