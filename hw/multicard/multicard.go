@@ -393,19 +393,21 @@ func (s *Source) reader(c *card) {
 		}
 		if slices.ContainsFunc(gaps, func(g hw.Gap) bool { return g.Cause == GapCause }) {
 			// After an outage the card (a new stream) may sit a few ms
-			// from where it was: it is held silent while measured again
-			// (align). An outage of card 0 moves every card's target.
+			// from where it was: from the end of the outage it is measured
+			// again (align). An outage of card 0 moves every card's target.
+			end := c.w
+			for _, g := range gaps {
+				if g.Cause == GapCause {
+					end = max(end, c.w-int64(n)+s.frames(g.At+g.Length-at))
+				}
+			}
 			if c.idx == 0 {
-				s.mResyncAt = c.w
+				s.mResyncAt = end
 				for _, o := range s.cards {
 					o.mresync = true
 				}
-			}
-			c.resyncAt = c.w
-			for _, g := range gaps {
-				if g.Cause == GapCause {
-					c.resyncAt = max(c.resyncAt, c.w-int64(n)+s.frames(g.At+g.Length-at))
-				}
+			} else {
+				c.resyncAt = end
 			}
 		}
 		for _, g := range gaps {
