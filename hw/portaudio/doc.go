@@ -37,12 +37,14 @@
 //   - the capture buffer: Options.Buffer (DefaultBuffer, 500 ms) sizes
 //     the driver's ring buffer, so a reader stalled for less loses
 //     nothing; the period stays one block;
-//   - xruns: PortAudio reports an input overflow (paInputOverflowed) on
+//   - xruns: the stream reports an overflow (PortAudio's
+//     paInputOverflowed, alsa-lib's EPIPE or a count past the buffer) on
 //     the read after audio was dropped. The Source then compares the
 //     frames it has produced with the monotonic clock and inserts silence
 //     for the missing time, so recorded time never compresses; the gap is
 //     logged, counted (Stats) and reported by Gaps (hw.GapReporter);
-//   - a lost device (a read error, e.g. the USB card unplugged): an alarm
+//   - a lost device (a read error, e.g. the USB card unplugged: alsa-lib's
+//     snd_pcm_avail fails with ENODEV at once): the stream is closed, an alarm
 //     (Options.OnAlarm and an error log), silence delivered in real time
 //     while Open is retried every Options.Retry, then recording resumes on
 //     the same sample clock and the outage is reported as one gap.
@@ -56,7 +58,8 @@
 //     inserted (a gap, placed where it was found, up to DriftHold after
 //     the loss); a card that is only late (a stalled board or VM) and
 //     catches up within DriftHold gets none; a fast card is not
-//     corrected, so over hours events may be placed up to its drift early. Reading a file faster than real time is "fast".
+//     corrected, so over hours events may be placed up to its drift
+//     early. Reading a file faster than real time is "fast".
 //   - A gap's length is known only to within one device block plus the
 //     stream's latency.
 //   - Without the `portaudio` build tag (or without cgo) Open returns
@@ -93,13 +96,14 @@
 //   - The ALSA path asks alsa-lib not to resample (a "plughw:" name
 //     still converts formats and channels); a card that offers neither
 //     S16_LE nor S32_LE needs a "plughw:" name.
-//   - A read waits for a whole block by polling Pa_GetStreamReadAvailable,
-//     never inside Pa_ReadStream: PortAudio's ALSA blocking read takes a
-//     disconnected card's poll error for an overrun and retries forever
-//     (the HIL's cardloss test). A card gone or silent for StallTimeout
-//     (2 s) is lost; Close waits for at most that.
-//   - Devices lists PortAudio's capture devices (index, name, channels,
-//     default rate) for the technician choosing source.device; a card's
-//     ALSA id is in /proc/asound/cards (the name in brackets) and
-//     `arecord -L` lists its "hw:CARD=…,DEV=…" names.
+//   - A read waits for a whole block by polling the readable count
+//     (snd_pcm_avail, Pa_GetStreamReadAvailable), never inside a blocking
+//     read: PortAudio's ALSA blocking read takes a disconnected card's
+//     poll error for an overrun and retries forever (the HIL's cardloss
+//     test). A card gone or silent for StallTimeout (2 s) is lost; Close
+//     waits for at most that.
+//   - Devices lists every card's capture PCMs by ALSA name (index -1,
+//     with their most channels and the rate Open would choose; 0 for a
+//     PCM busy elsewhere), then PortAudio's devices, for the technician
+//     choosing source.device.
 package portaudio
