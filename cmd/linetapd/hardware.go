@@ -21,7 +21,7 @@ import (
 
 // openHardware opens the sound card (or cards) and the lines' GPIO inputs.
 func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioSource, hw.LineSensor, error) {
-	src, err := openCards(cfg, channels, log)
+	src, err := openCards(cfg, channels, multicard.Monotonic, log)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,8 +66,10 @@ func identity(n int) []int {
 }
 
 // openCards opens source.device (one card: channels inputs), or every card
-// of source.devices combined into one source by hw/multicard.
-func openCards(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioSource, error) {
+// of source.devices combined into one source by hw/multicard, whose drift
+// is measured against clock (multicard.Options.Clock; nil trusts the
+// cards' timestamps).
+func openCards(cfg linetap.Config, channels int, clock func() time.Duration, log *slog.Logger) (hw.AudioSource, error) {
 	alarms := &cardAlarms{lost: map[int]error{}}
 	if len(cfg.Source.Devices) == 0 {
 		src, err := portaudio.Open(portaudio.Options{
@@ -117,7 +119,7 @@ func openCards(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioSour
 		log.Warn("several cards opened through PortAudio: one that is unplugged may not come back; name the cards by their ALSA names (hw:CARD=ID,DEV=0)",
 			"cards", viaPortAudio)
 	}
-	src, err := multicard.New(cards, multicard.Options{Clock: multicard.Monotonic, Logger: log})
+	src, err := multicard.New(cards, multicard.Options{Clock: clock, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("source.devices: %w", err) // New closed the cards
 	}
