@@ -57,9 +57,9 @@ func TestTwoCardsOneLost(t *testing.T) {
 	if g := byLine[0].Gaps; len(g) != 0 {
 		t.Errorf("line 0 (first card): gaps %+v, want none", g)
 	}
-	// The outage, and the half second (multicard.DefaultHold) the card is
-	// held silent after it while its offset is measured again.
-	want := []linetap.AudioGap{{Offset: 8.5 * rate, Samples: 2.5 * rate, Cause: "device lost"}}
+	// The outage, and the 2.5 s (multicard.DefaultHold) the card is held
+	// silent after it while its offset is measured again.
+	want := []linetap.AudioGap{{Offset: 8.5 * rate, Samples: 4.5 * rate, Cause: "device lost"}}
 	if g := byLine[2].Gaps; !slices.Equal(g, want) {
 		t.Errorf("line 2 (second card): gaps %+v, want %+v", g, want)
 	}

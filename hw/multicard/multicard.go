@@ -48,9 +48,12 @@ const (
 	DefaultSlipEvery = 100 * time.Millisecond
 	// DefaultHold is how long a card back from an outage stays silent
 	// (the outage's gap goes on) while its new stream's offset is
-	// measured: 25 blocks, enough for the envelope to find the quick
-	// reads, so that the offset is taken up inside the gap.
-	DefaultHold = 500 * time.Millisecond
+	// measured: the skew envelope's window (2 s) and half a second, so
+	// that at its end the envelope holds only reads from after the
+	// reopened stream's first half second (in the HIL the loopback's
+	// timing changed when its player came back, 0.1 s after the card,
+	// and a 500 ms hold let a 5.5 ms step through 1.7 s later).
+	DefaultHold = envBuckets*envBucket + 500*time.Millisecond
 )
 
 // GapCause is the cause of the silence put in for a card that delivered

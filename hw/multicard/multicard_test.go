@@ -200,12 +200,12 @@ func TestCardLost(t *testing.T) {
 	if d := gaps[0].At - 21*time.Second; d < -25*time.Millisecond || d > 25*time.Millisecond {
 		t.Errorf("gap at %v, want 21 s ± 25 ms", gaps[0].At)
 	}
-	// 5 s, and the half second (Hold) its offset is measured again.
-	if d := total - 5500*time.Millisecond; d < -25*time.Millisecond || d > 25*time.Millisecond {
-		t.Errorf("gaps total %v, want 5.5 s ± 25 ms", total)
+	// 5 s, and the 2.5 s (Hold) its offset is measured again.
+	if d := total - 7500*time.Millisecond; d < -25*time.Millisecond || d > 25*time.Millisecond {
+		t.Errorf("gaps total %v, want 7.5 s ± 25 ms", total)
 	}
-	if got := float64(silent) / 8000; got < 5.47 || got > 5.53 {
-		t.Errorf("card 1 silent for %.3f s, want 5.5 s", got)
+	if got := float64(silent) / 8000; got < 7.47 || got > 7.53 {
+		t.Errorf("card 1 silent for %.3f s, want 7.5 s", got)
 	}
 }
 
