@@ -91,9 +91,13 @@ func (s *Store) Commit(b *linetap.Batch) error {
 	if err != nil {
 		return err
 	}
-	size := int64(0)
+	size := int64(1)
 	for i := range b.Chunks {
-		size += int64(chunkKeyLen + chunkHeaderLen + len(b.Chunks[i].Data) + s.sealOverhead())
+		size += int64(packEntryHdr + chunkHeaderLen + len(b.Chunks[i].Data) + s.sealOverhead())
+	}
+	if size > bolt.MaxValueSize {
+		// A batch's chunks are packed into one bbolt value.
+		return fmt.Errorf("%w: %d chunks of %d bytes together, more than one batch can hold (%d)", ErrBatch, len(b.Chunks), size, bolt.MaxValueSize)
 	}
 	if err := s.ensureSpace(size + int64(len(b.Calls))*1024); err != nil {
 		return err
@@ -352,17 +356,28 @@ func checkCall(c *linetap.Call) error {
 	return nil
 }
 
-// batchPart is how many chunks go into one nested bucket of a batch.
-const batchPart = 4
-
-// writeChunks puts chunks into the current segment in one transaction.
+// writeChunks puts chunks into the current segment in one transaction:
+// one new batch bucket at the end of the "chunks" tree, holding them
+// packed under packKey.
 func (s *Store) writeChunks(chunks []linetap.Chunk) error {
-	size := 0
+	size := 1
 	for i := range chunks {
-		size += chunkKeyLen + chunkHeaderLen + len(chunks[i].Data) + s.sealOverhead()
+		size += packEntryHdr + chunkHeaderLen + len(chunks[i].Data) + s.sealOverhead()
 	}
-	// bbolt keeps keys and values until commit: one buffer, never reused.
-	buf := make([]byte, 0, size)
+	// bbolt keeps keys and values until commit: buffers never reused.
+	vals := make([]byte, 0, size)
+	ents := make([]packEntry, len(chunks))
+	for i := range chunks {
+		c := &chunks[i]
+		start := len(vals)
+		var err error
+		if vals, err = s.appendChunk(vals, c); err != nil {
+			return fmt.Errorf("storage: write %d chunks to %s: %w", len(chunks), s.path(segmentName(s.curNum)), err)
+		}
+		ents[i] = packEntry{key: chunkKey(c.Call, c.Seq), value: vals[start:len(vals):len(vals)]}
+	}
+	sortPack(ents)
+	pack := appendPack(make([]byte, 0, size), ents)
 	if err := s.hook(segmentName(s.curNum)); err != nil {
 		return fmt.Errorf("storage: write %d chunks to %s: %w", len(chunks), s.path(segmentName(s.curNum)), err)
 	}
@@ -382,31 +397,20 @@ func (s *Store) writeChunks(chunks []linetap.Chunk) error {
 		if err != nil {
 			return err
 		}
-		var sub *bolt.Bucket
-		var name []byte
+		// One value in a bucket of its own is one run of pages, never
+		// split and never rewritten.
+		name := append(u64(n), 0)
+		sub, err := bk.CreateBucket(name)
+		if err != nil {
+			return err
+		}
+		sub.FillPercent = 1.0
+		if err := sub.Put(packKey, pack); err != nil {
+			return err
+		}
 		for i := range chunks {
-			if i%batchPart == 0 {
-				// bbolt never splits a node of four or fewer values: a
-				// bucket of at most four chunks is one run of pages,
-				// with no branch page.
-				name = append(u64(n), byte(i/batchPart))
-				if sub, err = bk.CreateBucket(name); err != nil {
-					return err
-				}
-				sub.FillPercent = 1.0
-			}
-			c := &chunks[i]
-			start := len(buf)
-			buf = append(buf, chunkKey(c.Call, c.Seq)...)
-			if buf, err = s.appendChunk(buf, c); err != nil {
-				return err
-			}
-			kv := buf[start:]
-			if err := sub.Put(kv[:chunkKeyLen], kv[chunkKeyLen:]); err != nil {
-				return err
-			}
-			if fb.Get(u64(c.Call)) == nil {
-				if err := fb.Put(u64(c.Call), name); err != nil {
+			if id := u64(chunks[i].Call); fb.Get(id) == nil {
+				if err := fb.Put(id, name); err != nil {
 					return err
 				}
 			}

@@ -12,8 +12,6 @@ import (
 	"strings"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/storage"
 )
@@ -117,29 +115,12 @@ func TestEncryptionKeyErrors(t *testing.T) {
 func TestEncryptedTamperedChunk(t *testing.T) {
 	dir, kf, g := encryptedDir(t)
 	// Flip a ciphertext bit and fix the CRC, so only AES-GCM can tell.
-	db, err := bolt.Open(filepath.Join(dir, "audio-000001.db"), 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		// Chunks sit in one nested bucket per batch.
-		k := storage.ChunkKey(g.call.ID, 1)
-		var b *bolt.Bucket
-		tx.Bucket([]byte("chunks")).ForEachBucket(func(name []byte) error {
-			if sub := tx.Bucket([]byte("chunks")).Bucket(name); sub.Get(k) != nil {
-				b = sub
-			}
-			return nil
-		})
-		if b == nil {
-			t.Fatal("chunk 1 not found")
-		}
-		v := append([]byte(nil), b.Get(k)...)
+	err := storage.EditChunk(filepath.Join(dir, "audio-000001.db"), g.call.ID, 1, func(v []byte) []byte {
 		v[16+12+5] ^= 0x10
 		binary.BigEndian.PutUint32(v[12:], crc32.Checksum(v[16:], crc32.MakeTable(crc32.Castagnoli)))
-		return b.Put(k, v)
+		return v
 	})
-	if err := errors.Join(err, db.Close()); err != nil {
+	if err != nil {
 		t.Fatal(err)
 	}
 	s, err := storage.Open(dir, storage.Options{KeyFile: kf, ReadOnly: true})

@@ -13,20 +13,29 @@
 //     still to remove), the chain of finished calls ("chain"), the audit
 //     log ("audit") and a "meta" bucket with the magic "linetap-index",
 //     the format version and, for an encrypted store, the key check value.
-//   - audio-000001.db, audio-000002.db, …: audio segments. Bucket "chunks"
-//     holds, per committed batch, nested buckets of at most four chunks
-//     each, keyed by the batch number and a part byte; in them (call, seq)
-//     — 8 + 4 bytes big-endian — maps to offset, sample count, CRC-32C and
-//     the encoded (or encrypted) data. Bucket "first" says in which batch
-//     a call's chunks in the segment begin. Batches only ever go to the
-//     end of the tree, so a chunk is written once: bbolt rewrites a whole
-//     leaf for any insert into it and keeps at least two values per leaf,
-//     and eight calls inserting into one (call, seq) tree rewrote every
-//     chunk about three times. A new segment is started once the current
-//     one passes Options.SegmentSize, so no file grows past what a 32-bit
-//     board can map and retention can delete whole files. A call may span
-//     segments; its record lists, per segment, the range of its chunks
-//     held there.
+//   - audio-000001.db, audio-000002.db, …: audio segments, with 1 KiB
+//     bbolt pages (index.db keeps the system's). Bucket "chunks" holds,
+//     per committed batch, a nested bucket keyed by the batch number and
+//     a part byte (0) whose one value, "pack", holds the batch's chunks
+//     in (call, seq) order: per chunk its key — call and seq, 8 + 4
+//     bytes big-endian — its length, and its stored form: offset, sample
+//     count, CRC-32C and the encoded (or encrypted) data. Bucket "first"
+//     says in which batch a call's chunks in the segment begin. Batches
+//     only ever go to the end of the tree, so a chunk is written once:
+//     bbolt rewrites a whole leaf for any insert into it and keeps at
+//     least two values per leaf, and eight calls inserting into one
+//     (call, seq) tree rewrote every chunk about three times. One value
+//     per batch in small pages wastes at most the rest of one 1 KiB page
+//     per batch: a second of Opus from eight lines (12.7 KB) took four
+//     4 KiB pages in two buckets of four chunks, 29 % more than its
+//     bytes, and takes 13 pages of 1 KiB. Segments written before (4 KiB
+//     pages; batch buckets of at most four chunks under their own keys,
+//     parts 0, 1, …; or chunks flat under "chunks") are read, recorded
+//     into and deleted from as they are. A new segment is started once
+//     the current one passes Options.SegmentSize, so no file grows past
+//     what a 32-bit board can map and retention can delete whole files.
+//     A call may span segments; its record lists, per segment, the range
+//     of its chunks held there.
 //   - tmp/: files being created. A new file is built there and renamed into
 //     place, so a crash never leaves a half-made file among the others.
 //
@@ -173,6 +182,12 @@
 //     legal hold on one call pins its segments, up to Options.SegmentSize
 //     each; with 256 MiB segments and eight lines that is about 1.2 hours
 //     of G.711 from every line around the held call.
+//   - A batch's chunks are packed into one bbolt value: together at most
+//     bbolt's MaxValueSize (2 GiB), or Commit refuses the batch with
+//     ErrBatch. Deleting a call's chunks from a segment that other calls
+//     keep rewrites every packed batch it shares with them, their chunks
+//     included (once per deletion; the old pages are reused inside the
+//     file).
 //   - Erased audio is deleted from the bbolt files, but bbolt does not
 //     zero freed pages: the bytes stay on the card until overwritten
 //     (with encryption they are ciphertext under the store's key).

@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"math/rand/v2"
 	"os"
@@ -111,9 +112,10 @@ func TestRefusesForeignFiles(t *testing.T) {
 		{"smashed meta pages", func(t *testing.T, dir string) {
 			p := filepath.Join(dir, "audio-000001.db")
 			b, _ := os.ReadFile(p)
+			page := int(binary.LittleEndian.Uint32(b[16+8:])) // bbolt meta: page size after magic and version
 			for i := 40; i < 64; i++ {
 				b[i] ^= 0xff
-				b[4096+i] ^= 0xff
+				b[page+i] ^= 0xff
 			}
 			os.WriteFile(p, b, 0o600)
 		}, false, storage.ErrCorrupt, "audio-000001.db", "no valid bbolt meta page"},

@@ -34,8 +34,8 @@ func second(t testing.TB, s *storage.Store, r *rand.Rand, gens ...*callGen) {
 
 // indexTx returns the ID of index.db's last transaction.
 func indexTx(s *storage.Store) int64 {
-	_, tx, _, _ := storage.WriteStats(s)
-	return tx
+	i, _ := storage.WriteStats(s)
+	return i.Tx
 }
 
 // TestRecordsWait shows that a call's record waits in memory while only
@@ -328,9 +328,9 @@ func TestKillBetweenFlushes(t *testing.T) {
 
 // TestCommitPages measures what one second of eight lines costs in bbolt
 // pages, per codec, once the calls are under way: nothing in index.db,
-// and in the segment the chunks' own pages (four chunks to a nested
-// bucket, in one run of pages: no chunk spills onto a page of its own)
-// plus the chunks leaf, the root leaf and the meta page.
+// and in the segment the batch's own pages (its chunks packed into one
+// value of a new batch bucket: one run of pages, wasting only the rest
+// of the last) plus the chunks leaf, the root leaf and the meta page.
 func TestCommitPages(t *testing.T) {
 	for _, name := range codec.Names() {
 		t.Run(name, func(t *testing.T) {
@@ -341,8 +341,11 @@ func TestCommitPages(t *testing.T) {
 				gens[i] = newCall(t, s, i, name)
 			}
 			second(t, s, r, gens...)
-			ip0, it0, sp0, st0 := storage.WriteStats(s)
-			page := int64(os.Getpagesize())
+			i0, s0 := storage.WriteStats(s)
+			page := int64(storage.SegmentPageSize)
+			if s0.PageSize != page {
+				t.Fatalf("segment page size %d, want %d", s0.PageSize, page)
+			}
 			const n = 20
 			var want, audio int64
 			for range n {
@@ -351,28 +354,26 @@ func TestCommitPages(t *testing.T) {
 					b.Chunks = append(b.Chunks, g.chunk(noise(r, 8000)))
 					b.Calls = append(b.Calls, g.call)
 				}
-				for part := 0; part < len(b.Chunks); part += 4 {
-					size := int64(16) // page header
-					for _, c := range b.Chunks[part:min(part+4, len(b.Chunks))] {
-						size += 16 + 12 + 16 + int64(len(c.Data)) // leaf element, key, chunk header, data
-						audio += int64(len(c.Data))
-					}
-					want += (size + page - 1) / page
+				// Page header, leaf element, key "pack", pack version.
+				size := int64(16 + 16 + 4 + 1)
+				for _, c := range b.Chunks {
+					size += 12 + 4 + 16 + int64(len(c.Data)) // key, length, chunk header, data
+					audio += int64(len(c.Data))
 				}
-				want += 3
+				want += (size+page-1)/page + 2 + 1 // the batch, chunks and root leaves, meta
 				if err := s.Commit(&b); err != nil {
 					t.Fatal(err)
 				}
 			}
-			ip1, it1, sp1, st1 := storage.WriteStats(s)
-			if ip1 != ip0 || it1 != it0 {
-				t.Errorf("index.db: %d pages in %d transactions, want none", ip1-ip0, it1-it0)
+			i1, s1 := storage.WriteStats(s)
+			if got := i1.Bytes(i0); got != 0 {
+				t.Errorf("index.db: %d bytes in %d transactions, want none", got, i1.Tx-i0.Tx)
 			}
-			got := (sp1 - sp0) + (st1 - st0)
-			t.Logf("%s: %d bytes of audio a second; segment %.2f pages a second in %.2f transactions; write amplification by pages %.2f",
-				name, audio/n, float64(got)/n, float64(st1-st0)/n, float64(got*page)/float64(audio))
-			if st1-st0 != n || got != want {
-				t.Errorf("segment: %d pages in %d transactions, want %d in %d", got, st1-st0, want, n)
+			got := s1.Bytes(s0)
+			t.Logf("%s: %d bytes of audio a second; segment %.2f pages of %d bytes a second in %.2f transactions; write amplification by pages %.2f",
+				name, audio/n, float64(got)/float64(page)/n, page, float64(s1.Tx-s0.Tx)/n, float64(got)/float64(audio))
+			if s1.Tx-s0.Tx != n || got != want*page {
+				t.Errorf("segment: %d pages in %d transactions, want %d in %d", got/page, s1.Tx-s0.Tx, want, n)
 			}
 		})
 	}

@@ -44,7 +44,7 @@ func TestRetentionByAge(t *testing.T) {
 	// Calls end at t0 + id minutes (callGen); the clock is 40 days on.
 	clk := &clock{t: t0.Add(40 * 24 * time.Hour)}
 	s, dir := open(t, storage.Options{
-		SegmentSize: 32 << 10, Now: clk.now,
+		SegmentSize: 12 << 10, Now: clk.now,
 		Retention: storage.Retention{MaxAge: 30 * 24 * time.Hour, LineMaxAge: map[int]time.Duration{2: 0}, MinFree: -1, Every: -1},
 	})
 	r := rand.New(rand.NewPCG(3, 3))

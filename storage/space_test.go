@@ -69,7 +69,7 @@ func TestDiskFull(t *testing.T) {
 	const floor = 32 << 20
 	disk := &fakeDisk{capacity: 1 << 40}
 	alarms := &alarmLog{}
-	s, dir := open(t, storage.Options{SegmentSize: 16 << 10, Statfs: disk.statfs, OnAlarm: alarms.on,
+	s, dir := open(t, storage.Options{SegmentSize: 10 << 10, Statfs: disk.statfs, OnAlarm: alarms.on,
 		Retention: storage.Retention{MinFree: floor}})
 	r := rand.New(rand.NewPCG(8, 8))
 	var old []*callGen

@@ -332,14 +332,14 @@ func beU32(b []byte) uint32 {
 // createFile builds a new bbolt file under tmp/, lets init fill it, then
 // renames it into place and syncs the directory, so a crash never leaves
 // a half-made file where Open would refuse it.
-func (s *Store) createFile(name string, init func(tx *bolt.Tx) error) error {
+func (s *Store) createFile(name string, pageSize int, init func(tx *bolt.Tx) error) error {
 	tdir := s.path(tmpDir)
 	if err := os.MkdirAll(tdir, 0o700); err != nil {
 		return fmt.Errorf("storage: create %s: %w", tdir, err)
 	}
 	tmp := filepath.Join(tdir, name+creatingExt)
 	_ = os.Remove(tmp)
-	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Nanosecond})
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{Timeout: time.Nanosecond, PageSize: pageSize})
 	if err != nil {
 		return fmt.Errorf("storage: create %s: %w", tmp, err)
 	}
@@ -381,7 +381,7 @@ func putMeta(tx *bolt.Tx, magic string) (*bolt.Bucket, error) {
 // create makes index.db in an empty directory.
 func (s *Store) create() error {
 	s.log.Info("storage: creating data directory")
-	return s.createFile(indexName, func(tx *bolt.Tx) error {
+	return s.createFile(indexName, 0, func(tx *bolt.Tx) error {
 		if _, err := putMeta(tx, indexMagic); err != nil {
 			return err
 		}
@@ -420,10 +420,13 @@ func (s *Store) loadIndexMeta() error {
 	})
 }
 
+// segmentPageSize is the bbolt page size of new segments.
+const segmentPageSize = 1024
+
 // newSegment creates segment n and makes it the one being written.
 func (s *Store) newSegment(n uint32) error {
 	name := segmentName(n)
-	err := s.createFile(name, func(tx *bolt.Tx) error {
+	err := s.createFile(name, segmentPageSize, func(tx *bolt.Tx) error {
 		m, err := putMeta(tx, audioMagic)
 		if err != nil {
 			return err
