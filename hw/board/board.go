@@ -44,8 +44,9 @@ type Profile struct {
 // Card is one sound card of several (the profile's devices, the config's
 // source.devices).
 type Card struct {
-	// Device is the capture device's name (a PortAudio name or a unique
-	// part).
+	// Device is the capture device's name: an ALSA name
+	// ("hw:CARD=ID,DEV=0", the way for a USB card: found again when it
+	// comes back), or a PortAudio name or a unique part of one.
 	Device string `json:"device,omitempty"`
 	// DeviceIndex chooses the device by PortAudio index instead of Device.
 	DeviceIndex *int `json:"device_index,omitempty"`
