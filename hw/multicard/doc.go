@@ -21,7 +21,7 @@
 //     position in the block; with Options.Clock set, less the card's
 //     clock error, measured as the most that its timestamps have run ahead
 //     of the clock at the moment its blocks arrived (the upper envelope of
-//     timestamp − arrival over the last two seconds, which takes out the
+//     timestamp − arrival over the last eight seconds, which takes out the
 //     scheduling delay of late reads). Sound cards' timestamps count
 //     frames from the first, so their crystal's error (±100 ppm, 0.36 s
 //     an hour) shows only there. Blocks that carry a gap (silence the
@@ -39,7 +39,9 @@
 //   - a card back from an outage ("device lost": hw/portaudio reopened
 //     it, a new stream whose offset may differ by a few ms) stays silent
 //     for Options.Hold more (the outage's gap goes on) while its skew is
-//     measured again, and is realigned at once inside that silence; after
+//     measured again (afresh from half a second in: the reopened stream's
+//     first reads and the old stream's are forgotten), and is realigned
+//     at once inside that silence; after
 //     an outage of card 0 its new offset is measured for Hold and then
 //     absorbed, so that the other cards, which lost nothing, go on
 //     without a step;

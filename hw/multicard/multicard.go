@@ -37,7 +37,7 @@ const (
 	DefaultBuffer = 4 * time.Second
 	// DefaultTolerance is how far a card may stray from card 0 before it
 	// is brought back, one frame per block.
-	DefaultTolerance = time.Millisecond
+	DefaultTolerance = 2 * time.Millisecond
 	// DefaultJump is the misalignment taken up at once rather than frame
 	// by frame.
 	DefaultJump = 5 * time.Millisecond
@@ -48,12 +48,12 @@ const (
 	DefaultSlipEvery = 100 * time.Millisecond
 	// DefaultHold is how long a card back from an outage stays silent
 	// (the outage's gap goes on) while its new stream's offset is
-	// measured: the skew envelope's window (2 s) and half a second, so
-	// that at its end the envelope holds only reads from after the
-	// reopened stream's first half second (in the HIL the loopback's
-	// timing changed when its player came back, 0.1 s after the card,
-	// and a 500 ms hold let a 5.5 ms step through 1.7 s later).
-	DefaultHold = envBuckets*envBucket + 500*time.Millisecond
+	// measured: half a second, after which the skew envelope starts
+	// afresh, and 2 s of reads, so that the estimate holds only reads
+	// from after the reopened stream's first half second (in the HIL the
+	// loopback's timing changed when its player came back, 0.1 s after
+	// the card, and a 500 ms hold let a 5.5 ms step through 1.7 s later).
+	DefaultHold = 2500 * time.Millisecond
 )
 
 // GapCause is the cause of the silence put in for a card that delivered
@@ -64,11 +64,15 @@ const GapCause = "device lost"
 // jumped ahead of card 0's by more than Options.Jump.
 const jumpCause = "clock drift"
 
+// settleTime is how long after the start every correction is taken at
+// once (the first estimates are few).
+const settleTime = 2 * time.Second
+
 // envelope window: the upper envelope of timestamp − arrival is the
 // largest value in the last envBuckets·envBucket of arrivals.
 const (
 	envBuckets = 8
-	envBucket  = 250 * time.Millisecond
+	envBucket  = time.Second
 )
 
 // Monotonic reads CLOCK_MONOTONIC, the clock of hw/portaudio's timestamps:
@@ -180,6 +184,7 @@ type card struct {
 	slipAt    int64 // output position of the last frame dropped or repeated
 	resyncAt  int64 // after a gap: hold from this frame on (−1: no)
 	holdUntil int64 // back from an outage: silent until this output position (−1: no)
+	holdFresh int64 // output position at which its envelope starts afresh (−1: done)
 	mresync   bool  // card 0 had a gap: absorb its new offset after it (Source.mResyncAt)
 	adj       int64 // frames: card 0's offsets after its outages, absorbed
 	done      bool
@@ -293,13 +298,13 @@ func newSource(cards []hw.AudioSource, opt Options) (*Source, error) {
 		c.stamps = make([]stamp, 0, capF/int64(opt.Block)+4)
 		c.pending = make([]cardGap, 0, 8)
 		c.slipAt = -1 << 62
-		c.resyncAt, c.holdUntil = -1, -1
+		c.resyncAt, c.holdUntil, c.holdFresh = -1, -1, -1
 		c.lastReal = now
 	}
 	s.tol = s.frames(opt.Tolerance)
 	s.jump = max(s.frames(opt.Jump), s.tol+1)
 	s.slipEvery = s.frames(opt.SlipEvery)
-	s.settle = s.frames(envBuckets * envBucket)
+	s.settle = s.frames(settleTime)
 	s.hold = s.frames(opt.Hold)
 	s.mResyncAt = -1
 	s.timer = time.NewTimer(time.Hour)
@@ -666,7 +671,12 @@ func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration
 	// for Hold while its skew is measured anew, and aligned at once
 	// meanwhile: the new stream's offset is taken up inside the gap.
 	if c.resyncAt >= 0 && c.r+n > c.resyncAt {
-		c.resyncAt, c.holdUntil = -1, p+s.hold
+		c.resyncAt, c.holdUntil, c.holdFresh = -1, p+s.hold, p+min(s.hold/5, s.frames(500*time.Millisecond))
+	}
+	if c.holdFresh >= 0 && p >= c.holdFresh {
+		// The reopened stream's first reads, and the old stream's, out.
+		c.holdFresh = -1
+		c.env.restart()
 	}
 	holding := c.holdUntil >= 0 && p < c.holdUntil
 	if c.holdUntil >= 0 && !holding {
@@ -846,9 +856,20 @@ func (s *Source) Close() error {
 // envelope is the upper envelope of a card's timestamp − arrival over the
 // last envBuckets·envBucket of arrivals.
 type envelope struct {
-	b    [envBuckets]bucket
-	last int64
-	ok   bool
+	b     [envBuckets]bucket
+	last  int64
+	ok    bool
+	floor int64         // buckets below it are forgotten (restart)
+	held  time.Duration // the last value, until a bucket is filled again
+}
+
+// restart forgets every arrival so far; value keeps its last result
+// until a new one comes.
+func (e *envelope) restart() {
+	if v, ok := e.value(); ok {
+		e.held = v
+	}
+	e.floor = e.last + 1
 }
 
 type bucket struct {
@@ -878,9 +899,12 @@ func (e *envelope) value() (time.Duration, bool) {
 	var v time.Duration
 	found := false
 	for _, b := range e.b {
-		if b.ok && b.i > e.last-envBuckets && (!found || b.max > v) {
+		if b.ok && b.i >= e.floor && b.i > e.last-envBuckets && (!found || b.max > v) {
 			v, found = b.max, true
 		}
+	}
+	if !found && e.ok {
+		return e.held, true
 	}
 	return v, found
 }

@@ -45,8 +45,9 @@ func abs(v int) int { return max(v, -v) }
 // TestDriftOverAnHour: three cards, started apart and with crystals 100 ppm
 // fast and 100 ppm slow against card 0, over an hour of virtual time, with
 // blocks arriving late now and then. After the first second every frame
-// of cards 1 and 2 stays within 3 ms of card 0's (Tolerance, 1 ms, plus
-// the error of the drift estimate), and the frames dropped and repeated
+// of cards 1 and 2 stays within 4 ms of card 0's (Tolerance, 2 ms, plus
+// the error of the drift estimate and its lag: 0.8 ms over its 8 s
+// window at 100 ppm), and the frames dropped and repeated
 // are what the crystals' error makes (0.36 s an hour) and the starts'
 // offsets (give or take the first estimates' error).
 func TestDriftOverAnHour(t *testing.T) {
@@ -94,8 +95,8 @@ func TestDriftOverAnHour(t *testing.T) {
 	}
 	for c := 1; c < 3; c++ {
 		t.Logf("card %d: worst misalignment %d frames", c, worst[c])
-		if worst[c] > 24 {
-			t.Errorf("card %d strayed %d frames (%.2f ms) from card 0; want ≤ 3 ms", c, worst[c], float64(worst[c])/8)
+		if worst[c] > 32 {
+			t.Errorf("card %d strayed %d frames (%.2f ms) from card 0; want ≤ 4 ms", c, worst[c], float64(worst[c])/8)
 		}
 	}
 	if len(gaps) != 0 {
