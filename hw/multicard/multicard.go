@@ -664,7 +664,7 @@ func (s *Source) align(c *card, buf []int16, n, p int64, at, clock time.Duration
 		s.log.Info("card 0 back: its new offset absorbed", "card", c.idx, "frames", diff)
 		return 0, false
 	}
-	// While the estimates settle (the first envelope window) every
+	// While the estimates settle (the first settleTime of output) every
 	// correction is taken at once: one step, not a run of slips.
 	settling := p < s.settle
 	// Back from an outage, a card is held silent (the outage goes on)
