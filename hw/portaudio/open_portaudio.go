@@ -50,7 +50,9 @@ func Devices() ([]Device, error) {
 		return out, errors.Join(aerr, err)
 	}
 	defer terminate()
+	paMu.Lock()
 	ds, err := pa.Devices()
+	paMu.Unlock()
 	if err != nil {
 		return out, errors.Join(aerr, fmt.Errorf("portaudio: devices: %w", err))
 	}
@@ -62,6 +64,9 @@ func Devices() ([]Device, error) {
 	return out, aerr
 }
 
+// paMu serialises the binding's process-wide state: Initialize and
+// Terminate count their callers and Devices fills a cache, none of it
+// locked, and two Sources reconnect on their own goroutines.
 var paMu sync.Mutex
 
 func initialize() error {
@@ -132,7 +137,9 @@ func openStream(opt Options) (_ Stream, err error) {
 			terminate()
 		}
 	}()
+	paMu.Lock()
 	d, err := find(opt)
+	paMu.Unlock()
 	if err != nil {
 		return nil, err
 	}
