@@ -108,7 +108,11 @@ type SourceConfig struct {
 	// Board names a wiring profile (hw/board) that fills the lines'
 	// channel, gpio and adc where the config does not give them.
 	Board string `json:"board,omitempty"`
-	// Device is the portaudio capture device's name (or a unique part).
+	// Device is the capture device: an ALSA name ("hw:CARD=Device,DEV=0",
+	// "plughw:…", "alsa:NAME"), captured through alsa-lib and reopened by
+	// itself when the card is unplugged and comes back, or else a
+	// PortAudio device name (or a unique part), which is not (hw/portaudio,
+	// Caveats). `linetapd --list-devices` prints the names.
 	Device string `json:"device,omitempty"`
 	// DeviceIndex chooses the portaudio device by index instead (-1 = by
 	// name).
