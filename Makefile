@@ -91,13 +91,15 @@ image:
 
 # Hardware in the loop (docs/hardware.md, "Hardware-in-the-loop"): Debian's
 # kernel under QEMU TCG with gpio-sim and snd-aloop, on each of HIL_ARCHES,
-# each of HIL_TESTS (hil/run.sh: smoke, scenario, cardloss, gpio, long).
+# each of HIL_TESTS (hil/run.sh: smoke, scenario, cardloss, overrun,
+# twocard, gpio, long).
 # scenario records hil/testdata/hil4.scn through alsa-lib and the GPIO
 # character device with contact bounce and hook flashes; then each of
 # HIL_FAULT_TESTS runs on each of HIL_FAULT_ARCHES (arm64 only by default:
 # its guest keeps time by instruction count; about 1 min each): cardloss
-# (the sound card removed mid-call, back as another card number) and
-# overrun (linetapd stopped past its capture buffer). On a shared host
+# (the sound card removed mid-call, back as another card number), overrun
+# (linetapd stopped past its capture buffer) and twocard (lines on two
+# cards, the second unplugged mid-call: the first card's calls exact). On a shared host
 # HIL_NICE=-10 keeps the amd64 guest (which runs on the host's clock) in
 # real time. Needs qemu-system-x86 qemu-system-arm cpio
 # gcc-aarch64-linux-gnu libc6-dev-arm64-cross and network access; the cache
@@ -107,7 +109,7 @@ image:
 HIL_ARCHES ?= amd64 arm64
 HIL_TESTS  ?= scenario
 HIL_FAULT_ARCHES ?= arm64
-HIL_FAULT_TESTS  ?= cardloss overrun
+HIL_FAULT_TESTS  ?= cardloss overrun twocard
 hil:
 	@for a in $(HIL_ARCHES); do for t in $(HIL_TESTS); do GO=$(GO) ./hil/run.sh $$a $$t || exit 1; done; done
 	@for a in $(HIL_FAULT_ARCHES); do for t in $(HIL_FAULT_TESTS); do GO=$(GO) ./hil/run.sh $$a $$t || exit 1; done; done
