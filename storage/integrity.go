@@ -281,13 +281,10 @@ func (r Report) OK() bool { return len(r.Breaks) == 0 }
 // run, or wraps ErrCorrupt when something broke.
 func (s *Store) VerifyAll() (Report, error) {
 	var rep Report
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return rep, ErrClosed
+	idx, pend, err := s.snapshot()
+	if err != nil {
+		return rep, err
 	}
-	idx, pend := s.index, s.pendingCopy()
-	s.mu.Unlock()
 	type link struct {
 		seq, id uint64
 		hash    string
@@ -296,7 +293,7 @@ func (s *Store) VerifyAll() (Report, error) {
 	var recs []*record
 	deleted := map[uint64]string{} // call → chain hash in its deletion entry
 	add := func(b Break) { rep.Breaks = append(rep.Breaks, b) }
-	err := idx.View(func(tx *bolt.Tx) error {
+	err = idx.View(func(tx *bolt.Tx) error {
 		// The audit log first: deletions explain chain gaps.
 		if err := verifyAuditLog(tx, &rep, deleted); err != nil {
 			return err

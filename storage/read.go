@@ -17,15 +17,12 @@ const DefaultLimit = 100
 
 // record returns the stored record of call id.
 func (s *Store) record(id uint64) (*record, error) {
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, ErrClosed
+	idx, pend, err := s.snapshot()
+	if err != nil {
+		return nil, err
 	}
-	idx, pend := s.index, s.pendingCopy()
-	s.mu.Unlock()
 	var r *record
-	err := idx.View(func(tx *bolt.Tx) error {
+	err = idx.View(func(tx *bolt.Tx) error {
 		v := tx.Bucket(bucketCalls).Get(u64(id))
 		if v == nil {
 			return fmt.Errorf("%w: call %d in %s", ErrNotFound, id, s.path(indexName))
@@ -42,6 +39,18 @@ func (s *Store) record(id uint64) (*record, error) {
 
 // pendingCopy returns the records waiting in memory (s.mu held); nil when
 // there are none.
+// snapshot returns, under the store's lock, the index database and a copy
+// of the records waiting in memory, for a reader that then works without
+// the lock; ErrClosed once the store is closed.
+func (s *Store) snapshot() (*bolt.DB, map[uint64]*record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, nil, ErrClosed
+	}
+	return s.index, s.pendingCopy(), nil
+}
+
 func (s *Store) pendingCopy() map[uint64]*record {
 	if len(s.pending) == 0 {
 		return nil
@@ -67,15 +76,12 @@ func (s *Store) Calls(q linetap.CallQuery) ([]linetap.Call, error) {
 	if limit == 0 {
 		limit = DefaultLimit
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return nil, ErrClosed
+	idx, pend, err := s.snapshot()
+	if err != nil {
+		return nil, err
 	}
-	idx, pend := s.index, s.pendingCopy()
-	s.mu.Unlock()
 	var out []linetap.Call
-	err := idx.View(func(tx *bolt.Tx) error {
+	err = idx.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bucketCalls).Cursor()
 		var k, v []byte
 		if q.Before != 0 {

@@ -649,13 +649,10 @@ func (s *Store) Search(q Query) (Page, error) {
 			page.Next = last.ID
 		}
 	}
-	s.mu.Lock()
-	if s.closed {
-		s.mu.Unlock()
-		return Page{}, ErrClosed
+	idx, pend, err := s.snapshot()
+	if err != nil {
+		return Page{}, err
 	}
-	idx, pend := s.index, s.pendingCopy()
-	s.mu.Unlock()
 	err = idx.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketCalls)
 		for _, id := range ids {
