@@ -351,34 +351,47 @@ func (o scenarioOptions) lineEvents() (rendered, applied []hw.LineEvent, err err
 	return rendered, applied, nil
 }
 
+// scenarioInputs is what a scenario run plays and checks against.
+type scenarioInputs struct {
+	sc                *sim.Scenario
+	raw               []byte  // the interleaved audio played (o.Raw)
+	played            []int16 // raw's samples
+	rendered, applied []hw.LineEvent
+	chip              string // the live gpio-sim bank's chip
+}
+
+// inputs reads the scenario, its rendered audio and line events, and the
+// gpio-sim bank's chip name.
+func (o scenarioOptions) inputs() (scenarioInputs, error) {
+	var in scenarioInputs
+	var err error
+	if in.sc, err = loadScenario(o.Scenario); err != nil {
+		return in, err
+	}
+	if in.raw, err = os.ReadFile(o.Raw); err != nil {
+		return in, err
+	}
+	if in.played, err = Samples(in.raw); err != nil {
+		return in, err
+	}
+	if in.rendered, in.applied, err = o.lineEvents(); err != nil {
+		return in, err
+	}
+	if in.chip, err = readTrim(filepath.Join(o.Bank, "chip_name")); err != nil {
+		return in, fmt.Errorf("driver: bank %s is not live: %w", o.Bank, err)
+	}
+	return in, nil
+}
+
 // scenarioRun plays the scenario through the loopback into linetapd and
 // compares what it recorded.
 func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
-	sc, err := loadScenario(o.Scenario)
+	in, err := o.inputs()
 	if err != nil {
 		r.add("inputs", "", err)
 		return
 	}
-	b, err := os.ReadFile(o.Raw)
-	if err != nil {
-		r.add("inputs", "", err)
-		return
-	}
-	played, err := Samples(b)
-	if err != nil {
-		r.add("inputs", "", err)
-		return
-	}
-	rendered, events, err := o.lineEvents()
-	if err != nil {
-		r.add("inputs", "", err)
-		return
-	}
-	chip, err := readTrim(filepath.Join(o.Bank, "chip_name"))
-	if err != nil {
-		r.add("inputs", "", fmt.Errorf("driver: bank %s is not live: %w", o.Bank, err))
-		return
-	}
+	sc, b, played, rendered, events, chip := in.sc, in.raw, in.played, in.rendered, in.applied, in.chip
 
 	// Every input toggled through the character device first: under TCG
 	// the first pass through gpio-sim and the edge path is translated

@@ -119,33 +119,14 @@ func twoCardRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		r.add("inputs", "", fmt.Errorf("%w: twocard needs -cardloss-at and at least 2 lines", ErrUsage))
 		return
 	}
-	sc, err := loadScenario(o.Scenario)
+	in, err := o.inputs()
 	if err != nil {
 		r.add("inputs", "", err)
 		return
 	}
-	b, err := os.ReadFile(o.Raw)
-	if err != nil {
-		r.add("inputs", "", err)
-		return
-	}
-	played, err := Samples(b)
-	if err != nil {
-		r.add("inputs", "", err)
-		return
-	}
+	sc, played, rendered, events, chip := in.sc, in.played, in.rendered, in.applied, in.chip
 	first := o.Lines / 2
-	rawA, rawB := SplitChannels(b, o.Lines, first)
-	rendered, events, err := o.lineEvents()
-	if err != nil {
-		r.add("inputs", "", err)
-		return
-	}
-	chip, err := readTrim(filepath.Join(o.Bank, "chip_name"))
-	if err != nil {
-		r.add("inputs", "", fmt.Errorf("driver: bank %s is not live: %w", o.Bank, err))
-		return
-	}
+	rawA, rawB := SplitChannels(in.raw, o.Lines, first)
 	err = loadTwoCards()
 	r.add("two loopback cards", "snd-aloop enable=1,1", err)
 	if err != nil {
