@@ -32,25 +32,12 @@ func BenchmarkSensitivity(b *testing.B) {
 						in := cat16(make([]int16, lead), x, make([]int16, 800))
 						addNoise(in, c.weak, snr, seed*7919+uint64(len(c.name))+uint64(snr)*31)
 						n++
-						good := 0
-						for _, m := range receive(in) {
-							if m.Err != nil {
-								continue
-							}
-							if !bytes.Equal(m.Raw, raw) || m.Standard != c.m.Standard {
-								wrong++
-							}
-							good++
-						}
-						if good != 1 {
-							lost++
-						}
+						l, w := judge(in, raw, c.m.Standard)
+						lost, wrong = lost+l, wrong+w
 					}
 				}
 			}
-			b.ReportMetric(100*float64(lost)/float64(n), "%lost")
-			b.ReportMetric(float64(wrong), "wrong")
-			b.ReportMetric(float64(n), "transmissions")
+			reportLoss(b, lost, wrong, n)
 		})
 	}
 }
@@ -80,26 +67,39 @@ func BenchmarkLevelSweep(b *testing.B) {
 							in := cat16(make([]int16, lead), x, make([]int16, 800))
 							addNoise(in, level, 20, seed+uint64(n))
 							n++
-							good := 0
-							for _, g := range receive(in) {
-								if g.Err != nil {
-									continue
-								}
-								if !bytes.Equal(g.Raw, raw) || g.Standard != m.Standard {
-									wrong++
-								}
-								good++
-							}
-							if good != 1 {
-								lost++
-							}
+							l, w := judge(in, raw, m.Standard)
+							lost, wrong = lost+l, wrong+w
 						}
 					}
 				}
 			}
-			b.ReportMetric(100*float64(lost)/float64(n), "%lost")
-			b.ReportMetric(float64(wrong), "wrong")
-			b.ReportMetric(float64(n), "transmissions")
+			reportLoss(b, lost, wrong, n)
 		})
 	}
+}
+
+// judge receives one transmission of raw in std: lost is 1 unless exactly
+// one message came out as good data; wrong counts the good messages whose
+// bytes or standard differ from what was sent.
+func judge(in []int16, raw []byte, std callerid.Standard) (lost, wrong int) {
+	good := 0
+	for _, m := range receive(in) {
+		if m.Err != nil {
+			continue
+		}
+		if !bytes.Equal(m.Raw, raw) || m.Standard != std {
+			wrong++
+		}
+		good++
+	}
+	if good != 1 {
+		lost = 1
+	}
+	return lost, wrong
+}
+
+func reportLoss(b *testing.B, lost, wrong, n int) {
+	b.ReportMetric(100*float64(lost)/float64(n), "%lost")
+	b.ReportMetric(float64(wrong), "wrong")
+	b.ReportMetric(float64(n), "transmissions")
 }
