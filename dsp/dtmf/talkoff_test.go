@@ -227,19 +227,8 @@ func TestTalkDown(t *testing.T) {
 				for j := range x {
 					x[j] = sat(int(x[j]) + int(sp[j]))
 				}
-				for _, g := range detect(x, 160) {
-					found := false
-					for _, w := range want {
-						if g.Digit == w.Digit && abs64(g.Start-w.Start) < 200 {
-							found = true
-						}
-					}
-					if found {
-						ok++
-					} else {
-						wrong++
-					}
-				}
+				o, w := score(detect(x, 160), want)
+				ok, wrong = ok+o, wrong+w
 				n += len(want)
 			}
 			rate := float64(ok) / float64(n)
