@@ -114,25 +114,34 @@ func powerCutRounds(t *testing.T) int {
 // TestPowerCut kills a process recording eight lines with SIGKILL at
 // random moments: after each kill the store opens, every committed call
 // verifies, no record points at missing audio and the chain verifies.
+// startWriter starts this test binary as the writer process TestMain
+// dispatches by the environment variable env (set to dir), and returns it
+// with its standard output.
+func startWriter(t *testing.T, env, dir string) (*exec.Cmd, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), env+"="+dir)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, bufio.NewReader(out)
+}
+
 func TestPowerCut(t *testing.T) {
 	dir := t.TempDir() + "/data"
 	r := rand.New(rand.NewPCG(11, 12))
 	recovered := 0
 	rounds := powerCutRounds(t)
 	for round := 0; round < rounds; round++ {
-		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), crashEnv+"="+dir)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.StdoutPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, out := startWriter(t, crashEnv, dir)
 		// Kill at a random moment after the first batch, however slow
 		// the machine is to start the helper.
-		if line, err := bufio.NewReader(out).ReadString('\n'); err != nil || line != "recording\n" {
+		if line, err := out.ReadString('\n'); err != nil || line != "recording\n" {
 			t.Fatalf("round %d: helper said %q, %v", round, line, err)
 		}
 		time.Sleep(time.Duration(r.IntN(400)) * time.Millisecond)

@@ -1,13 +1,10 @@
 package storage_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
 	"math/rand/v2"
-	"os"
-	"os/exec"
 	"slices"
 	"sync/atomic"
 	"syscall"
@@ -234,17 +231,7 @@ func flushHelper(dir string) error {
 // verifies and holds every committed second, sample for sample.
 func TestKillBetweenFlushes(t *testing.T) {
 	dir := t.TempDir() + "/data"
-	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), flushEnv+"="+dir)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	rd := bufio.NewReader(out)
+	cmd, rd := startWriter(t, flushEnv, dir)
 	for sec := 1; sec <= flushSeconds; sec++ {
 		line, err := rd.ReadString('\n')
 		if want := fmt.Sprintf("committed %d\n", sec); err != nil || line != want {
