@@ -77,12 +77,15 @@
 //     multiply-adds): the receiver does 8,000–11,000 s of speech or music
 //     per CPU second on the development VM, depending on the day, short
 //     of the 25,000 (BENCHMARKS.md says why a cheaper structure
-//     would change results), and at about 0.63 of spandsp's dtmf_rx
+//     would change results), and at 0.63–0.70 of spandsp's dtmf_rx
 //     without its dial-tone filter (level with it on). Running the high-pass
 //     only under steady low-frequency energy was tried: 8 % of the
 //     sub-blocks filtered instead of 84 %, but only about 6 % faster: the
-//     pending check's column DFTs then cost what the filter did; and it was
-//     worse under dial tone, so it was not kept (BENCHMARKS.md).
+//     column DFTs of the half of speech that passes the band gates then
+//     cost what the filter did; and it was worse under dial tone, so it was
+//     not kept (BENCHMARKS.md). The pending check itself costs at most
+//     about 15 %: the 5 ms decision needs about 92 % of the DFTs it asks
+//     for anyway.
 //   - Start and End are corrected for the high-pass's group delay (1.5
 //     ms at 697 Hz, less above) by a fixed amount per digit; what remains
 //     is within the 10 ms the tests allow, usually a millisecond.
