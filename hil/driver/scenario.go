@@ -391,7 +391,7 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		r.add("inputs", "", err)
 		return
 	}
-	sc, b, played, rendered, events, chip := in.sc, in.raw, in.played, in.rendered, in.applied, in.chip
+	b, played, events, chip := in.raw, in.played, in.applied, in.chip
 
 	// Every input toggled through the character device first: under TCG
 	// the first pass through gpio-sim and the edge path is translated
@@ -479,18 +479,25 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		fmt.Fprintf(log, "linetapd's overrun log:\n%s\n", grepLog(linetapdLog, 20, "overrun", "audio gap"))
 		r.add("overrun logged", "", checkOverrun(linetapdLog))
 	}
+	checkRecorded(r, o, in, stdout)
+}
+
+// checkRecorded compares what linetapd recorded with the scenario: the
+// hook flashes in its log (with -faults), then the calls' metadata and
+// audio. It returns the calls, nil when they could not be listed.
+func checkRecorded(r *Result, o scenarioOptions, in scenarioInputs, stdout io.Writer) []recorded {
 	if o.Faults {
-		detail, err := checkFlashes(linetapdLog, Expected(rendered, true))
+		detail, err := checkFlashes(linetapdLog, Expected(in.rendered, true))
 		r.add("hook flashes", detail, err)
 	}
-
 	got, err := listCalls(o.Data, stdout)
 	if err != nil {
 		r.add("linetap calls", "", err)
-		return
+		return nil
 	}
-	compareCalls(r, sc.Calls(), got)
-	compareAudio(r, o, played, got)
+	compareCalls(r, in.sc.Calls(), got)
+	compareAudio(r, o, in.played, got)
+	return got
 }
 
 // listCalls reads linetapd's calls with `linetap calls --json`, echoing

@@ -124,7 +124,7 @@ func twoCardRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		r.add("inputs", "", err)
 		return
 	}
-	sc, played, rendered, events, chip := in.sc, in.played, in.rendered, in.applied, in.chip
+	played, events, chip := in.played, in.applied, in.chip
 	first := o.Lines / 2
 	rawA, rawB := SplitChannels(in.raw, o.Lines, first)
 	err = loadTwoCards()
@@ -191,18 +191,10 @@ func twoCardRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 	fmt.Fprintf(log, "linetapd's sound card log:\n%s\n", grepLog(linetapdLog, 40,
 		"sound card", "ALARM", "alarm", "realigned", "level=ERROR"))
 	r.add("sound card alarm", "linetapd logged the loss and the return", checkAlarms(linetapdLog))
-	if o.Faults {
-		detail, err := checkFlashes(linetapdLog, Expected(rendered, true))
-		r.add("hook flashes", detail, err)
-	}
-
-	got, err := listCalls(o.Data, stdout)
-	if err != nil {
-		r.add("linetap calls", "", err)
+	got := checkRecorded(r, o, in, stdout)
+	if got == nil {
 		return
 	}
-	compareCalls(r, sc.Calls(), got)
-	compareAudio(r, o, played, got)
 	detail, err = HealthyCard(got, first)
 	r.add("the first card's lines lost nothing", detail, err)
 }
