@@ -144,8 +144,9 @@ ICOUNT=()
 NICE=()
 [ "${HIL_NICE:-0}" = 0 ] || NICE=(nice -n "$HIL_NICE")
 # A run the driver calls inconclusive (it could not keep the stimulus
-# timing: the host stalled the VM) is repeated up to HIL_RETRIES times.
-HIL_RETRIES=${HIL_RETRIES:-1}
+# timing: the host stalled the VM) tested nothing and is repeated, up to
+# HIL_RETRIES (2) times.
+HIL_RETRIES=${HIL_RETRIES:-2}
 attempt=0
 while :; do
 	log "boot $(cat "$KDIR/kver") under $QEMU (TCG, icount ${HIL_ICOUNT}, timeout ${HIL_TIMEOUT}s)"
