@@ -152,6 +152,21 @@ func (tb *tab) shot(name string) {
 	tb.t.Logf("screenshot: %s", p)
 }
 
+// serve serves srv over HTTP until the test ends, then closes srv (within
+// 5 s) and the listener.
+func serve(t *testing.T, srv *web.Server) *httptest.Server {
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := srv.Close(ctx); err != nil {
+			t.Errorf("Close: %v", err)
+		}
+		ts.Close()
+	})
+	return ts
+}
+
 // TestBrowserPages opens every page as the admin in headless chromium at
 // phone width, over the fakes: each page's module runs without an
 // uncaught exception, shows no API error, and fits 360 px; the login
@@ -169,15 +184,7 @@ func TestBrowserPages(t *testing.T) {
 		{Line: 1, Name: "Back office", State: linetap.LineConnected, LevelDBm0: -23.5, NoiseFloorDBm0: -70},
 	}}
 	srv := newServer(t, sampleCalls(), live, func(o *web.Options) { o.Engine = eng; o.Exports = exports })
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	defer func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer ccancel()
-		if err := srv.Close(cctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	}()
+	ts := serve(t, srv)
 	tb := newTab(t, ctx)
 	// Chromium's window is at least 500 px wide; the viewport is a phone's.
 	if err := chromedp.Do(tb.ctx, chromedp.EmulateViewport(360, 740)); err != nil {
@@ -439,15 +446,7 @@ func TestBrowserSetup(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := newServer(t, sampleCalls(), newFakeLive(sampleLines()...), func(o *web.Options) { withFakeEngine(o); o.Auth = svc })
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	defer func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer ccancel()
-		if err := srv.Close(cctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	}()
+	ts := serve(t, srv)
 	tb := newTab(t, ctx)
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/login")); err != nil {
 		t.Fatal(err)
@@ -522,15 +521,7 @@ func TestBrowserCallsPaging(t *testing.T) {
 		withFakeEngine(o)
 		o.Archive = pagedCalls{sampleCalls()}
 	})
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
-	defer func() {
-		cctx, ccancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer ccancel()
-		if err := srv.Close(cctx); err != nil {
-			t.Errorf("Close: %v", err)
-		}
-	}()
+	ts := serve(t, srv)
 	tb := newTab(t, ctx)
 	if err := chromedp.Do(tb.ctx, chromedp.Navigate(ts.URL+"/calls?sort=oldest&limit=1")); err != nil {
 		t.Fatal(err)
