@@ -23,31 +23,10 @@ type longOptions struct {
 // hook-triggered (hook = offset 0, ring = 1), line 1 records always and is
 // split every MaxCall.
 func (o longOptions) config() ([]byte, error) {
-	type gpio struct {
-		Chip string `json:"chip"`
-		Hook int    `json:"hook"`
-		Ring int    `json:"ring"`
-	}
-	type line struct {
-		Name    string `json:"name"`
-		Channel int    `json:"channel"`
-		Trigger string `json:"trigger"`
-		MaxCall string `json:"max_call,omitempty"`
-		GPIO    *gpio  `json:"gpio,omitempty"`
-	}
-	c := struct {
-		Source struct {
-			Kind   string `json:"kind"`
-			Device string `json:"device"`
-			Rate   int    `json:"rate"`
-		} `json:"source"`
-		Lines []line `json:"lines"`
-	}{}
-	c.Source.Kind, c.Source.Device, c.Source.Rate = "portaudio", o.Device, 8000
-	c.Lines = []line{
-		{Name: "held", Channel: 0, Trigger: "hook", GPIO: &gpio{Chip: o.Label, Hook: 0, Ring: 1}},
+	c := daemonConfig{Source: sourceConfig{Kind: "portaudio", Device: o.Device, Rate: 8000}, Lines: []lineConfig{
+		{Name: "held", Channel: 0, Trigger: "hook", GPIO: &gpioConfig{Chip: o.Label, Hook: 0, Ring: 1}},
 		{Name: "always", Channel: 1, Trigger: "always", MaxCall: o.MaxCall.String()},
-	}
+	}}
 	return json.MarshalIndent(c, "", "  ")
 }
 

@@ -107,33 +107,55 @@ type recorded struct {
 	Gaps       []gap     `json:"gaps"`
 }
 
-// config is the linetapd configuration of the scenario run.
-func (o scenarioOptions) config() ([]byte, error) {
-	type gpio struct {
-		Chip string `json:"chip"`
-		Hook int    `json:"hook"`
-		Ring int    `json:"ring"`
-	}
-	type line struct {
-		Name    string `json:"name"`
-		Channel int    `json:"channel"`
-		GPIO    gpio   `json:"gpio"`
-	}
-	c := struct {
-		PreRoll string `json:"preroll"`
-		Source  struct {
-			Kind   string `json:"kind"`
-			Device string `json:"device"`
-			Rate   int    `json:"rate"`
-		} `json:"source"`
-		Lines []line `json:"lines"`
-	}{PreRoll: o.PreRoll.String()}
-	c.Source.Kind, c.Source.Device, c.Source.Rate = "portaudio", o.Device, 8000
+// daemonConfig is the part of linetapd's JSON configuration the HIL runs
+// set (the root package's Config; the tests load it through LoadConfig).
+type daemonConfig struct {
+	PreRoll string       `json:"preroll,omitempty"`
+	Source  sourceConfig `json:"source"`
+	Lines   []lineConfig `json:"lines"`
+}
+
+type sourceConfig struct {
+	Kind    string       `json:"kind"`
+	Device  string       `json:"device,omitempty"`
+	Devices []cardConfig `json:"devices,omitempty"`
+	Rate    int          `json:"rate"`
+}
+
+type cardConfig struct {
+	Device   string `json:"device"`
+	Channels int    `json:"channels"`
+}
+
+type lineConfig struct {
+	Name    string      `json:"name"`
+	Channel int         `json:"channel"`
+	Trigger string      `json:"trigger,omitempty"`
+	MaxCall string      `json:"max_call,omitempty"`
+	GPIO    *gpioConfig `json:"gpio,omitempty"`
+}
+
+type gpioConfig struct {
+	Chip string `json:"chip"`
+	Hook int    `json:"hook"`
+	Ring int    `json:"ring"`
+}
+
+// daemonConfig is the linetapd configuration of the scenario run: line i
+// on channel i, its hook at gpio-sim offset 2i and its ring detector at
+// 2i+1.
+func (o scenarioOptions) daemonConfig() daemonConfig {
+	c := daemonConfig{PreRoll: o.PreRoll.String(), Source: sourceConfig{Kind: "portaudio", Device: o.Device, Rate: 8000}}
 	for i := 0; i < o.Lines; i++ {
-		c.Lines = append(c.Lines, line{Name: fmt.Sprintf("hil%d", i), Channel: i,
-			GPIO: gpio{Chip: o.Label, Hook: 2 * i, Ring: 2*i + 1}})
+		c.Lines = append(c.Lines, lineConfig{Name: fmt.Sprintf("hil%d", i), Channel: i,
+			GPIO: &gpioConfig{Chip: o.Label, Hook: 2 * i, Ring: 2*i + 1}})
 	}
-	return json.MarshalIndent(c, "", "  ")
+	return c
+}
+
+// config is the linetapd configuration of the scenario run, as JSON.
+func (o scenarioOptions) config() ([]byte, error) {
+	return json.MarshalIndent(o.daemonConfig(), "", "  ")
 }
 
 // pull sets a gpio-sim input through sysfs.

@@ -26,19 +26,11 @@ var twoCards = [2]struct {
 // twoCardConfig is the scenario's config with source.devices: two cards
 // of lines/2 channels each, in place of source.device.
 func (o scenarioOptions) twoCardConfig() ([]byte, error) {
-	b, err := o.config()
-	if err != nil {
-		return nil, err
-	}
-	var c map[string]any
-	if err := json.Unmarshal(b, &c); err != nil {
-		return nil, err
-	}
-	src := c["source"].(map[string]any)
-	delete(src, "device")
-	src["devices"] = []map[string]any{
-		{"device": twoCards[0].Capture, "channels": o.Lines / 2},
-		{"device": twoCards[1].Capture, "channels": o.Lines - o.Lines/2},
+	c := o.daemonConfig()
+	c.Source.Device = ""
+	c.Source.Devices = []cardConfig{
+		{Device: twoCards[0].Capture, Channels: o.Lines / 2},
+		{Device: twoCards[1].Capture, Channels: o.Lines - o.Lines/2},
 	}
 	return json.MarshalIndent(c, "", "  ")
 }
