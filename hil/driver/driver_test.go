@@ -243,3 +243,11 @@ func TestCheckOverrun(t *testing.T) {
 		})
 	}
 }
+
+// wantErr fails the test unless err is an error whose text contains want.
+func wantErr(t *testing.T, err error, want string) {
+	t.Helper()
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want one containing %q", err, want)
+	}
+}

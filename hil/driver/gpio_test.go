@@ -79,9 +79,7 @@ func TestCompareEvents(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.err)
-			}
+			wantErr(t, err, tc.err)
 		})
 	}
 }
@@ -108,9 +106,7 @@ func TestDriveReportCheck(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.err)
-			}
+			wantErr(t, err, tc.err)
 			r := Result{}
 			r.add("drive", "", err)
 			if !r.Inconclusive {
@@ -146,9 +142,7 @@ func TestCountFlashes(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.err)
-			}
+			wantErr(t, err, tc.err)
 		})
 	}
 }
@@ -174,9 +168,7 @@ func TestContiguous(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.err)
-			}
+			wantErr(t, err, tc.err)
 		})
 	}
 }
@@ -225,9 +217,7 @@ func TestPlaceExact(t *testing.T) {
 				}
 				return
 			}
-			if err == nil || !strings.Contains(err.Error(), tc.err) {
-				t.Fatalf("err = %v, want one containing %q", err, tc.err)
-			}
+			wantErr(t, err, tc.err)
 		})
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -73,9 +72,7 @@ func TestWavSamples(t *testing.T) {
 			}
 			got, err := wavSamples(p)
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.err)
-				}
+				wantErr(t, err, tc.err)
 				return
 			}
 			if err != nil || !equal(got, tc.want) {
@@ -260,9 +257,7 @@ func TestCheckAudio(t *testing.T) {
 				return
 			}
 			if tc.err != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.err) {
-					t.Fatalf("err = %v, want one containing %q", err, tc.err)
-				}
+				wantErr(t, err, tc.err)
 				return
 			}
 			if err != nil || found != tc.found || at != 5000 || worst != tc.worst {
