@@ -405,6 +405,37 @@ func (o scenarioOptions) inputs() (scenarioInputs, error) {
 	return in, nil
 }
 
+// lossResult is how a card's removal went, and the player restarted on it.
+type lossResult struct {
+	cl   cardLoss
+	play *player
+	err  error
+}
+
+// loseCard removes a card at t0+at with remove and, once play (which was
+// playing into it) has stopped, restarts playing with restart from where
+// real time is; the result comes on the channel.
+func loseCard(t0 time.Time, at time.Duration, remove func() (cardLoss, error), play *player, restart func(frame int) (*player, error)) <-chan lossResult {
+	c := make(chan lossResult, 1)
+	go func() {
+		waitUntil(t0.Add(at))
+		cl, err := remove()
+		if err != nil {
+			// The card stays half-removed until linetapd exits (its
+			// stop releases it): the rest of the run says how
+			// recording went on without it.
+			c <- lossResult{cl, nil, err}
+			return
+		}
+		<-play.done // the player lost its card too
+		// The played timeline goes on where real time is.
+		cl.Restart = int(time.Since(t0) * 8000 / time.Second)
+		p, err := restart(cl.Restart)
+		c <- lossResult{cl, p, err}
+	}()
+	return c
+}
+
 // scenarioRun plays the scenario through the loopback into linetapd and
 // compares what it recorded.
 func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
@@ -440,29 +471,10 @@ func scenarioRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		return
 	}
 	t0 := time.Now()
-	type lossResult struct {
-		cl   cardLoss
-		play *player
-		err  error
-	}
-	lossc := make(chan lossResult, 1)
+	var lossc <-chan lossResult
 	if o.CardLossAt > 0 {
-		go func() {
-			waitUntil(t0.Add(o.CardLossAt))
-			cl, err := removeCard(o.CardLossFor)
-			if err != nil {
-				// The card stays half-removed until linetapd exits
-				// (its stop releases it): the rest of the run says
-				// how recording went on without it.
-				lossc <- lossResult{cl, nil, err}
-				return
-			}
-			<-play.done // aplay lost its card too
-			// The played timeline goes on where real time is.
-			cl.Restart = int(time.Since(t0) * 8000 / time.Second)
-			p, err := startPlayer(b, o.Lines, cl.Restart, log)
-			lossc <- lossResult{cl, p, err}
-		}()
+		lossc = loseCard(t0, o.CardLossAt, func() (cardLoss, error) { return removeCard(o.CardLossFor) }, play,
+			func(frame int) (*player, error) { return startPlayer(b, o.Lines, frame, log) })
 	}
 	stallc := make(chan error, 1)
 	if o.StallAt > 0 {

@@ -149,24 +149,10 @@ func twoCardRun(r *Result, o scenarioOptions, stdout, log io.Writer) {
 		return
 	}
 	t0 := time.Now()
-	type lossResult struct {
-		cl   cardLoss
-		play *player
-		err  error
-	}
-	lossc := make(chan lossResult, 1)
-	go func() {
-		waitUntil(t0.Add(o.CardLossAt))
-		cl, err := unplugOne(o.CardLossFor)
-		if err != nil {
-			lossc <- lossResult{cl, nil, err}
-			return
-		}
-		<-playB.done // its aplay lost the card too
-		cl.Restart = int(time.Since(t0) * 8000 / time.Second)
-		p, err := startPlayerOn(twoCards[1].Play, rawB, o.Lines-first, cl.Restart, log)
-		lossc <- lossResult{cl, p, err}
-	}()
+	lossc := loseCard(t0, o.CardLossAt, func() (cardLoss, error) { return unplugOne(o.CardLossFor) }, playB,
+		func(frame int) (*player, error) {
+			return startPlayerOn(twoCards[1].Play, rawB, o.Lines-first, frame, log)
+		})
 	rep, derr := drive(chip, t0, events, o.Lines)
 	lr := <-lossc
 	r.add("second card removed", fmt.Sprintf("unbind took %s (linetapd closed the card), card gone %s, its aplay restarted at frame %d",
