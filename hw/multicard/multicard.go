@@ -1,6 +1,7 @@
 package multicard
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/internal/frames"
 	"github.com/linetap/linetap/hw/internal/monoclock"
 )
 
@@ -240,13 +242,13 @@ func New(cards []hw.AudioSource, opt Options) (*Source, error) {
 }
 
 func newSource(cards []hw.AudioSource, opt Options) (*Source, error) {
-	opt.Block = cmpOr(opt.Block, DefaultBlock)
-	opt.Buffer = cmpOr(opt.Buffer, DefaultBuffer)
-	opt.Stall = cmpOr(opt.Stall, DefaultStall)
-	opt.Tolerance = cmpOr(opt.Tolerance, DefaultTolerance)
-	opt.Jump = cmpOr(opt.Jump, DefaultJump)
-	opt.SlipEvery = cmpOr(opt.SlipEvery, DefaultSlipEvery)
-	opt.Hold = cmpOr(opt.Hold, DefaultHold)
+	opt.Block = cmp.Or(opt.Block, DefaultBlock)
+	opt.Buffer = cmp.Or(opt.Buffer, DefaultBuffer)
+	opt.Stall = cmp.Or(opt.Stall, DefaultStall)
+	opt.Tolerance = cmp.Or(opt.Tolerance, DefaultTolerance)
+	opt.Jump = cmp.Or(opt.Jump, DefaultJump)
+	opt.SlipEvery = cmp.Or(opt.SlipEvery, DefaultSlipEvery)
+	opt.Hold = cmp.Or(opt.Hold, DefaultHold)
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -332,10 +334,7 @@ func (s *Source) frames(d time.Duration) int64 {
 }
 
 // dur converts frames to time.
-func (s *Source) dur(n int64) time.Duration {
-	r := int64(s.rate)
-	return time.Duration(n/r)*time.Second + time.Duration(n%r)*time.Second/time.Duration(r)
-}
+func (s *Source) dur(n int64) time.Duration { return frames.Duration(n, s.rate) }
 
 // Format reports the combined channels at the cards' rate.
 func (s *Source) Format() hw.Format { return hw.Format{Channels: s.ch, Rate: s.rate} }

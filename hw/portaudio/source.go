@@ -13,6 +13,7 @@ import (
 	"github.com/linetap/linetap/dsp"
 	"github.com/linetap/linetap/dsp/resample"
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/internal/frames"
 	"github.com/linetap/linetap/hw/internal/monoclock"
 )
 
@@ -317,10 +318,8 @@ func (s *Source) Close() error {
 	return err
 }
 
-// framesToDur converts 8 kHz frames to time without overflowing for years.
-func framesToDur(n int64) time.Duration {
-	return time.Duration(n/dsp.Rate)*time.Second + time.Duration(n%dsp.Rate)*time.Second/dsp.Rate
-}
+// framesToDur converts 8 kHz frames to time.
+func framesToDur(n int64) time.Duration { return frames.Duration(n, dsp.Rate) }
 
 // durToFrames converts time to 8 kHz frames (rounded down) without
 // overflowing for years.

@@ -13,6 +13,7 @@ import (
 	"github.com/go-audio/wav"
 
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/internal/frames"
 	"github.com/linetap/linetap/hw/internal/pace"
 )
 
@@ -285,7 +286,7 @@ func (s *Source) Format() hw.Format { return s.format }
 
 // Duration is the length of the recording.
 func (s *Source) Duration() time.Duration {
-	return framesToDuration(s.frames, s.format.Rate)
+	return frames.Duration(s.frames, s.format.Rate)
 }
 
 // Events returns the channel on which the sidecar's line events are
@@ -298,7 +299,7 @@ func (s *Source) Events() <-chan hw.LineEvent { return s.ch }
 func (s *Source) Read(buf []int16) (int, time.Duration, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	at := s.opt.Origin + framesToDuration(s.pos, s.format.Rate)
+	at := s.opt.Origin + frames.Duration(s.pos, s.format.Rate)
 	if s.closed() {
 		return 0, at, hw.ErrClosed
 	}
@@ -329,13 +330,13 @@ func (s *Source) Read(buf []int16) (int, time.Duration, error) {
 		buf[i] = int16(binary.LittleEndian.Uint16(raw[2*i:]))
 	}
 	s.pos += n
-	end := s.opt.Origin + framesToDuration(s.pos, s.format.Rate)
+	end := s.opt.Origin + frames.Duration(s.pos, s.format.Rate)
 	if s.pos == s.frames {
 		end = s.opt.Origin + s.Duration() + 1 // the last block takes the rest
 	}
 	s.deliver(end)
 	if s.opt.Realtime {
-		if !s.pace.Wait(framesToDuration(s.pos, s.format.Rate)) {
+		if !s.pace.Wait(frames.Duration(s.pos, s.format.Rate)) {
 			return 0, at, hw.ErrClosed
 		}
 	}
@@ -379,11 +380,4 @@ func (s *Source) closed() bool {
 	default:
 		return false
 	}
-}
-
-// framesToDuration converts a frame count at rate to a duration without
-// overflow for any recording shorter than a few centuries.
-func framesToDuration(frames int64, rate int) time.Duration {
-	r := int64(rate)
-	return time.Duration(frames/r)*time.Second + time.Duration(frames%r)*time.Second/time.Duration(r)
 }
