@@ -24,9 +24,12 @@ run: build
 	./$(BIN)/linetapd --data ./data
 
 # The whole suite, with the race detector, after the static checks and the
-# check of the appliance's Buildroot tree.
+# check of the appliance's Buildroot tree; then the signal processing again
+# built without its assembly (-tags purego), as on CPUs without AVX2 and
+# on ARM.
 test: check buildroot-check
 	$(GO) test -race -count=1 -tags '$(TAGS)' $(PKGS)
+	$(GO) test -count=1 -tags 'purego $(TAGS)' ./dsp/...
 
 check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

@@ -98,6 +98,7 @@ type bank struct {
 	// frequency k.
 	hp      [hpStages]biquad
 	hpRun   hpRun
+	hpVec   hpKern // the same filter in vector form
 	hpGain2 [8]float64
 	// hpGainFine[k][i] is the power gain at hz[k]·(1−gainSpan) +
 	// i·gainStep Hz, for the frequencies a decision measures.
@@ -125,6 +126,7 @@ var tab = func() (t bank) {
 	}
 	t.hp = designHighPass()
 	t.hpRun = runForm(&t.hp)
+	t.hpVec = vecForm(&t.hpRun)
 	for i := range t.rot {
 		for k := range t.rot[i] {
 			t.rot[i][k] *= complex(t.hpRun.g, 0) // the high-pass's gain, which highPass leaves out
@@ -264,24 +266,25 @@ func (d *Detector) Flush(out []Event) []Event {
 func (d *Detector) endSub(t int64, out []Event) []Event {
 	h := d.head
 	raw, hp := &d.raw[h], &d.hp[h]
-	// Two squares at a time fit a uint32 (2·32768² = 2³¹), which leaves
-	// one 64-bit addition per pair.
-	var sq uint64
-	for i := 1; i < subLen; i += 2 { // the form the compiler proves in bounds
-		a, b := int32(raw[i-1]), int32(raw[i])
-		sq += uint64(uint32(a*a) + uint32(b*b))
-	}
-	er := float64(sq)
-	var e, e1 float64
-	if er < hpQuiet*minPower {
-		// Nothing a key press could be part of: skip the filter and let
-		// its state go.
-		*hp = [subLen]float64{}
-		last := d.hpZ.y[hpStages-1][0]
-		d.hpZ = hpState{}
-		e1 = last * last * tab.hpRun.g * tab.hpRun.g
+	last := d.hpZ.y[hpStages-1][3] // the filter's output before the block
+	var er, e, e1 float64
+	if vecHP {
+		// The vector form filters every block, and sums Σx² as it goes.
+		er, e, e1 = highPassVec(hp, raw, &d.hpZ, &tab.hpVec)
+		g2 := tab.hpRun.g * tab.hpRun.g
+		e, e1 = e*g2, e1*g2
 	} else {
-		e, e1 = highPass(hp, raw, &d.hpZ)
+		er = rawEnergy(raw)
+		if er >= hpQuiet*minPower {
+			e, e1 = highPass(hp, raw, &d.hpZ)
+		}
+	}
+	if er < hpQuiet*minPower {
+		// Nothing a key press could be part of: no filtered samples, and
+		// the filter's state let go.
+		*hp = [subLen]float64{}
+		d.hpZ = hpState{}
+		e, e1 = 0, last*last*tab.hpRun.g*tab.hpRun.g
 	}
 	d.subE[h], d.subD[h] = e, e1
 	d.subPh[h], d.done[h] = d.phase, [2]bool{}
@@ -298,6 +301,18 @@ func (d *Detector) endSub(t int64, out []Event) []Event {
 	}
 	d.updatePending(t, suspect)
 	return out
+}
+
+// rawEnergy is Σx² of a sub-block as received.
+func rawEnergy(raw *[subLen]int16) float64 {
+	// Two squares at a time fit a uint32 (2·32768² = 2³¹), which leaves
+	// one 64-bit addition per pair.
+	var sq uint64
+	for i := 1; i < subLen; i += 2 { // the form the compiler proves in bounds
+		a, b := int32(raw[i-1]), int32(raw[i])
+		sq += uint64(uint32(a*a) + uint32(b*b))
+	}
+	return float64(sq)
 }
 
 // dft returns the DFT of ring slot i at the four rows (half 0) or the four

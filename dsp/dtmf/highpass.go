@@ -104,7 +104,7 @@ func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) 
 	l := &tab.hpRun
 	var ee, ee1 float64 // the odd samples' sums, apart: two chains of additions
 	d1, d2, d3, d4, d5, d6 := z.d[0], z.d[1], z.d[2], z.d[3], z.d[4], z.d[5]
-	a1, a2, b1, b2, c1, c2 := z.y[0][0], z.y[0][1], z.y[1][0], z.y[1][1], z.y[2][0], z.y[2][1]
+	a1, a2, b1, b2, c1, c2 := z.y[0][3], z.y[0][2], z.y[1][3], z.y[1][2], z.y[2][3], z.y[2][2]
 	// Two samples a step: the state variables then swap roles instead of
 	// being copied along every sample; y[n−1] enters each recursion last,
 	// so that only a multiply and an addition stand between one output
@@ -144,17 +144,24 @@ func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) 
 		ee1 += p1 * p1
 	}
 	z.d = [6]int32{d1, d2, d3, d4, d5, d6}
-	z.y = [hpStages][2]float64{{a1, a2}, {b1, b2}, {c1, c2}}
+	z.y[0][3], z.y[0][2], z.y[1][3], z.y[1][2], z.y[2][3], z.y[2][2] = a1, a2, b1, b2, c1, c2
 	g2 := l.g * l.g
 	return (e + ee) * g2, (e1 + ee1) * g2
 }
 
-// hpState is the high-pass's memory: the last value of each order of
-// difference of the input (d[0] the last input, d[k] the last k-th
-// difference) and each section's last two outputs.
+// hpState is the high-pass's memory; its zero value is a filter that has
+// only ever seen silence. The scalar highPass keeps each section's last
+// two outputs in y[k][3] (the newest) and y[k][2], and in d the last value
+// of each order of difference of the input (d[0] the last input, d[k] the
+// last k-th difference). The vector form (highpass_vec.go) keeps the
+// filter's last eight outputs in y[1] and y[2] (the newest last, so that
+// y[2][3] is the last output in both forms) and the last eight input
+// samples in x; u is where it passes each block's sixth difference on.
 type hpState struct {
+	y [hpStages][4]float64 // offset 0
+	x [8]float64           // offset 96
+	u [subLen]float64      // offset 160
 	d [2 * hpStages]int32
-	y [hpStages][2]float64
 }
 
 // phaseAt is the phase response of the whole filter at f, radians.
