@@ -266,25 +266,20 @@ func (d *Detector) Flush(out []Event) []Event {
 func (d *Detector) endSub(t int64, out []Event) []Event {
 	h := d.head
 	raw, hp := &d.raw[h], &d.hp[h]
-	last := d.hpZ.y[hpStages-1][3] // the filter's output before the block
-	var er, e, e1 float64
-	if vecHP {
-		// The vector form filters every block, and sums Σx² as it goes.
-		er, e, e1 = highPassVec(hp, raw, &d.hpZ, &tab.hpVec)
-		g2 := tab.hpRun.g * tab.hpRun.g
-		e, e1 = e*g2, e1*g2
-	} else {
-		er = rawEnergy(raw)
-		if er >= hpQuiet*minPower {
-			e, e1 = highPass(hp, raw, &d.hpZ)
-		}
-	}
-	if er < hpQuiet*minPower {
+	var e, e1 float64
+	if er := rawEnergy(raw); er < hpQuiet*minPower {
 		// Nothing a key press could be part of: no filtered samples, and
 		// the filter's state let go.
 		*hp = [subLen]float64{}
+		last := d.hpZ.y[hpStages-1][3] // the last output before the block
 		d.hpZ = hpState{}
-		e, e1 = 0, last*last*tab.hpRun.g*tab.hpRun.g
+		e1 = last * last * tab.hpRun.g * tab.hpRun.g
+	} else if vecHP {
+		e, e1 = highPassVec(hp, raw, &d.hpZ, &tab.hpVec)
+		g2 := tab.hpRun.g * tab.hpRun.g
+		e, e1 = e*g2, e1*g2
+	} else {
+		e, e1 = highPass(hp, raw, &d.hpZ)
 	}
 	d.subE[h], d.subD[h] = e, e1
 	d.subPh[h], d.done[h] = d.phase, [2]bool{}

@@ -8,9 +8,8 @@ import "golang.org/x/sys/cpu"
 // on CPUs with AVX2 and FMA, x86-64 since 2013–2015.
 var vecHP = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 
-// highPassVec is the vector form of highPass (see highpass_vec.go); it also
-// returns the block's raw energy er = Σx². y, e and e1 are as highPass's
-// but without the gain, which the caller applies.
+// highPassVec is the vector form of highPass (see highpass_vec.go): y, e
+// and e1 are as highPass's but without the gain, which the caller applies.
 //
 //go:noescape
-func highPassVec(y *[subLen]float64, x *[subLen]int16, z *hpState, k *hpKern) (er, e, e1 float64)
+func highPassVec(y *[subLen]float64, x *[subLen]int16, z *hpState, k *hpKern) (e, e1 float64)

@@ -5,6 +5,6 @@ package dtmf
 // vecHP is false: the high-pass runs in scalar form.
 const vecHP = false
 
-func highPassVec(y *[subLen]float64, x *[subLen]int16, z *hpState, k *hpKern) (er, e, e1 float64) {
+func highPassVec(y *[subLen]float64, x *[subLen]int16, z *hpState, k *hpKern) (e, e1 float64) {
 	panic("dtmf: no vector high-pass on this platform")
 }

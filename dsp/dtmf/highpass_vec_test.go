@@ -8,9 +8,10 @@ import (
 
 // TestHighPassVecMatchesScalar runs the vector form and the scalar form
 // of the high-pass side by side over streams of noise, tones, full-scale
-// square waves and silence, and checks that every output sample, every
-// block's energies and its Σx² agree, the state carried across blocks
-// included.
+// square waves and silence, and checks that every output sample and every
+// block's energies agree, the state carried across blocks
+// included. (The receiver skips the filter for quiet blocks; this runs
+// both on every block.)
 func TestHighPassVecMatchesScalar(t *testing.T) {
 	if !vecHP {
 		t.Skip("no vector high-pass on this CPU or build")
@@ -40,11 +41,8 @@ func TestHighPassVecMatchesScalar(t *testing.T) {
 			}
 			es, e1s := highPass(&ys, &x, &zs)
 			g2 := tab.hpRun.g * tab.hpRun.g
-			er, ev, e1v := highPassVec(&yv, &x, &zv, &tab.hpVec)
+			ev, e1v := highPassVec(&yv, &x, &zv, &tab.hpVec)
 			ev, e1v = ev*g2, e1v*g2
-			if want := rawEnergy(&x); er != want {
-				t.Fatalf("stream %d block %d: Σx² %v, want %v", stream, blk, er, want)
-			}
 			var scale float64
 			for _, v := range ys {
 				scale = max(scale, math.Abs(v))
