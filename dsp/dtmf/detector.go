@@ -99,6 +99,8 @@ type bank struct {
 	hp      [hpStages]biquad
 	hpRun   hpRun
 	hpVec   hpKern // the same filter in vector form
+	// dft is the table of the sub-block DFT in vector form.
+	dft dftKern
 	hpGain2 [8]float64
 	// hpGainFine[k][i] is the power gain at hz[k]·(1−gainSpan) +
 	// i·gainStep Hz, for the frequencies a decision measures.
@@ -127,6 +129,7 @@ var tab = func() (t bank) {
 	t.hp = designHighPass()
 	t.hpRun = runForm(&t.hp)
 	t.hpVec = vecForm(&t.hpRun)
+	t.dft = dftForm(&t.hz, t.hpRun.g)
 	for i := range t.rot {
 		for k := range t.rot[i] {
 			t.rot[i][k] *= complex(t.hpRun.g, 0) // the high-pass's gain, which highPass leaves out
@@ -317,6 +320,11 @@ func rawEnergy(raw *[subLen]int16) float64 {
 func (d *Detector) dft(i, half int) *[8]complex128 {
 	slot := &d.sub[i]
 	if d.done[i][half] {
+		return slot
+	}
+	if vecDFT {
+		dftVec(&d.hp[i], &tab.dft, &tab.dft.r[d.subPh[i]], slot)
+		d.done[i] = [2]bool{true, true}
 		return slot
 	}
 	var s1, s2 [8]float64
