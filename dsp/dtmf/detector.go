@@ -96,11 +96,11 @@ type bank struct {
 	g2min [8]float64
 	// hp is the dial-tone high-pass; hpGain2[k] its power gain at
 	// frequency k.
-	hp      [hpStages]biquad
-	hpRun   hpRun
-	hpVec   hpKern // the same filter in vector form
+	hp    [hpStages]biquad
+	hpRun hpRun
+	hpVec hpKern // the same filter in vector form
 	// dft is the table of the sub-block DFT in vector form.
-	dft dftKern
+	dft     dftKern
 	hpGain2 [8]float64
 	// hpGainFine[k][i] is the power gain at hz[k]·(1−gainSpan) +
 	// i·gainStep Hz, for the frequencies a decision measures.
