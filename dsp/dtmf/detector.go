@@ -314,9 +314,9 @@ func rawEnergy(raw *[subLen]int16) float64 {
 }
 
 // dft returns the DFT of ring slot i at the four rows (half 0) or the four
-// columns (half 1), computing it on first use. Where the eight run as
-// cheaply as four (goertzel.Eight in vector form), both halves are
-// computed at once.
+// columns (half 1), computing it on first use. The vector form
+// (dft_vec.go) computes both halves at once, in less time than the scalar
+// form takes for one.
 func (d *Detector) dft(i, half int) *[8]complex128 {
 	slot := &d.sub[i]
 	if d.done[i][half] {
@@ -327,27 +327,19 @@ func (d *Detector) dft(i, half int) *[8]complex128 {
 		d.done[i] = [2]bool{true, true}
 		return slot
 	}
-	var s1, s2 [8]float64
-	k0, k1 := 0, 8
-	if vecGoertzel {
-		goertzel.Eight(d.hp[i][:], &tab.coef, &s1, &s2)
-		d.done[i] = [2]bool{true, true}
-	} else {
-		k0, k1 = 4*half, 4*half+4
-		s1[k0], s2[k0], s1[k0+1], s2[k0+1], s1[k0+2], s2[k0+2], s1[k0+3], s2[k0+3] = goertzel.Four(d.hp[i][:], tab.coef[k0], tab.coef[k0+1], tab.coef[k0+2], tab.coef[k0+3])
-		d.done[i][half] = true
-	}
+	d.done[i][half] = true
+	k0 := 4 * half
+	var s1, s2 [4]float64
+	s1[0], s2[0], s1[1], s2[1], s1[2], s2[2], s1[3], s2[3] = goertzel.Four(d.hp[i][:], tab.coef[k0], tab.coef[k0+1], tab.coef[k0+2], tab.coef[k0+3])
 	rot := &tab.rot[d.subPh[i]]
-	for k := k0; k < k1; k++ {
+	for j := range 4 {
+		k := k0 + j
 		b := tab.b[k]
-		y := complex(s1[k]-real(b)*s2[k], -imag(b)*s2[k])
+		y := complex(s1[j]-real(b)*s2[j], -imag(b)*s2[j])
 		slot[k] = rot[k] * y
 	}
 	return slot
 }
-
-// vecGoertzel is whether goertzel.Eight computes rows and columns together.
-var vecGoertzel = goertzel.Vector()
 
 // Spectral gate: Σ(x[n]−x[n−1])² / Σx² is the power-weighted mean of
 // 2 − 2cos ω over the signal's spectrum. When a share f of the energy lies
