@@ -270,7 +270,13 @@ func (d *Detector) endSub(t int64, out []Event) []Event {
 	h := d.head
 	raw, hp := &d.raw[h], &d.hp[h]
 	var e, e1 float64
-	if er := rawEnergy(raw); er < hpQuiet*minPower {
+	var er float64
+	if vecHP {
+		er = rawEnergyVec(raw)
+	} else {
+		er = rawEnergy(raw)
+	}
+	if er < hpQuiet*minPower {
 		// Nothing a key press could be part of: no filtered samples, and
 		// the filter's state let go.
 		*hp = [subLen]float64{}

@@ -13,3 +13,8 @@ var vecHP = cpu.X86.HasAVX2 && cpu.X86.HasFMA
 //
 //go:noescape
 func highPassVec(y *[subLen]float64, x *[subLen]int16, z *hpState, k *hpKern) (e, e1 float64)
+
+// rawEnergyVec is rawEnergy on AVX2 (energy_amd64.s).
+//
+//go:noescape
+func rawEnergyVec(x *[subLen]int16) float64

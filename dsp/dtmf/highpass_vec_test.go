@@ -87,3 +87,30 @@ func BenchmarkHighPass(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*subLen), "ns/sample")
 	})
 }
+
+// TestRawEnergyVec checks the vector Σx² against the scalar one, full
+// scale of both signs included (where a pair's sum of squares is 2³¹).
+func TestRawEnergyVec(t *testing.T) {
+	if !vecHP {
+		t.Skip("no vector forms on this CPU or build")
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	for n := range 2000 {
+		var x [subLen]int16
+		for i := range x {
+			switch n % 4 {
+			case 0:
+				x[i] = -32768
+			case 1:
+				x[i] = int16(rng.Uint32())
+			case 2:
+				x[i] = []int16{-32768, 32767}[rng.IntN(2)]
+			case 3:
+				x[i] = int16(rng.NormFloat64() * 100)
+			}
+		}
+		if got, want := rawEnergyVec(&x), rawEnergy(&x); got != want {
+			t.Fatalf("case %d: %v, want %v (%v)", n, got, want, x)
+		}
+	}
+}
