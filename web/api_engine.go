@@ -64,7 +64,7 @@ func (s *Server) routeEngine(mux *http.ServeMux) {
 	s.handle(mux, "PUT /api/v1/settings/lines/{line}", auth.LinesSetup, s.handleSetLine)
 	s.handle(mux, "GET /api/v1/lines/{line}/listen", auth.LiveListen, s.handleListen)
 	s.routeExports(mux)
-
+	s.routeCards(mux)
 }
 
 // needEngine answers 503 when the server runs without an engine (the CLI's

@@ -110,6 +110,7 @@ var endpoints = []endpoint{
 	{"GET", "/metrics", "", auth.SystemView},
 	{"PUT", "/api/v1/settings/device", `{"qa_criteria":["greeting","resolution"]}`, auth.SettingsManage},
 	{"GET", "/api/v1/diagnostics", "", auth.DiagView},
+	{"GET", "/api/v1/diagnostics/cards", "", auth.DiagView},
 	{"GET", "/api/v1/alarms", "", auth.DiagView},
 }
 

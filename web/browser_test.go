@@ -183,7 +183,9 @@ func TestBrowserPages(t *testing.T) {
 			Hook: []linetap.HookDiag{{At: t0, Event: "on-hook"}}},
 		{Line: 1, Name: "Back office", State: linetap.LineConnected, LevelDBm0: -23.5, NoiseFloorDBm0: -70},
 	}}
-	srv := newServer(t, sampleCalls(), live, func(o *web.Options) { o.Engine = eng; o.Exports = exports })
+	srv := newServer(t, sampleCalls(), live, func(o *web.Options) {
+		o.Engine, o.Exports, o.Cards, o.SourceKind = eng, exports, twoCards(), "portaudio"
+	})
 	ts := serve(t, srv)
 	tb := newTab(t, ctx)
 	// Chromium's window is at least 500 px wide; the viewport is a phone's.
@@ -366,6 +368,18 @@ func TestBrowserPages(t *testing.T) {
 		t.Fatal(err)
 	}
 	tb.waitFor("the diagnostics", `document.querySelectorAll('article.diag').length === 2 && document.getElementById('wizard-line').options.length === 2`)
+	// The sound cards: card 2 lost, with its skew and slips against card 1
+	// and the names of its lines.
+	tb.waitFor("the sound cards", `document.querySelectorAll('article.soundcard').length === 2 && document.getElementById('cards-none').hidden`)
+	if got := tabEval[string](tb, `document.querySelector('article.soundcard[data-card="1"]').innerText`); !strings.Contains(got, "LOST") ||
+		!strings.Contains(got, "unplugged") || !strings.Contains(got, "+0.42 ms against card 1") || !strings.Contains(got, "3 frames dropped, 8000 put in") ||
+		!strings.Contains(got, "hw:CARD=Right,DEV=0") {
+		t.Errorf("the lost second card shows:\n%s", got)
+	}
+	if got := tabEval[string](tb, `document.querySelector('article.soundcard[data-card="0"]').innerText`); !strings.Contains(got, "1: Front desk, 2: Back office") || !strings.Contains(got, "connected since") {
+		t.Errorf("the first card shows:\n%s", got)
+	}
+	tb.shot("tech-cards")
 	if err := chromedp.Do(tb.ctx, chromedp.Click(chromedp.ID("wizard-start"))); err != nil {
 		t.Fatal(err)
 	}

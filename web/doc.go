@@ -3,7 +3,8 @@
 // A Server is built from Options holding its dependencies: the Archive
 // (storage.Store), the Auth service (web/auth: users, sessions, roles), the
 // Live view and the Engine (linetap.Engine), the Exports job runner
-// (storage/export.Jobs), and hooks for alarms, system figures, device
+// (storage/export.Jobs), the sound cards' capture figures (Cards, with a
+// fake in web/cardtest), and hooks for alarms, system figures, device
 // settings and metrics. Handler serves the pages and the API over HTTP(S);
 // APIHandler serves the API alone on the daemon's control socket, where
 // every request acts as the local admin. docs/api.md describes every
@@ -26,6 +27,10 @@
 // # Caveats
 //
 // Sessions live in memory (web/auth): a restart logs everybody out.
+//
+// The sound cards' figures are line diagnostics (diag.view): /metrics,
+// which needs only system.view, carries them for the principals that also
+// hold diag.view, so two roles scraping it see different sets of samples.
 //
 // An event stream or a live listen is a request that never ends by itself.
 // Call Server.Close before http.Server.Shutdown, or Shutdown waits for every

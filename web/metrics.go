@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"sync/atomic"
+
+	"github.com/linetap/linetap/web/auth"
 )
 
 // Metrics writes the Prometheus text exposition format 0.0.4: HELP and
@@ -126,6 +128,11 @@ func (s *Server) handleMetrics(w http.ResponseWriter, r *http.Request) {
 		m.Add("linetap_commit_backlog_bytes", "gauge", "Audio waiting after a failed commit.", float64(st.Backlog))
 		m.Add("linetap_late_events_total", "counter", "Line-sensor events older than the pre-roll.", float64(st.LateEvents))
 		m.Add("linetap_listen_drops_total", "counter", "Audio blocks live listeners missed.", float64(st.ListenDrops))
+	}
+	if principal(r).Can(auth.DiagView) {
+		// The cards' figures are line diagnostics: not for every role
+		// that may read the metrics.
+		s.cardMetrics(&m)
 	}
 	for _, a := range s.alarmList() {
 		m.Add("linetap_alarm", "gauge", "1 while an alarm is active.", b2f(a.Active), "kind", a.Kind)

@@ -103,6 +103,13 @@ type Options struct {
 	Metrics func(*Metrics)
 	// Exports runs export jobs; nil answers the export endpoints with 503.
 	Exports Exports
+	// Cards reports the sound cards' capture figures for the technician;
+	// nil means no sound card is in use (the simulated lines, a file).
+	Cards Cards
+	// SourceKind is the config's source.kind ("portaudio", "sim",
+	// "wavfile"), which the technician's page names when no card is in
+	// use.
+	SourceKind string
 	// Live is the engine's live view. Required.
 	Live Live
 	// NotFound is the sentinel meaning "no such call"
@@ -130,6 +137,8 @@ type Server struct {
 	onDevice   func(DeviceSettings)
 	metrics    func(*Metrics)
 	exports    Exports
+	cards      Cards
+	sourceKind string
 	heavy      chan struct{}        // requests that decode or encode audio
 	inflight   chan struct{}        // every API request
 	played     map[string]time.Time // audited playbacks: who\x00call → when
@@ -166,23 +175,25 @@ func New(opt Options) (*Server, error) {
 		return nil, fmt.Errorf("%w: Heartbeat %v is negative", ErrOptions, opt.Heartbeat)
 	}
 	s := &Server{
-		archive:   opt.Archive,
-		auth:      opt.Auth,
-		engine:    opt.Engine,
-		alarms:    opt.Alarms,
-		system:    opt.System,
-		onDevice:  opt.OnDeviceSettings,
-		metrics:   opt.Metrics,
-		exports:   opt.Exports,
-		played:    map[string]time.Time{},
-		heavy:     make(chan struct{}, MaxHeavyRequests),
-		inflight:  make(chan struct{}, MaxRequests),
-		live:      opt.Live,
-		notFound:  opt.NotFound,
-		log:       opt.Logger,
-		version:   opt.Version,
-		heartbeat: opt.Heartbeat,
-		done:      make(chan struct{}),
+		archive:    opt.Archive,
+		auth:       opt.Auth,
+		engine:     opt.Engine,
+		alarms:     opt.Alarms,
+		system:     opt.System,
+		onDevice:   opt.OnDeviceSettings,
+		metrics:    opt.Metrics,
+		exports:    opt.Exports,
+		cards:      opt.Cards,
+		sourceKind: opt.SourceKind,
+		played:     map[string]time.Time{},
+		heavy:      make(chan struct{}, MaxHeavyRequests),
+		inflight:   make(chan struct{}, MaxRequests),
+		live:       opt.Live,
+		notFound:   opt.NotFound,
+		log:        opt.Logger,
+		version:    opt.Version,
+		heartbeat:  opt.Heartbeat,
+		done:       make(chan struct{}),
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)

@@ -1,4 +1,6 @@
-// The technician's page: alarms, per-line diagnostics (level, noise floor,
+// The technician's page: alarms, the sound cards' capture figures
+// (connected or lost, overruns, audio lost; with several cards the skew
+// against the first and the frames slipped to follow it), per-line diagnostics (level, noise floor,
 // ring cadence, caller-ID decodes masked to their last two digits,
 // clipping, line voltage, hook events) and the line test wizard, which
 // watches the diagnostics and the event stream for what the technician
@@ -74,6 +76,57 @@ async function diagnostics() {
   wizardStep();
 }
 
+// ---- sound cards ----
+
+const noCard = {
+  sim: 'No sound card is in use: the lines are simulated (source "sim").',
+  wavfile: 'No sound card is in use: the lines are played from a WAV file (source "wavfile").',
+};
+
+function lineName(i) {
+  const d = diags.find((x) => x.line === i);
+  return d && d.name ? `${i + 1}: ${d.name}` : `Line ${i + 1}`;
+}
+
+function soundCard(c, several) {
+  const facts = [
+    row('Device', c.alsa ? `${c.device} (ALSA)` : c.device),
+    row('Lines', c.lines && c.lines.length ? c.lines.map(lineName).join(', ') : 'none'),
+    row('Inputs', (c.channels || []).map((ch) => `channel ${ch}`).join(', ') || 'none'),
+    row('Status', c.connected ? `connected since ${formatClock(c.since)}`
+      : `LOST since ${formatClock(c.since)}${c.error ? `: ${c.error}` : ''}`),
+    row('Overruns', String(c.overruns)),
+    row('Audio lost', `${(c.lost_ms / 1000).toFixed(3)} s`),
+    row('Reconnects', String(c.reconnects)),
+  ];
+  const a = c.align;
+  if (several && a) {
+    facts.push(
+      row('Skew', c.card === 0 ? 'reference (card 1)' : `${a.skew_ms >= 0 ? '+' : ''}${a.skew_ms.toFixed(2)} ms against card 1`),
+      row('Slipped', c.card === 0 ? '—' : `${a.dropped_frames} frames dropped, ${a.inserted_frames} put in`),
+      row('Delivering', a.stalled ? 'no: its lines get silence' : 'yes'),
+    );
+  }
+  return el('article', { class: 'card soundcard', 'data-card': c.card, 'data-connected': c.connected ? '1' : '0' },
+    el('h3', { text: `Card ${c.card + 1}${c.connected ? '' : ' · LOST'}` }),
+    el('dl', { class: 'facts' }, ...facts));
+}
+
+async function cards() {
+  let rep;
+  try {
+    rep = await api('GET', '/api/v1/diagnostics/cards');
+  } catch (err) {
+    showError(err);
+    return;
+  }
+  const list = (rep && rep.cards) || [];
+  const none = $('cards-none');
+  none.hidden = list.length > 0;
+  setText(none, list.length ? '' : (noCard[rep && rep.source] || 'No sound card is in use.'));
+  $('cards').replaceChildren(...list.map((c) => soundCard(c, list.length > 1)));
+}
+
 // ---- the line test wizard ----
 
 let wiz = null; // { line, seen: {…}, base: {hook, ring, cid}, sawOffhook }
@@ -145,6 +198,7 @@ liveLines((snap) => {
   wizardStep();
 }, $('conn'));
 alarms();
-diagnostics();
+diagnostics().then(cards);
 setInterval(alarms, 5000);
 setInterval(diagnostics, 1000);
+setInterval(cards, 2000);
