@@ -42,6 +42,10 @@ var (
 	// ErrBadHash is returned for a stored password hash that is not an
 	// argon2id PHC string this package can check.
 	ErrBadHash = errors.New("auth: malformed password hash")
+	// ErrBadSessionRecord is what a stored session record that cannot be
+	// read (truncated, another version, garbage) wraps; such a record is
+	// dropped when New loads the sessions and passed to Options.Audit.
+	ErrBadSessionRecord = errors.New("auth: unreadable session record")
 	// ErrOptions is returned by New for options it cannot work with.
 	ErrOptions = errors.New("auth: bad options")
 )

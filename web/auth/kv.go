@@ -22,6 +22,9 @@ type KV interface {
 const (
 	BucketUsers  = "users"
 	BucketTokens = "tokens"
+	// BucketSessions holds the open sessions by the SHA-256 of their
+	// token (never the token).
+	BucketSessions = "sessions"
 )
 
 // MemKV is a KV in memory, for tests and for a daemon without a store.

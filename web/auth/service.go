@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -34,14 +35,14 @@ const (
 // AuditEvent is something the audit log must record.
 type AuditEvent struct {
 	Who    string // the user acting (or the name tried, for a failed login)
-	Action string // login, login-failed, lockout, logout, setup, user-add, user-change, user-delete, password-change, token-add, token-revoke
+	Action string // login, login-failed, lockout, logout, setup, user-add, user-change, user-delete, password-change, token-add, token-revoke, session-dropped
 	Detail string // what changed, never a secret
 	Source string // the client's address
 }
 
 // Options configure a Service.
 type Options struct {
-	// KV keeps users and tokens. Required.
+	// KV keeps users, tokens and sessions. Required.
 	KV KV
 	// Audit receives every event the audit log must record; nil drops them.
 	// An error from Audit fails the operation that caused it (except for
@@ -86,7 +87,8 @@ type Session struct {
 	Role Role
 	// CSRF must be echoed in X-CSRF-Token by state-changing requests.
 	CSRF string
-	// Created is the login time; LastSeen the last request.
+	// Created is the login time; LastSeen the last request (after a
+	// restart, the last one written: see LastSeenStep).
 	Created, LastSeen time.Time
 }
 
@@ -119,13 +121,16 @@ type Service struct {
 
 	mu       sync.Mutex
 	users    map[string]*userRecord
-	tokens   map[string]*Token // by hex SHA-256 of the secret
-	sessions map[string]*Session
+	tokens   map[string]*Token   // by hex SHA-256 of the secret
+	sessions map[string]*session // by hex SHA-256 of the token
 	limiter  limiter
 	setup    string // the setup code while no user exists
 }
 
-// New returns a Service over opt.KV, loading its users and tokens.
+// New returns a Service over opt.KV, loading its users, tokens and the
+// sessions that have not expired. A stored session that cannot be read or
+// no longer matches its user is deleted and passed to opt.Audit (action
+// session-dropped), never returned as an error: it does not stop the start.
 func New(opt Options) (*Service, error) {
 	if opt.KV == nil {
 		return nil, fmt.Errorf("%w: KV is nil", ErrOptions)
@@ -133,7 +138,7 @@ func New(opt Options) (*Service, error) {
 	s := &Service{
 		kv: opt.KV, audit: opt.Audit, params: opt.Params, idle: opt.IdleTimeout, maxAge: opt.MaxAge,
 		now: opt.Now, log: opt.Logger, first: opt.OnFirstUser,
-		users: map[string]*userRecord{}, tokens: map[string]*Token{}, sessions: map[string]*Session{},
+		users: map[string]*userRecord{}, tokens: map[string]*Token{}, sessions: map[string]*session{},
 	}
 	if s.params == (Params{}) {
 		s.params = DefaultParams
@@ -188,6 +193,7 @@ func New(opt Options) (*Service, error) {
 		}
 		s.tokens[key] = &t
 	}
+	s.loadSessions()
 	s.dummy = phc(s.params, make([]byte, saltBytes), make([]byte, hashBytes))
 	if len(s.users) == 0 {
 		if s.setup, err = newSetupCode(); err != nil {
@@ -370,7 +376,7 @@ func (s *Service) ChangeUser(by Principal, source, name string, c UserChange) er
 		return fmt.Errorf("auth: saving user %q: %w", name, err)
 	}
 	*u = next
-	s.endSessions(name)
+	s.endSessions(name, "user changed")
 	if c.Password != nil {
 		s.limiter.reset("user:" + name)
 	}
@@ -420,8 +426,16 @@ func (s *Service) ChangePassword(p Principal, source, keep, old, new string) err
 	}
 	*u = next
 	for k, sess := range s.sessions {
-		if sess.User == p.User && sess.ID != keep {
-			delete(s.sessions, k)
+		if sess.User != p.User {
+			continue
+		}
+		if sess.ID != keep {
+			_ = s.dropSession(k, "password changed") // logged there; a record left behind no longer matches
+			continue
+		}
+		sess.pass = passPrint(nh)
+		if err := s.saveSession(k, sess); err != nil {
+			s.log.Warn("auth: the session kept over a password change is not saved: a restart ends it", "session", sess.ID, "err", err)
 		}
 	}
 	return nil
@@ -453,7 +467,7 @@ func (s *Service) DeleteUser(by Principal, source, name string) error {
 		return err
 	}
 	delete(s.users, name)
-	s.endSessions(name)
+	s.endSessions(name, "user deleted")
 	return nil
 }
 
@@ -468,11 +482,13 @@ func (s *Service) enabledAdmins() int {
 	return n
 }
 
-// endSessions ends every session of user. Call with s.mu held.
-func (s *Service) endSessions(user string) {
+// endSessions ends every session of user. A record that cannot be
+// deleted is logged: at the next start it no longer matches the user.
+// Call with s.mu held.
+func (s *Service) endSessions(user, why string) {
 	for k, sess := range s.sessions {
 		if sess.User == user {
-			delete(s.sessions, k)
+			_ = s.dropSession(k, why)
 		}
 	}
 }
@@ -551,13 +567,19 @@ func (s *Service) Login(ctx context.Context, name, password, source string) (str
 		return "", Session{}, err
 	}
 	key := digest(token)
-	sess := &Session{ID: key[:12], User: name, Role: u.Role, CSRF: csrf, Created: now, LastSeen: now}
+	sess := &session{
+		Session: Session{ID: key[:12], User: name, Role: u.Role, CSRF: csrf, Created: now, LastSeen: now},
+		pass:    passPrint(h),
+	}
 	if err := s.audit(AuditEvent{Who: name, Action: "login", Detail: "session " + sess.ID, Source: source}); err != nil {
 		return "", Session{}, err
 	}
 	s.limiter.reset("user:" + name)
 	s.prune(now)
 	s.capSessions(name)
+	if err := s.saveSession(key, sess); err != nil {
+		return "", Session{}, err
+	}
 	s.sessions[key] = sess
 	next := *u
 	next.LastLogin = now.UTC()
@@ -566,7 +588,7 @@ func (s *Service) Login(ctx context.Context, name, password, source string) (str
 	} else {
 		*u = next
 	}
-	return token, *sess, nil
+	return token, sess.Session, nil
 }
 
 // capSessions ends the oldest sessions of user beyond MaxSessionsPerUser−1.
@@ -583,7 +605,7 @@ func (s *Service) capSessions(user string) {
 	}
 	slices.SortFunc(keys, func(a, b string) int { return s.sessions[a].Created.Compare(s.sessions[b].Created) })
 	for _, k := range keys[:len(keys)-MaxSessionsPerUser+1] {
-		delete(s.sessions, k)
+		_ = s.dropSession(k, "too many sessions") // logged there
 	}
 }
 
@@ -591,17 +613,20 @@ func (s *Service) capSessions(user string) {
 func (s *Service) prune(now time.Time) {
 	for k, sess := range s.sessions {
 		if s.expired(sess, now) {
-			delete(s.sessions, k)
+			_ = s.dropSession(k, "expired") // logged there
 		}
 	}
 }
 
-func (s *Service) expired(sess *Session, now time.Time) bool {
+// expired reports whether sess has timed out at now.
+func (s *Service) expired(sess *session, now time.Time) bool {
 	return now.Sub(sess.LastSeen) >= s.idle || now.Sub(sess.Created) >= s.maxAge
 }
 
 // Authenticate returns the session of token and marks it used, or an error
-// wrapping ErrNoSession when it is unknown or has timed out.
+// wrapping ErrNoSession when it is unknown or has timed out. The use is
+// written to the KV only when it has moved by LastSeenStep (or a tenth of
+// the idle timeout, if less) since the last write.
 func (s *Service) Authenticate(token string) (Session, error) {
 	now := s.now()
 	key := digest(token)
@@ -612,11 +637,16 @@ func (s *Service) Authenticate(token string) (Session, error) {
 		return Session{}, ErrNoSession
 	}
 	if s.expired(sess, now) {
-		delete(s.sessions, key)
+		_ = s.dropSession(key, "expired") // logged there
 		return Session{}, fmt.Errorf("%w: expired", ErrNoSession)
 	}
 	sess.LastSeen = now
-	return *sess, nil
+	if now.Sub(sess.saved) >= s.touchStep() {
+		if err := s.saveSession(key, sess); err != nil {
+			s.log.Warn("auth: recording a session's use", "session", sess.ID, "err", err)
+		}
+	}
+	return sess.Session, nil
 }
 
 // Logout ends the session of token.
@@ -628,8 +658,8 @@ func (s *Service) Logout(token, source string) error {
 	if !ok {
 		return ErrNoSession
 	}
-	delete(s.sessions, key)
-	return s.audit(AuditEvent{Who: sess.User, Action: "logout", Detail: "session " + sess.ID, Source: source})
+	derr := s.dropSession(key, "logout")
+	return errors.Join(s.audit(AuditEvent{Who: sess.User, Action: "logout", Detail: "session " + sess.ID, Source: source}), derr)
 }
 
 // CheckCSRF reports whether got is the session's CSRF token (constant time).
