@@ -116,7 +116,7 @@ func TestLengthAndAlignment(t *testing.T) {
 		for _, n := range []int{0, 1, 7, rate/3 + 1, rate} {
 			x := make([]int16, n)
 			got := len(convert(t, rate, x, 100))
-			want := (n*dsp.Rate + rate - 1) / rate
+			want := int((int64(n)*dsp.Rate + int64(rate) - 1) / int64(rate)) // int64: n·8000 passes 2³¹ on 32-bit ARM
 			if got != want {
 				t.Errorf("%d Hz, %d samples: %d out, want %d", rate, n, got, want)
 			}
