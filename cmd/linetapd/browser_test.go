@@ -510,6 +510,9 @@ func TestBrowser(t *testing.T) {
 	b.open("/tech", "tech")
 	b.waitFor("the diagnostics", `document.querySelectorAll('article.diag').length === 2`, 10*time.Second)
 	b.waitFor("the masked caller-ID decode", `document.querySelector('article.diag[data-line="0"]').innerText.includes('12')`, 10*time.Second)
+	// The simulated lines: the sound cards' section says that none is in
+	// use, instead of a card of zeros.
+	b.waitFor("no sound card in use", `document.getElementById('cards-none').textContent.includes('No sound card is in use: the lines are simulated') && !document.getElementById('cards-none').hidden && document.querySelectorAll('article.soundcard').length === 0`, 10*time.Second)
 	b.shot("tech")
 	if dom := b.html(); strings.Contains(dom, browserNumber) || strings.Contains(dom, browserName) {
 		t.Errorf("the technician page shows the caller (%s / %s)", browserNumber, browserName)

@@ -176,9 +176,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	hk.configure(dev)
 	defer hk.close()
 
-	src, sensor, err := openSource(cfg, log)
+	src, sensor, figs, err := openSource(cfg, log)
 	if err != nil {
 		return err
+	}
+	var cards web.Cards // nil: no sound card in use
+	if figs != nil {
+		cards = figs
 	}
 	var clockValid func() bool
 	if cfg.Source.Kind == "portaudio" {
@@ -221,7 +225,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	go jobs.WatchUSB(ctx, 5*time.Second)
 	srv, err := web.New(web.Options{Archive: store, Auth: users, Live: eng, Engine: eng, NotFound: storage.ErrNotFound,
 		Logger: log, Version: version, Alarms: alarmsOf(store, eng), System: systemOf(cfg, store, clockValid), Exports: jobs,
-		OnDeviceSettings: hk.configure, Metrics: hk.metrics})
+		OnDeviceSettings: hk.configure, Metrics: hk.metrics, Cards: cards, SourceKind: cfg.Source.Kind})
 	if err != nil {
 		return err
 	}
@@ -307,8 +311,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // (ALSA's default period of 4 × 125 ms on USB cards is of this order).
 const simCardBuffer = 500 * time.Millisecond
 
-// openSource builds the audio source and line sensor the config names.
-func openSource(cfg linetap.Config, log *slog.Logger) (hw.AudioSource, hw.LineSensor, error) {
+// openSource builds the audio source and line sensor the config names,
+// and for sound cards their figures (nil for the simulator and a file).
+func openSource(cfg linetap.Config, log *slog.Logger) (hw.AudioSource, hw.LineSensor, *cardFigures, error) {
 	channels := 0
 	for _, l := range cfg.Lines {
 		channels = max(channels, l.Channel+1)
@@ -323,12 +328,12 @@ func openSource(cfg linetap.Config, log *slog.Logger) (hw.AudioSource, hw.LineSe
 		if cfg.Source.Scenario != "" {
 			fh, err := os.Open(cfg.Source.Scenario)
 			if err != nil {
-				return nil, nil, fmt.Errorf("source.scenario: %w", err)
+				return nil, nil, nil, fmt.Errorf("source.scenario: %w", err)
 			}
 			sc, err = sim.ParseScenario(fh)
 			fh.Close()
 			if err != nil {
-				return nil, nil, fmt.Errorf("source.scenario: %s: %w", cfg.Source.Scenario, err)
+				return nil, nil, nil, fmt.Errorf("source.scenario: %s: %w", cfg.Source.Scenario, err)
 			}
 		}
 		bank, err := sim.New(sc, sim.Options{
@@ -343,23 +348,23 @@ func openSource(cfg linetap.Config, log *slog.Logger) (hw.AudioSource, hw.LineSe
 			Overrun: simCardBuffer,
 		})
 		if err != nil {
-			return nil, nil, fmt.Errorf("source: %w", err)
+			return nil, nil, nil, fmt.Errorf("source: %w", err)
 		}
-		return bank, bank, nil
+		return bank, bank, nil, nil
 	case "wavfile":
 		src, err := wavfile.Open(cfg.Source.File, wavfile.Options{
 			Realtime: cfg.Source.Speed > 0, Sleep: sleep, EventsPath: cfg.Source.Events})
 		if err != nil {
-			return nil, nil, fmt.Errorf("source: %w", err)
+			return nil, nil, nil, fmt.Errorf("source: %w", err)
 		}
 		if cfg.Source.Events == "" {
-			return src, nil, nil
+			return src, nil, nil, nil
 		}
-		return src, src, nil
+		return src, src, nil, nil
 	case "portaudio":
 		return openHardware(cfg, channels, log)
 	}
-	return nil, nil, fmt.Errorf("source.kind: %q unknown", cfg.Source.Kind)
+	return nil, nil, nil, fmt.Errorf("source.kind: %q unknown", cfg.Source.Kind)
 }
 
 // storageOptions maps the config's storage policy onto the store's options.

@@ -19,11 +19,12 @@ import (
 	"github.com/linetap/linetap/hw/portaudio"
 )
 
-// openHardware opens the sound card (or cards) and the lines' GPIO inputs.
-func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioSource, hw.LineSensor, error) {
-	src, err := openCards(cfg, channels, multicard.Monotonic, log)
+// openHardware opens the sound card (or cards) and the lines' GPIO inputs,
+// and returns the cards' figures for the technician's page.
+func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioSource, hw.LineSensor, *cardFigures, error) {
+	src, figs, err := openCards(cfg, channels, multicard.Monotonic, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	var sensors []hw.LineSensor
 	closeAll := func() error {
@@ -35,25 +36,25 @@ func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioS
 	}
 	gs, err := openGPIO(cfg, log)
 	if err != nil {
-		return nil, nil, errors.Join(err, closeAll())
+		return nil, nil, nil, errors.Join(err, closeAll())
 	}
 	if gs != nil {
 		sensors = append(sensors, gs)
 	}
 	as, err := openADC(cfg, log)
 	if err != nil {
-		return nil, nil, errors.Join(err, closeAll())
+		return nil, nil, nil, errors.Join(err, closeAll())
 	}
 	if as != nil {
 		sensors = append(sensors, as)
 	}
 	switch len(sensors) {
 	case 0:
-		return src, nil, nil
+		return src, nil, figs, nil
 	case 1:
-		return src, sensors[0], nil
+		return src, sensors[0], figs, nil
 	}
-	return src, merge(sensors), nil
+	return src, merge(sensors), figs, nil
 }
 
 // identity maps n output channels onto device channels 0..n−1.
@@ -68,9 +69,10 @@ func identity(n int) []int {
 // openCards opens source.device (one card: channels inputs), or every card
 // of source.devices combined into one source by hw/multicard, whose drift
 // is measured against clock (multicard.Options.Clock; nil trusts the
-// cards' timestamps).
-func openCards(cfg linetap.Config, channels int, clock func() time.Duration, log *slog.Logger) (hw.AudioSource, error) {
+// cards' timestamps), with the cards' figures.
+func openCards(cfg linetap.Config, channels int, clock func() time.Duration, log *slog.Logger) (hw.AudioSource, *cardFigures, error) {
 	alarms := &cardAlarms{lost: map[int]error{}}
+	figs := newCardFigures(cfg, channels, time.Now)
 	if len(cfg.Source.Devices) == 0 {
 		src, err := portaudio.Open(portaudio.Options{
 			Device:   cfg.Source.Device,
@@ -79,12 +81,13 @@ func openCards(cfg linetap.Config, channels int, clock func() time.Duration, log
 			Rate:     cfg.Source.Rate,
 			Channels: identity(channels),
 			Logger:   log,
-			OnAlarm:  func(err error) { alarms.set(0, "", err, log) },
+			OnAlarm:  func(err error) { figs.alarm(0, err); alarms.set(0, "", err, log) },
 		})
 		if err != nil {
-			return nil, fmt.Errorf("source: %w", err)
+			return nil, nil, fmt.Errorf("source: %w", err)
 		}
-		return src, nil
+		figs.attach(0, src)
+		return src, figs, nil
 	}
 	var cards []hw.AudioSource
 	closeAll := func() error {
@@ -106,11 +109,12 @@ func openCards(cfg linetap.Config, channels int, clock func() time.Duration, log
 			viaPortAudio++
 		}
 		opt.Logger = log.With("card", i+1, "device", name)
-		opt.OnAlarm = func(err error) { alarms.set(i, name, err, log) }
+		opt.OnAlarm = func(err error) { figs.alarm(i, err); alarms.set(i, name, err, log) }
 		src, err := portaudio.Open(opt)
 		if err != nil {
-			return nil, errors.Join(fmt.Errorf("source.devices[%d]: %w", i, err), closeAll())
+			return nil, nil, errors.Join(fmt.Errorf("source.devices[%d]: %w", i, err), closeAll())
 		}
+		figs.attach(i, src)
 		cards = append(cards, src)
 	}
 	if viaPortAudio > 1 {
@@ -121,10 +125,11 @@ func openCards(cfg linetap.Config, channels int, clock func() time.Duration, log
 	}
 	src, err := multicard.New(cards, multicard.Options{Clock: clock, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("source.devices: %w", err) // New closed the cards
+		return nil, nil, fmt.Errorf("source.devices: %w", err) // New closed the cards
 	}
+	figs.combine(src)
 	log.Info("sound cards combined", "cards", len(cards), "channels", src.Format().Channels)
-	return src, nil
+	return src, figs, nil
 }
 
 // cardAlarms keeps which cards are lost, for the status LED and the

@@ -56,7 +56,7 @@ func TestTwoCards(t *testing.T) {
 	// The file plugin delivers faster than real time: the cards' arrival
 	// says nothing of their clocks, so no clock (their timestamps are
 	// trusted), and only where their channels go is checked.
-	src, err := openCards(cfg, 4, nil, slog.New(slog.DiscardHandler))
+	src, figs, err := openCards(cfg, 4, nil, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,6 +87,15 @@ func TestTwoCards(t *testing.T) {
 		}
 	}
 	t.Logf("stats %+v", mc.Stats())
+	// The technician's figures: each card with its inputs, its lines and
+	// its alignment.
+	for i, c := range figs.Cards() {
+		want := fmt.Sprint([]int{2 * i, 2*i + 1})
+		if c.Card != i || c.ALSA != fmt.Sprintf("card%d", i) || !c.Connected || c.Align == nil ||
+			fmt.Sprint(c.Channels) != want || fmt.Sprint(c.Lines) != want {
+			t.Errorf("card %d's figures: %+v", i, c)
+		}
+	}
 	for c, n := range sounding {
 		if n < 4000 {
 			t.Errorf("channel %d: %d of 8000 frames with audio", c, n)
@@ -104,7 +113,7 @@ func TestTwoCardsOneMissing(t *testing.T) {
 	cfg := linetap.DefaultConfig()
 	cfg.Source = linetap.SourceConfig{Kind: "portaudio", DeviceIndex: -1, Rate: 8000,
 		Devices: []board.Card{{Device: "alsa:card0", Channels: 2}, {Device: "alsa:card9", Channels: 2}}}
-	_, err := openCards(cfg, 4, nil, slog.New(slog.DiscardHandler))
+	_, _, err := openCards(cfg, 4, nil, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.HasPrefix(err.Error(), "source.devices[1]: ") {
 		t.Fatalf("error %v, want one naming source.devices[1]", err)
 	}

@@ -1,0 +1,157 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/linetap/linetap"
+	"github.com/linetap/linetap/hw/board"
+	"github.com/linetap/linetap/hw/multicard"
+	"github.com/linetap/linetap/hw/portaudio"
+)
+
+// fakeCard is a card's counters.
+type fakeCard struct{ st portaudio.Stats }
+
+func (f fakeCard) Stats() portaudio.Stats { return f.st }
+
+// fakeAlign is the combined source's counters.
+type fakeAlign []multicard.CardStats
+
+func (f fakeAlign) Stats() []multicard.CardStats { return f }
+
+// stepClock is a wall clock that a test moves.
+type stepClock struct{ t time.Time }
+
+func (c *stepClock) now() time.Time { return c.t }
+
+// TestCardFigures: the technician's figures of each card: its device,
+// inputs and lines from the config, its counters from hw/portaudio, its
+// skew against card 0 and slips from hw/multicard, and whether it is
+// connected, since when and why not, from its alarms.
+func TestCardFigures(t *testing.T) {
+	start := time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+	three := 3
+	fourLines := func(disabled int) []linetap.LineConfig {
+		var ls []linetap.LineConfig
+		for i := range 4 {
+			l := linetap.DefaultLine(i)
+			l.Disabled = i == disabled
+			ls = append(ls, l)
+		}
+		return ls
+	}
+	tests := []struct {
+		name     string
+		src      linetap.SourceConfig
+		lines    []linetap.LineConfig
+		channels int
+		counters []portaudio.Stats
+		align    fakeAlign
+		want     []string // fmt of each card's device, alsa, channels, lines, counters, align
+	}{
+		{
+			name: "two cards",
+			src: linetap.SourceConfig{Kind: "portaudio", DeviceIndex: -1, Devices: []board.Card{
+				{Device: "hw:CARD=Left,DEV=0", Channels: 2}, {DeviceIndex: &three, Channels: 2}}},
+			lines: fourLines(3),
+			counters: []portaudio.Stats{{Xruns: 2, Lost: 40 * time.Millisecond},
+				{Reconnects: 1, Lost: 1500 * time.Millisecond}},
+			align: fakeAlign{{Frames: 8000, Skew: 5 * time.Millisecond},
+				{Frames: 7990, Dropped: 3, Inserted: 8000, Skew: 5*time.Millisecond + 420*time.Microsecond, Stalled: true}},
+			want: []string{
+				"hw:CARD=Left,DEV=0 hw:CARD=Left,DEV=0 [0 1] [0 1] 2 0 40 &{0 0 0 false}",
+				"index 3  [2 3] [2] 0 1 1500 &{0.42 3 8000 true}",
+			},
+		},
+		{
+			name:     "one card",
+			src:      linetap.SourceConfig{Kind: "portaudio", Device: "USB Audio", DeviceIndex: -1},
+			lines:    fourLines(-1),
+			channels: 4,
+			counters: []portaudio.Stats{{Xruns: 7, Lost: 2 * time.Second}},
+			want:     []string{"USB Audio  [0 1 2 3] [0 1 2 3] 7 0 2000 <nil>"},
+		},
+		{
+			name:     "one card by index",
+			src:      linetap.SourceConfig{Kind: "portaudio", DeviceIndex: 1},
+			lines:    fourLines(0)[:2],
+			channels: 2,
+			counters: []portaudio.Stats{{}},
+			want:     []string{"index 1  [0 1] [1] 0 0 0 <nil>"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := linetap.DefaultConfig()
+			cfg.Source, cfg.Lines = tt.src, tt.lines
+			clock := &stepClock{t: start}
+			f := newCardFigures(cfg, tt.channels, clock.now)
+			for i, st := range tt.counters {
+				f.attach(i, fakeCard{st})
+			}
+			if tt.align != nil {
+				f.combine(tt.align)
+			}
+			got := f.Cards()
+			if len(got) != len(tt.want) {
+				t.Fatalf("%d cards, want %d: %+v", len(got), len(tt.want), got)
+			}
+			for i, c := range got {
+				s := fmt.Sprint(c.Device, " ", c.ALSA, " ", c.Channels, " ", c.Lines, " ", c.Overruns, " ", c.Reconnects, " ", c.LostMS, " ", c.Align)
+				if s != tt.want[i] {
+					t.Errorf("card %d: %s\nwant    %s", i, s, tt.want[i])
+				}
+				if c.Card != i || !c.Connected || !c.Since.Equal(start) || c.Error != "" {
+					t.Errorf("card %d at the start: %+v", i, c)
+				}
+			}
+
+			// The last card is lost, lost again (the same outage), back.
+			last := len(got) - 1
+			clock.t = start.Add(time.Minute)
+			f.alarm(last, errors.New("sound card lost: unplugged"))
+			clock.t = start.Add(2 * time.Minute)
+			f.alarm(last, errors.New("sound card lost: still gone"))
+			c := f.Cards()[last]
+			if c.Connected || !c.Since.Equal(start.Add(time.Minute)) || c.Error != "sound card lost: still gone" {
+				t.Errorf("lost: %+v", c)
+			}
+			if last > 0 && !f.Cards()[0].Connected {
+				t.Error("card 0 is lost with the other")
+			}
+			clock.t = start.Add(3 * time.Minute)
+			f.alarm(last, nil)
+			if c := f.Cards()[last]; !c.Connected || !c.Since.Equal(clock.t) || c.Error != "" {
+				t.Errorf("back: %+v", c)
+			}
+			f.alarm(len(got), errors.New("a card that does not exist")) // ignored
+			// What Cards returned is a copy.
+			got = f.Cards()
+			got[0].Lines[0] = 99
+			if f.Cards()[0].Lines[0] == 99 {
+				t.Error("Cards shares its lines with the caller")
+			}
+		})
+	}
+}
+
+// TestSimulatedLinesHaveNoCards: the simulator's source comes without
+// cards' figures, so the technician's page says that no card is in use.
+func TestSimulatedLinesHaveNoCards(t *testing.T) {
+	cfg := linetap.DefaultConfig()
+	cfg.Source.Speed = 0
+	src, _, figs, err := openSource(cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if figs != nil {
+		t.Errorf("the simulator has cards: %+v", figs.Cards())
+	}
+	if err := src.Close(); err != nil { // the bank is the sensor too
+		t.Error(err)
+	}
+}
