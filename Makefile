@@ -12,7 +12,7 @@ PKGS    := ./...
 # `make test TAGS=` tests without cgo.
 TAGS    ?= portaudio,opus
 
-.PHONY: all build run test check bench cross cross-test fuzz clean powercut talkoff image buildroot-check hil hil-long loadtest
+.PHONY: all build run test check bench cross cross-test arm-test fuzz clean powercut talkoff image buildroot-check hil hil-long loadtest
 
 all: build
 
@@ -76,6 +76,11 @@ cross:
 
 cross-test:
 	scripts/cross-test.sh
+
+# The dsp packages' tests built for armv7 and arm64 and run under qemu-user:
+# the appliance's CPUs take the scalar code paths and (armv7) a 32-bit int.
+arm-test:
+	scripts/arm-dsp-test.sh
 
 # The appliance's Buildroot external tree, checked without Buildroot:
 # structure, Config.in/.mk syntax, shellcheck, USB and first-boot scripts in
