@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"testing"
 	"time"
 
@@ -153,5 +154,112 @@ func TestSimulatedLinesHaveNoCards(t *testing.T) {
 	}
 	if err := src.Close(); err != nil { // the bank is the sensor too
 		t.Error(err)
+	}
+}
+
+// fakeStream is a card's stream: 2 channels at 8 kHz, endless, whose
+// read number k returns fail[k] (with the block filled for ErrOverflow),
+// and whose read number jumpAt moves the card's clock 100 ms on (the
+// audio an overflow lost).
+type fakeStream struct {
+	mu     sync.Mutex
+	reads  int
+	fail   map[int]error
+	jumpAt int
+	clock  *fakeMono
+}
+
+func (f *fakeStream) Format() portaudio.StreamFormat {
+	return portaudio.StreamFormat{Channels: 2, Rate: 8000}
+}
+
+func (f *fakeStream) Read(buf []int16) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.reads++
+	for i := range buf {
+		buf[i] = int16(100 + i%7)
+	}
+	if f.reads == f.jumpAt {
+		f.clock.add(100 * time.Millisecond)
+	}
+	return f.fail[f.reads]
+}
+
+func (f *fakeStream) Buffered() int { return 0 }
+func (f *fakeStream) Close() error  { return nil }
+
+// fakeMono is a card's monotonic clock: each reading is 20 ms (a block)
+// after the last.
+type fakeMono struct {
+	mu sync.Mutex
+	t  time.Duration
+}
+
+func (c *fakeMono) now() time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t += 20 * time.Millisecond
+	return c.t
+}
+
+func (c *fakeMono) add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t += d
+}
+
+// TestOpenCardsFigures: the figures openCards hands the technician follow
+// the real hw/portaudio sources and hw/multicard: card 0 overruns, 100 ms
+// of its audio missing by its clock; card 1 is unplugged and comes back.
+func TestOpenCardsFigures(t *testing.T) {
+	cfg := linetap.DefaultConfig()
+	cfg.Source = linetap.SourceConfig{Kind: "portaudio", DeviceIndex: -1, Rate: 8000,
+		Devices: []board.Card{{Device: "hw:CARD=A,DEV=0", Channels: 2}, {Device: "hw:CARD=B,DEV=0", Channels: 2}}}
+	open := func(opt portaudio.Options) (*portaudio.Source, error) {
+		clock := &fakeMono{}
+		opt.Now, opt.Sleep, opt.Retry = clock.now, func(time.Duration) {}, time.Nanosecond
+		opened := 0
+		return portaudio.NewSource(func() (portaudio.Stream, error) {
+			opened++
+			s := &fakeStream{clock: clock}
+			switch {
+			case opt.Device == "hw:CARD=A,DEV=0":
+				s.fail, s.jumpAt = map[int]error{5: portaudio.ErrOverflow}, 5
+			case opened == 1:
+				s.fail = map[int]error{8: errors.New("unplugged")}
+			}
+			return s, nil
+		}, opt)
+	}
+	src, figs, err := openCards(cfg, 4, nil, open, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := src.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	buf := make([]int16, 4*160)
+	deadline := time.Now().Add(20 * time.Second) // a hang guard
+	for {
+		if _, _, err := src.Read(buf); err != nil {
+			t.Fatal(err)
+		}
+		cards := figs.Cards()
+		if cards[0].Overruns == 1 && cards[1].Reconnects == 1 && cards[1].Connected {
+			c0, c1 := cards[0], cards[1]
+			if c0.LostMS != 100 || c0.Reconnects != 0 || !c0.Connected || c0.ALSA != "hw:CARD=A,DEV=0" || c0.Align == nil {
+				t.Errorf("card 0: %+v", c0)
+			}
+			if c1.Overruns != 0 || c1.LostMS <= 0 || c1.Error != "" || c1.Align == nil || !c1.Since.After(c0.Since) {
+				t.Errorf("card 1 after its outage (connected again since after the cards were opened, %v): %+v", c0.Since, c1)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the overrun of card 0 and the outage of card 1 did not show: %+v", cards)
+		}
 	}
 }

@@ -22,7 +22,7 @@ import (
 // openHardware opens the sound card (or cards) and the lines' GPIO inputs,
 // and returns the cards' figures for the technician's page.
 func openHardware(cfg linetap.Config, channels int, log *slog.Logger) (hw.AudioSource, hw.LineSensor, *cardFigures, error) {
-	src, figs, err := openCards(cfg, channels, multicard.Monotonic, log)
+	src, figs, err := openCards(cfg, channels, multicard.Monotonic, portaudio.Open, log)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -69,12 +69,13 @@ func identity(n int) []int {
 // openCards opens source.device (one card: channels inputs), or every card
 // of source.devices combined into one source by hw/multicard, whose drift
 // is measured against clock (multicard.Options.Clock; nil trusts the
-// cards' timestamps), with the cards' figures.
-func openCards(cfg linetap.Config, channels int, clock func() time.Duration, log *slog.Logger) (hw.AudioSource, *cardFigures, error) {
+// cards' timestamps), each card opened by open (portaudio.Open), with the
+// cards' figures.
+func openCards(cfg linetap.Config, channels int, clock func() time.Duration, open func(portaudio.Options) (*portaudio.Source, error), log *slog.Logger) (hw.AudioSource, *cardFigures, error) {
 	alarms := &cardAlarms{lost: map[int]error{}}
 	figs := newCardFigures(cfg, channels, time.Now)
 	if len(cfg.Source.Devices) == 0 {
-		src, err := portaudio.Open(portaudio.Options{
+		src, err := open(portaudio.Options{
 			Device:   cfg.Source.Device,
 			Index:    cfg.Source.DeviceIndex,
 			UseIndex: cfg.Source.DeviceIndex >= 0,
@@ -110,7 +111,7 @@ func openCards(cfg linetap.Config, channels int, clock func() time.Duration, log
 		}
 		opt.Logger = log.With("card", i+1, "device", name)
 		opt.OnAlarm = func(err error) { figs.alarm(i, err); alarms.set(i, name, err, log) }
-		src, err := portaudio.Open(opt)
+		src, err := open(opt)
 		if err != nil {
 			return nil, nil, errors.Join(fmt.Errorf("source.devices[%d]: %w", i, err), closeAll())
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/hw/board"
 	"github.com/linetap/linetap/hw/multicard"
+	"github.com/linetap/linetap/hw/portaudio"
 )
 
 // alsaFileCards writes one raw file per card (ch channels each; card k's
@@ -56,7 +57,7 @@ func TestTwoCards(t *testing.T) {
 	// The file plugin delivers faster than real time: the cards' arrival
 	// says nothing of their clocks, so no clock (their timestamps are
 	// trusted), and only where their channels go is checked.
-	src, figs, err := openCards(cfg, 4, nil, slog.New(slog.DiscardHandler))
+	src, figs, err := openCards(cfg, 4, nil, portaudio.Open, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +114,7 @@ func TestTwoCardsOneMissing(t *testing.T) {
 	cfg := linetap.DefaultConfig()
 	cfg.Source = linetap.SourceConfig{Kind: "portaudio", DeviceIndex: -1, Rate: 8000,
 		Devices: []board.Card{{Device: "alsa:card0", Channels: 2}, {Device: "alsa:card9", Channels: 2}}}
-	_, _, err := openCards(cfg, 4, nil, slog.New(slog.DiscardHandler))
+	_, _, err := openCards(cfg, 4, nil, portaudio.Open, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.HasPrefix(err.Error(), "source.devices[1]: ") {
 		t.Fatalf("error %v, want one naming source.devices[1]", err)
 	}
