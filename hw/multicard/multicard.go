@@ -125,6 +125,10 @@ type CardStats struct {
 	// Skew is the card's clock error measured against Options.Clock: how
 	// far its timestamps run ahead of the clock (0 without a clock).
 	Skew time.Duration
+	// SkewKnown says Skew is measured: false without Options.Clock, before
+	// the card's first block, and while its skew is measured afresh after
+	// an outage.
+	SkewKnown bool
 	// Stalled says the card delivered nothing for Options.Stall and its
 	// channels are silent.
 	Stalled bool
@@ -357,7 +361,7 @@ func (s *Source) Stats() []CardStats {
 		out[i] = c.stats
 		out[i].Stalled = c.stalled
 		if v, ok := c.env.value(); ok {
-			out[i].Skew = v
+			out[i].Skew, out[i].SkewKnown = v, true
 		}
 	}
 	return out

@@ -128,6 +128,11 @@ func TestDriftOverAnHour(t *testing.T) {
 	if want := time.Duration(100e-6 * float64(hour)); st[1].Skew < want*9/10 || st[2].Skew > -want*9/10 {
 		t.Errorf("skews %v, %v; want about ±%v", st[1].Skew, st[2].Skew, want)
 	}
+	for c := range st {
+		if !st[c].SkewKnown {
+			t.Errorf("card %d: skew not known after an hour against the clock", c)
+		}
+	}
 }
 
 // TestCardLost: card 1 is unplugged for 5 s (its source delivers silence
@@ -286,6 +291,9 @@ func TestAlignByTimestamps(t *testing.T) {
 			for c := range 3 {
 				if st[c].Inserted != tc.inserted[c] || st[c].Dropped != tc.dropped[c] {
 					t.Errorf("card %d: inserted %d, dropped %d; want %d, %d", c, st[c].Inserted, st[c].Dropped, tc.inserted[c], tc.dropped[c])
+				}
+				if st[c].SkewKnown || st[c].Skew != 0 {
+					t.Errorf("card %d: skew %v known %v without a clock", c, st[c].Skew, st[c].SkewKnown)
 				}
 			}
 		})
