@@ -57,9 +57,10 @@ type CardStatus struct {
 // CardAlign is how one of several cards is kept aligned to card 0.
 type CardAlign struct {
 	// SkewMS is how far the card's timestamps run ahead of card 0's
-	// against the board's clock, in milliseconds (0 for card 0, and
-	// when no clock measures it).
-	SkewMS float64 `json:"skew_ms"`
+	// against the board's clock, in milliseconds: 0 for card 0, nil
+	// (null) while it is not measured (no clock, the card's first blocks,
+	// afresh after an outage of the card or of card 0).
+	SkewMS *float64 `json:"skew_ms"`
 	// DroppedFrames counts the card's frames skipped to stay aligned (a
 	// card ahead of card 0, or frames delivered too late).
 	DroppedFrames int64 `json:"dropped_frames"`
@@ -113,8 +114,8 @@ func (s *Server) cardMetrics(m *Metrics) {
 		m.Add("linetap_card_lost_seconds_total", "counter", "Audio the sound card lost, replaced by silence.", msToSeconds(c.LostMS), "card", strconv.Itoa(c.Card))
 	}
 	for _, c := range cards {
-		if c.Align != nil {
-			m.Add("linetap_card_skew_seconds", "gauge", "How far the card's timestamps run ahead of card 0's.", msToSeconds(c.Align.SkewMS), "card", strconv.Itoa(c.Card))
+		if c.Align != nil && c.Align.SkewMS != nil {
+			m.Add("linetap_card_skew_seconds", "gauge", "How far the card's timestamps run ahead of card 0's (absent while not measured).", msToSeconds(*c.Align.SkewMS), "card", strconv.Itoa(c.Card))
 		}
 	}
 	for _, c := range cards {

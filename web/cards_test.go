@@ -17,12 +17,14 @@ import (
 func twoCards() *cardtest.Fake {
 	return cardtest.New(
 		web.CardStatus{Card: 0, Device: "hw:CARD=Left,DEV=0", ALSA: "hw:CARD=Left,DEV=0", Channels: []int{0, 1}, Lines: []int{0, 1},
-			Connected: true, Since: t0.Add(-time.Hour), Overruns: 2, LostMS: 40, Align: &web.CardAlign{}},
+			Connected: true, Since: t0.Add(-time.Hour), Overruns: 2, LostMS: 40, Align: &web.CardAlign{SkewMS: new(float64)}},
 		web.CardStatus{Card: 1, Device: "hw:CARD=Right,DEV=0", ALSA: "hw:CARD=Right,DEV=0", Channels: []int{2, 3}, Lines: []int{2},
 			Connected: false, Since: t0, Error: "sound card lost: unplugged", Reconnects: 1, LostMS: 1500,
-			Align: &web.CardAlign{SkewMS: 0.42, DroppedFrames: 3, InsertedFrames: 8000, Stalled: true}},
+			Align: &web.CardAlign{SkewMS: ptr(0.42), DroppedFrames: 3, InsertedFrames: 8000, Stalled: true}},
 	)
 }
+
+func ptr(v float64) *float64 { return &v }
 
 // TestCardsAPI: GET /api/v1/diagnostics/cards reports each card's figures,
 // and with no card in use (the simulator) an empty list that names the
@@ -40,7 +42,7 @@ func TestCardsAPI(t *testing.T) {
 			if c.Device != "hw:CARD=Right,DEV=0" || c.Connected || !c.Since.Equal(t0) || c.Error == "" || len(c.Lines) != 1 || c.Lines[0] != 2 {
 				t.Errorf("card 1: %+v", c)
 			}
-			if c.Align == nil || c.Align.SkewMS != 0.42 || c.Align.DroppedFrames != 3 || c.Align.InsertedFrames != 8000 || !c.Align.Stalled {
+			if c.Align == nil || c.Align.SkewMS == nil || *c.Align.SkewMS != 0.42 || c.Align.DroppedFrames != 3 || c.Align.InsertedFrames != 8000 || !c.Align.Stalled {
 				t.Errorf("card 1's alignment: %+v", c.Align)
 			}
 			if r.Cards[0].Overruns != 2 || r.Cards[0].LostMS != 40 || !r.Cards[0].Connected {
@@ -114,6 +116,7 @@ func TestCardMetrics(t *testing.T) {
 		`linetap_card_overruns_total{card="0"} 2`,
 		`linetap_card_reconnects_total{card="1"} 1`,
 		`linetap_card_lost_seconds_total{card="1"} 1.5`,
+		`linetap_card_skew_seconds{card="0"} 0`,
 		`linetap_card_skew_seconds{card="1"} 0.00042`,
 		`linetap_card_dropped_frames_total{card="1"} 3`,
 		`linetap_card_inserted_frames_total{card="1"} 8000`,
@@ -144,6 +147,17 @@ func TestCardMetrics(t *testing.T) {
 			}
 		})
 	}
+	t.Run("skew not measured", func(t *testing.T) {
+		cards := twoCards()
+		if err := cards.Update(1, func(c *web.CardStatus) { c.Align.SkewMS = nil }); err != nil {
+			t.Fatal(err)
+		}
+		srv := newServer(t, sampleCalls(), newFakeLive(), func(o *web.Options) { o.Cards = cards })
+		b := body(t, do(t, srv.Handler(), login(t, srv.Handler(), "technician", testPassword), "GET", "/metrics", ""))
+		if strings.Contains(b, `linetap_card_skew_seconds{card="1"}`) || !strings.Contains(b, `linetap_card_dropped_frames_total{card="1"} 3`) {
+			t.Errorf("metrics with card 1's skew not measured:\n%s", b)
+		}
+	})
 	t.Run("simulated lines", func(t *testing.T) {
 		srv := newServer(t, sampleCalls(), newFakeLive(), func(o *web.Options) { o.SourceKind = "sim" })
 		b := body(t, do(t, srv.Handler(), login(t, srv.Handler(), "technician", testPassword), "GET", "/metrics", ""))

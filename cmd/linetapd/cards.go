@@ -147,10 +147,14 @@ func (f *cardFigures) Cards() []web.CardStatus {
 		}
 		if align != nil && i < len(al) {
 			c.Align = &web.CardAlign{DroppedFrames: al[i].Dropped, InsertedFrames: al[i].Inserted, Stalled: al[i].Stalled}
-			if i > 0 && len(al) > 0 {
+			switch {
+			case i == 0:
+				c.Align.SkewMS = new(float64)
+			case al[i].SkewKnown && al[0].SkewKnown:
 				// multicard measures each card against the clock; against
 				// card 0 is the difference.
-				c.Align.SkewMS = ms(al[i].Skew - al[0].Skew)
+				v := ms(al[i].Skew - al[0].Skew)
+				c.Align.SkewMS = &v
 			}
 		}
 		out[i] = c

@@ -12,6 +12,7 @@ import (
 	"github.com/linetap/linetap/hw/board"
 	"github.com/linetap/linetap/hw/multicard"
 	"github.com/linetap/linetap/hw/portaudio"
+	"github.com/linetap/linetap/web"
 )
 
 // fakeCard is a card's counters.
@@ -61,11 +62,25 @@ func TestCardFigures(t *testing.T) {
 			lines: fourLines(3),
 			counters: []portaudio.Stats{{Xruns: 2, Lost: 40 * time.Millisecond},
 				{Reconnects: 1, Lost: 1500 * time.Millisecond}},
-			align: fakeAlign{{Frames: 8000, Skew: 5 * time.Millisecond},
-				{Frames: 7990, Dropped: 3, Inserted: 8000, Skew: 5*time.Millisecond + 420*time.Microsecond, Stalled: true}},
+			align: fakeAlign{{Frames: 8000, Skew: 5 * time.Millisecond, SkewKnown: true},
+				{Frames: 7990, Dropped: 3, Inserted: 8000, Skew: 5*time.Millisecond + 420*time.Microsecond, SkewKnown: true, Stalled: true}},
 			want: []string{
-				"hw:CARD=Left,DEV=0 hw:CARD=Left,DEV=0 [0 1] [0 1] 2 0 40 &{0 0 0 false}",
-				"index 3  [2 3] [2] 0 1 1500 &{0.42 3 8000 true}",
+				"hw:CARD=Left,DEV=0 hw:CARD=Left,DEV=0 [0 1] [0 1] 2 0 40 {0 0 0 false}",
+				"index 3  [2 3] [2] 0 1 1500 {0.42 3 8000 true}",
+			},
+		},
+		{
+			name: "skew not measured",
+			src: linetap.SourceConfig{Kind: "portaudio", DeviceIndex: -1, Devices: []board.Card{
+				{Device: "alsa:left", Channels: 2}, {Device: "alsa:right", Channels: 2}}},
+			lines:    fourLines(-1),
+			counters: []portaudio.Stats{{}, {}},
+			// Card 0's skew measured, card 1's not (no clock, or afresh
+			// after an outage): card 0's own stays 0.
+			align: fakeAlign{{Skew: 5 * time.Millisecond, SkewKnown: true}, {Inserted: 80}},
+			want: []string{
+				"alsa:left left [0 1] [0 1] 0 0 0 {0 0 0 false}",
+				"alsa:right right [2 3] [2 3] 0 0 0 {unknown 0 80 false}",
 			},
 		},
 		{
@@ -102,7 +117,7 @@ func TestCardFigures(t *testing.T) {
 				t.Fatalf("%d cards, want %d: %+v", len(got), len(tt.want), got)
 			}
 			for i, c := range got {
-				s := fmt.Sprint(c.Device, " ", c.ALSA, " ", c.Channels, " ", c.Lines, " ", c.Overruns, " ", c.Reconnects, " ", c.LostMS, " ", c.Align)
+				s := fmt.Sprint(c.Device, " ", c.ALSA, " ", c.Channels, " ", c.Lines, " ", c.Overruns, " ", c.Reconnects, " ", c.LostMS, " ", alignString(c.Align))
 				if s != tt.want[i] {
 					t.Errorf("card %d: %s\nwant    %s", i, s, tt.want[i])
 				}
@@ -138,6 +153,18 @@ func TestCardFigures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// alignString prints a card's alignment figures, "<nil>" for none.
+func alignString(a *web.CardAlign) string {
+	if a == nil {
+		return "<nil>"
+	}
+	skew := "unknown"
+	if a.SkewMS != nil {
+		skew = fmt.Sprint(*a.SkewMS)
+	}
+	return fmt.Sprint("{", skew, " ", a.DroppedFrames, " ", a.InsertedFrames, " ", a.Stalled, "}")
 }
 
 // TestSimulatedLinesHaveNoCards: the simulator's source comes without

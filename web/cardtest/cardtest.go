@@ -59,6 +59,10 @@ func clone(cards []web.CardStatus) []web.CardStatus {
 		c.Lines = slices.Clone(c.Lines)
 		if c.Align != nil {
 			a := *c.Align
+			if a.SkewMS != nil {
+				v := *a.SkewMS
+				a.SkewMS = &v
+			}
 			c.Align = &a
 		}
 		out[i] = c

@@ -88,6 +88,11 @@ function lineName(i) {
   return d && d.name ? `${i + 1}: ${d.name}` : `Line ${i + 1}`;
 }
 
+function skew(ms) {
+  if (typeof ms !== 'number') return 'not measured yet';
+  return `${ms >= 0 ? '+' : ''}${ms.toFixed(2)} ms against card 1`;
+}
+
 function soundCard(c, several) {
   const facts = [
     row('Device', c.alsa ? `${c.device} (ALSA)` : c.device),
@@ -102,7 +107,7 @@ function soundCard(c, several) {
   const a = c.align;
   if (several && a) {
     facts.push(
-      row('Skew', c.card === 0 ? 'reference (card 1)' : `${a.skew_ms >= 0 ? '+' : ''}${a.skew_ms.toFixed(2)} ms against card 1`),
+      row('Skew', c.card === 0 ? 'reference (card 1)' : skew(a.skew_ms)),
       row('Slipped', c.card === 0 ? '—' : `${a.dropped_frames} frames dropped, ${a.inserted_frames} put in`),
       row('Delivering', a.stalled ? 'no: its lines get silence' : 'yes'),
     );
