@@ -3,18 +3,25 @@
 package main
 
 import (
+	"context"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/hw/board"
 	"github.com/linetap/linetap/hw/multicard"
 	"github.com/linetap/linetap/hw/portaudio"
+	"github.com/linetap/linetap/web"
 )
 
 // alsaFileCards writes one raw file per card (ch channels each; card k's
@@ -117,5 +124,87 @@ func TestTwoCardsOneMissing(t *testing.T) {
 	_, _, err := openCards(cfg, 4, nil, portaudio.Open, slog.New(slog.DiscardHandler))
 	if err == nil || !strings.HasPrefix(err.Error(), "source.devices[1]: ") {
 		t.Fatalf("error %v, want one naming source.devices[1]", err)
+	}
+}
+
+// TestDaemonReportsCards: linetapd recording two cards gives their
+// figures to the web layer: the technician's API and /metrics (here on
+// the control socket, as the local admin) list both, each with its lines.
+func TestDaemonReportsCards(t *testing.T) {
+	alsaFileCards(t, 2, 2, 8000*30)
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "linetap.json")
+	if err := os.WriteFile(cfg, []byte(`{"source": {"kind": "portaudio", "rate": 8000,
+		"devices": [{"device": "alsa:card0", "channels": 2}, {"device": "alsa:card1", "channels": 2}]},
+		"lines": [{"name": "A", "trigger": "vox"}, {"name": "B", "trigger": "vox"}, {"name": "C", "trigger": "vox"}, {"name": "D", "trigger": "vox", "disabled": true}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	out := &lockedBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"--config", cfg, "--data", data, "--listen", "127.0.0.1:0", "--http"}, out, out)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("linetapd: %v\n%s", err, out.String())
+		}
+	}()
+	hc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return (&net.Dialer{}).DialContext(ctx, "unix", filepath.Join(data, SocketName))
+		}}}
+	get := func(path string) (string, error) {
+		resp, err := hc.Get("http://linetapd" + path)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s: %s", resp.Status, b)
+		}
+		return string(b), err
+	}
+	var body string
+	for deadline := time.Now().Add(20 * time.Second); ; { // a hang guard
+		b, err := get("/api/v1/diagnostics/cards")
+		if err == nil {
+			body = b
+			break
+		}
+		select {
+		case err := <-done:
+			done <- err
+			t.Fatalf("linetapd stopped: %v\n%s", err, out.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer from the control socket: %v\n%s", err, out.String())
+		}
+	}
+	var rep web.CardsReport
+	if err := json.Unmarshal([]byte(body), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Source != "portaudio" || len(rep.Cards) != 2 {
+		t.Fatalf("report %s", body)
+	}
+	for i, want := range []string{"[0 1]", "[2]"} {
+		c := rep.Cards[i]
+		if c.Device != fmt.Sprintf("alsa:card%d", i) || c.Align == nil || fmt.Sprint(c.Lines) != want || c.Since.IsZero() {
+			t.Errorf("card %d: %+v, want lines %s", i, c, want)
+		}
+	}
+	m, err := get("/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`linetap_cards{source="portaudio"} 2`, `linetap_card_connected{card="1",device="alsa:card1"}`, `linetap_card_dropped_frames_total{card="1"}`} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
 	}
 }
