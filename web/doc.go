@@ -26,7 +26,8 @@
 //
 // # Caveats
 //
-// Sessions live in memory (web/auth): a restart logs everybody out.
+// Sessions survive a restart (web/auth keeps them in the store, by their
+// token's SHA-256); login lockouts do not.
 //
 // The sound cards' figures are line diagnostics (diag.view): /metrics,
 // which needs only system.view, carries them for the principals that also
