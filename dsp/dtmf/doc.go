@@ -71,21 +71,19 @@
 //     rather than misread. Below 500 Hz (dial tone) the high-pass removes
 //     it: 350+440 or 425 Hz at −14 dBm0 (22 dB above the −36 dBm0 accept
 //     level) does not stop decoding (TestDialToneUnder).
-//   - The high-pass runs on every sub-block louder than −50 dBm0 and
-//     costs more than the filter bank (about a third and a fifth of the
-//     time on speech; both are bound by chains of dependent
-//     multiply-adds): the receiver does 8,000–11,000 s of speech or music
-//     per CPU second on the development VM, depending on the day, short
-//     of the 25,000 (BENCHMARKS.md says why a cheaper structure
-//     would change results), and at 0.63–0.70 of spandsp's dtmf_rx
-//     without its dial-tone filter (level with it on). Running the high-pass
-//     only under steady low-frequency energy was tried: 8 % of the
-//     sub-blocks filtered instead of 84 %, but only about 6 % faster: the
-//     column DFTs of the half of speech that passes the band gates then
-//     cost what the filter did; and it was worse under dial tone, so it was
-//     not kept (BENCHMARKS.md). The pending check itself costs at most
-//     about 15 %: the 5 ms decision needs about 92 % of the DFTs it asks
-//     for anyway.
+//   - The receiver has two forms with the same results to rounding: on
+//     x86-64 with AVX2 and FMA the high-pass, the sub-block DFT and the
+//     raw energy run in assembly (highpass_amd64.s, dft_amd64.s,
+//     energy_amd64.s; the algebra in highpass_vec.go and dft_vec.go);
+//     elsewhere, and with -tags purego, in Go. On the development VM the
+//     vector form did 17,600 s of speech and music per CPU second, 1.3–1.4
+//     times spandsp's dtmf_rx measured alongside and 1.9 times the scalar
+//     form (BENCHMARKS.md). The appliance's ARM CPUs run the scalar form:
+//     there is no NEON form yet, and its speed on a Raspberry Pi is not
+//     measured here. The high-pass runs on every sub-block louder than −50
+//     dBm0 and is still the largest cost (about a third). Running it only
+//     under steady low-frequency energy was tried on the scalar form and
+//     not kept (hardly faster, worse under dial tone: BENCHMARKS.md).
 //   - Start and End are corrected for the high-pass's group delay (1.5
 //     ms at 697 Hz, less above) by a fixed amount per digit; what remains
 //     is within the 10 ms the tests allow, usually a millisecond.
