@@ -26,34 +26,35 @@ type testKV struct {
 
 var errDisk = errors.New("disk says no")
 
-func (k *testKV) KVPut(bucket, key string, value []byte) error {
+// count counts a write (put, or else a delete) to bucket, or reports that
+// it is to fail: failPut or failDelete set and bucket BucketSessions.
+func (k *testKV) count(put bool, bucket string) error {
 	k.mu.Lock()
-	fail := k.failPut && bucket == auth.BucketSessions
-	if !fail {
-		if k.puts == nil {
-			k.puts = map[string]int{}
-		}
-		k.puts[bucket]++
+	defer k.mu.Unlock()
+	counts, fail := &k.deletes, k.failDelete
+	if put {
+		counts, fail = &k.puts, k.failPut
 	}
-	k.mu.Unlock()
-	if fail {
+	if fail && bucket == auth.BucketSessions {
 		return errDisk
+	}
+	if *counts == nil {
+		*counts = map[string]int{}
+	}
+	(*counts)[bucket]++
+	return nil
+}
+
+func (k *testKV) KVPut(bucket, key string, value []byte) error {
+	if err := k.count(true, bucket); err != nil {
+		return err
 	}
 	return k.MemKV.KVPut(bucket, key, value)
 }
 
 func (k *testKV) KVDelete(bucket, key string) error {
-	k.mu.Lock()
-	fail := k.failDelete && bucket == auth.BucketSessions
-	if !fail {
-		if k.deletes == nil {
-			k.deletes = map[string]int{}
-		}
-		k.deletes[bucket]++
-	}
-	k.mu.Unlock()
-	if fail {
-		return errDisk
+	if err := k.count(false, bucket); err != nil {
+		return err
 	}
 	return k.MemKV.KVDelete(bucket, key)
 }
