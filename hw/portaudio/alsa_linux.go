@@ -17,11 +17,16 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 	"unsafe"
 
+	"github.com/linetap/linetap/dsp"
+	"github.com/linetap/linetap/dsp/resample"
 	"github.com/linetap/linetap/hw/internal/monoclock"
 )
 
@@ -109,7 +114,7 @@ func openALSA(name string, opt Options) (_ Stream, err error) {
 		C.snd_pcm_hw_params_set_format(st.pcm, hp, C.SND_PCM_FORMAT_S32_LE)
 		st.s32 = true
 	default:
-		return nil, fmt.Errorf("%w: %q offers neither S16_LE nor S32_LE samples (a \"plughw:\" name converts)", ErrOptions, name)
+		return nil, fmt.Errorf("%w: %q %w (a \"plughw:\" name converts)", ErrOptions, name, errSampleFormat)
 	}
 	var chMin, chMax C.uint
 	C.snd_pcm_hw_params_get_channels_min(hp, &chMin)
@@ -133,12 +138,7 @@ func openALSA(name string, opt Options) (_ Stream, err error) {
 	}
 	rate := opt.Rate
 	if rate == 0 {
-		for _, r := range alsaRates {
-			if C.snd_pcm_hw_params_test_rate(st.pcm, hp, C.uint(r), 0) == 0 {
-				rate = r
-				break
-			}
-		}
+		rate = alsaRate(st.pcm, hp)
 	}
 	if rate == 0 || C.snd_pcm_hw_params_set_rate(st.pcm, hp, C.uint(rate), 0) < 0 {
 		var lo, hi C.uint
@@ -407,31 +407,97 @@ func alsaProbe(name string) (channels, rate int) {
 	}
 	var chMax C.uint
 	C.snd_pcm_hw_params_get_channels_max(hp, &chMax)
-	for _, r := range alsaRates {
-		if C.snd_pcm_hw_params_test_rate(pcm, hp, C.uint(r), 0) == 0 {
-			return int(chMax), r
-		}
-	}
-	return int(chMax), 0
+	return int(chMax), alsaRate(pcm, hp)
 }
 
-// alsaNameOf gives the stable ALSA name of card index card, device dev
-// ("hw:CARD=id,DEV=dev"), or "" if there is no such card.
-func alsaNameOf(card, dev int) string {
-	cname := C.CString(fmt.Sprintf("hw:%d", card))
-	defer C.free(unsafe.Pointer(cname))
-	var ctl *C.snd_ctl_t
-	if C.snd_ctl_open(&ctl, cname, 0) < 0 {
-		return ""
+// alsaRate is the rate Open chooses when Options.Rate is 0: the first of
+// alsaRates that pcm takes, else the rate it takes nearest 48 kHz (what
+// PortAudio would have used as the card's default rate is one it takes
+// too), within the resampler's range; 0 if none. It may narrow hp.
+func alsaRate(pcm *C.snd_pcm_t, hp *C.snd_pcm_hw_params_t) int {
+	for _, r := range alsaRates {
+		if C.snd_pcm_hw_params_test_rate(pcm, hp, C.uint(r), 0) == 0 {
+			return r
+		}
 	}
-	defer C.snd_ctl_close(ctl)
-	var ci *C.snd_ctl_card_info_t
-	if C.snd_ctl_card_info_malloc(&ci) < 0 {
-		return ""
+	near := C.uint(48000)
+	if C.snd_pcm_hw_params_set_rate_near(pcm, hp, &near, nil) < 0 || int(near) < dsp.Rate || int(near) > resample.MaxRate {
+		return 0
 	}
-	defer C.snd_ctl_card_info_free(ci)
-	if C.snd_ctl_card_info(ctl, ci) < 0 {
-		return ""
+	return int(near)
+}
+
+// alsaConfigUpdate reloads alsa-lib's global configuration if its files
+// changed since it was loaded: PortAudio's ALSA host API lists the PCMs of
+// the configuration last loaded (by any alsa-lib call), and loads it
+// itself only when none is.
+func alsaConfigUpdate() {
+	alsaMu.Lock()
+	defer alsaMu.Unlock()
+	C.snd_config_update() // on failure PortAudio reports what it cannot list
+}
+
+// errSampleFormat is wrapped (with ErrOptions) by openALSA's refusal of a
+// PCM that offers neither S16_LE nor S32_LE samples.
+var errSampleFormat = errors.New("offers neither S16_LE nor S32_LE samples")
+
+// openALSACard opens device dev of the card whose id is id by its stable
+// ALSA name: "hw:CARD=id,DEV=dev", or "plughw:CARD=id,DEV=dev" when the
+// card offers neither S16_LE nor S32_LE (PortAudio converts any sample
+// format it finds; alsa-lib's plug layer then converts, and the ALSA path
+// still asks it not to resample). It returns the name it opened, or last
+// tried.
+func openALSACard(id string, dev int, opt Options) (Stream, string, error) {
+	name := hwName(id, dev)
+	st, err := openALSA(name, opt)
+	if errors.Is(err, errSampleFormat) {
+		name = "plug" + name
+		st, err = openALSA(name, opt)
 	}
-	return fmt.Sprintf("hw:CARD=%s,DEV=%d", C.GoString(C.snd_ctl_card_info_get_id(ci)), dev)
+	return st, name, err
+}
+
+// hwName is the stable ALSA name of device dev of the card whose id is id.
+func hwName(id string, dev int) string { return fmt.Sprintf("hw:CARD=%s,DEV=%d", id, dev) }
+
+// alsaCardOf reads the card and device of the ALSA hardware device that
+// the PortAudio device name paName is ("USB Audio Device: - (hw:1,0)":
+// PortAudio's ALSA host API ends a hardware device's name with its card
+// and device numbers) and gives the card's id, which the kernel keeps
+// when the card comes back at another number: root is the kernel's card
+// list (/proc/asound), where cardN/id holds it. hw is false for a name
+// without a hardware index (default, pulse, dmix, a plug PCM); err says
+// why a hardware device's card id could not be read.
+func alsaCardOf(root, paName string) (id string, dev int, hw bool, err error) {
+	card, dev, ok := paHWIndex(strings.TrimSpace(paName))
+	if !ok {
+		return "", 0, false, nil
+	}
+	path := filepath.Join(root, fmt.Sprintf("card%d", card), "id")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", dev, true, fmt.Errorf("alsa: card %d of %q: %w", card, paName, err)
+	}
+	id = strings.TrimSpace(string(b))
+	if !validCardID(id) {
+		return "", dev, true, fmt.Errorf("alsa: card %d of %q: %s holds %q, not a card id", card, paName, path, id)
+	}
+	return id, dev, true, nil
+}
+
+// validCardID reports whether id can be a kernel sound card's id, and so
+// be put in an ALSA name: 1 to 15 letters, digits, '_' or '-' (the kernel
+// keeps only those, in its 16-byte id with the NUL).
+func validCardID(id string) bool {
+	if id == "" || len(id) > 15 {
+		return false
+	}
+	for _, c := range id {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
+		default:
+			return false
+		}
+	}
+	return true
 }

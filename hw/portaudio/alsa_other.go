@@ -16,5 +16,17 @@ func openALSA(name string, opt Options) (Stream, error) {
 // alsaDevices needs Linux: there are none.
 func alsaDevices() ([]Device, error) { return nil, nil }
 
-// alsaNameOf needs Linux: "".
-func alsaNameOf(card, dev int) string { return "" }
+// openALSACard needs Linux.
+func openALSACard(id string, dev int, opt Options) (Stream, string, error) {
+	name := fmt.Sprintf("hw:CARD=%s,DEV=%d", id, dev)
+	st, err := openALSA(name, opt)
+	return st, name, err
+}
+
+// alsaCardOf needs Linux: no name is an ALSA hardware device's.
+func alsaCardOf(root, paName string) (id string, dev int, hw bool, err error) {
+	return "", 0, false, nil
+}
+
+// alsaConfigUpdate needs Linux: nothing to update.
+func alsaConfigUpdate() {}

@@ -5,6 +5,7 @@ package portaudio
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -15,8 +16,12 @@ import (
 )
 
 // Open opens the capture device opt names and returns a Source over it:
-// an ALSA PCM name (see ALSAName) directly through alsa-lib, anything else
-// through PortAudio.
+// an ALSA PCM name (see ALSAName) directly through alsa-lib; otherwise the
+// PortAudio device the name (exact, or a unique part) or Options.Index
+// chooses, through alsa-lib too when it is an ALSA hardware device (its
+// PortAudio name ends "(hw:N,M)"): by the card's stable ALSA name, so that
+// an unplugged card comes back (doc.go). Any other PortAudio device
+// (default, pulse, dmix, a plug PCM) is captured through PortAudio.
 func Open(opt Options) (*Source, error) {
 	if !opt.UseIndex && opt.Device == "" {
 		return nil, fmt.Errorf("%w: no device named (want a name or an index)", ErrOptions)
@@ -24,7 +29,78 @@ func Open(opt Options) (*Source, error) {
 	if name, ok := ALSAName(opt.Device); ok && !opt.UseIndex {
 		return NewSource(func() (Stream, error) { return openALSA(name, opt) }, opt)
 	}
-	return NewSource(func() (Stream, error) { return openStream(opt) }, opt)
+	return openNamed(opt, paDevices, procAsound)
+}
+
+// procAsound is where the kernel lists its sound cards (cardN/id).
+const procAsound = "/proc/asound"
+
+// paDevices lists PortAudio's devices, with the library initialised for
+// the listing only.
+func paDevices() ([]*pa.DeviceInfo, error) {
+	if err := initialize(); err != nil {
+		return nil, err
+	}
+	defer terminate()
+	paMu.Lock()
+	defer paMu.Unlock()
+	ds, err := pa.Devices()
+	if err != nil {
+		return nil, fmt.Errorf("portaudio: devices: %w", err)
+	}
+	return ds, nil
+}
+
+// openNamed opens the device that opt's PortAudio name or index chooses
+// among devices: by its card's stable ALSA name (the card's id read under
+// root, the kernel's /proc/asound) through alsa-lib when it is an ALSA
+// hardware device, through PortAudio otherwise. The device is resolved
+// once, here: a reconnect reopens the card by its id wherever it comes
+// back, not by PortAudio's name, whose "(hw:N,M)" would have changed.
+func openNamed(opt Options, devices func() ([]*pa.DeviceInfo, error), root string) (*Source, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ds, err := devices()
+	if err != nil {
+		return nil, err
+	}
+	d, err := find(opt, ds)
+	if err != nil {
+		return nil, err
+	}
+	id, dev, hw, err := alsaCardOf(root, d.Name)
+	if err != nil {
+		// doc.go, Caveats: PortAudio never closes a lost card.
+		log.Warn("sound card's ALSA id not found: opened through PortAudio, so if it is unplugged it will not come back until linetapd restarts",
+			"device", d.Name, "err", err)
+	}
+	if !hw || err != nil {
+		return NewSource(func() (Stream, error) { return openStream(opt) }, opt)
+	}
+	// PortAudio's own checks, on PortAudio's figures: the same channels
+	// are accepted or refused as through PortAudio.
+	ch, err := paChannels(opt, d)
+	if err != nil {
+		return nil, err
+	}
+	aopt := opt
+	aopt.DeviceChannels = ch
+	var used string // the name the first open took (hw: or plughw:)
+	src, err := NewSource(func() (Stream, error) {
+		st, name, err := openALSACard(id, dev, aopt)
+		if used == "" {
+			used = name
+		}
+		return st, err
+	}, aopt)
+	if err != nil {
+		return nil, err
+	}
+	log.Info("sound card named the PortAudio way opened by its ALSA name, which finds it again after an unplug",
+		"device", d.Name, "alsa_name", used)
+	return src, nil
 }
 
 // Device describes a capture device, for listings.
@@ -70,6 +146,7 @@ func Devices() ([]Device, error) {
 var paMu sync.Mutex
 
 func initialize() error {
+	alsaConfigUpdate()
 	paMu.Lock()
 	defer paMu.Unlock()
 	if err := pa.Initialize(); err != nil {
@@ -84,12 +161,9 @@ func terminate() {
 	_ = pa.Terminate() // nothing to do about a failure
 }
 
-// find chooses the device by index, exact name, or unique substring.
-func find(opt Options) (*pa.DeviceInfo, error) {
-	ds, err := pa.Devices()
-	if err != nil {
-		return nil, fmt.Errorf("portaudio: devices: %w", err)
-	}
+// find chooses the device among ds by index, exact name, or unique
+// substring.
+func find(opt Options, ds []*pa.DeviceInfo) (*pa.DeviceInfo, error) {
 	var names []string
 	var partial []*pa.DeviceInfo
 	for _, d := range ds {
@@ -120,6 +194,25 @@ func find(opt Options) (*pa.DeviceInfo, error) {
 	return nil, fmt.Errorf("%w: %s (capture devices: %s)", ErrNoDevice, what, strings.Join(names, ", "))
 }
 
+// paChannels is how many of d's input channels opt opens: DeviceChannels,
+// or the largest of Channels + 1, or all of them.
+func paChannels(opt Options, d *pa.DeviceInfo) (int, error) {
+	ch := opt.DeviceChannels
+	if ch == 0 {
+		ch = d.MaxInputChannels
+		if len(opt.Channels) > 0 {
+			ch = 0
+			for _, c := range opt.Channels {
+				ch = max(ch, c+1)
+			}
+		}
+	}
+	if ch > d.MaxInputChannels {
+		return 0, fmt.Errorf("%w: %q has %d input channels, %d wanted", ErrOptions, d.Name, d.MaxInputChannels, ch)
+	}
+	return ch, nil
+}
+
 type stream struct {
 	s       *pa.Stream
 	buf     []int16
@@ -138,23 +231,18 @@ func openStream(opt Options) (_ Stream, err error) {
 		}
 	}()
 	paMu.Lock()
-	d, err := find(opt)
+	ds, err := pa.Devices()
 	paMu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("portaudio: devices: %w", err)
+	}
+	d, err := find(opt, ds)
 	if err != nil {
 		return nil, err
 	}
-	ch := opt.DeviceChannels
-	if ch == 0 {
-		ch = d.MaxInputChannels
-		if len(opt.Channels) > 0 {
-			ch = 0
-			for _, c := range opt.Channels {
-				ch = max(ch, c+1)
-			}
-		}
-	}
-	if ch > d.MaxInputChannels {
-		return nil, fmt.Errorf("%w: %q has %d input channels, %d wanted", ErrOptions, d.Name, d.MaxInputChannels, ch)
+	ch, err := paChannels(opt, d)
+	if err != nil {
+		return nil, err
 	}
 	rate := opt.Rate
 	if rate == 0 {
@@ -191,15 +279,8 @@ func openStream(opt Options) (_ Stream, err error) {
 	// them. The converter's own delay is not known: 0.
 	st.sf = StreamFormat{Channels: ch, Rate: rate}
 	if info := st.s.Info(); info != nil && opt.Logger != nil {
-		opt.Logger.Info("sound card open", "device", d.Name, "rate", rate, "channels", ch,
+		opt.Logger.Info("sound card open", "device", d.Name, "api", "portaudio", "rate", rate, "channels", ch,
 			"block", block, "buffer", info.InputLatency)
-	}
-	if card, dev, ok := paHWIndex(d.Name); ok && opt.Logger != nil {
-		if name := alsaNameOf(card, dev); name != "" {
-			// doc.go, Caveats: PortAudio never closes a lost card.
-			opt.Logger.Warn("sound card opened through PortAudio: if it is unplugged it will not come back until linetapd restarts; name it by its ALSA name instead",
-				"device", d.Name, "alsa_name", name)
-		}
 	}
 	return st, nil
 }
