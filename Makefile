@@ -11,6 +11,8 @@ PKGS    := ./...
 # codec through libopus (needs libopus-dev); .ci/run installs both.
 # `make test TAGS=` tests without cgo.
 TAGS    ?= portaudio,opus
+comma   := ,
+PUREGO_TAGS = purego$(if $(strip $(TAGS)),$(comma)$(TAGS))
 
 .PHONY: all build run test check bench cross cross-test arm-test fuzz clean powercut talkoff image buildroot-check hil hil-long loadtest
 
@@ -29,7 +31,7 @@ run: build
 # on ARM.
 test: check buildroot-check
 	$(GO) test -race -count=1 -tags '$(TAGS)' $(PKGS)
-	$(GO) test -count=1 -tags 'purego $(TAGS)' ./dsp/...
+	$(GO) test -count=1 -tags '$(PUREGO_TAGS)' ./dsp/...
 
 check:
 	@bad=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
