@@ -1,7 +1,8 @@
 // Package portaudio captures the line taps from a multichannel sound card
 // (cgo, built with the `portaudio` tag) and delivers them as an
 // hw.AudioSource at dsp.Rate (8 kHz): directly through alsa-lib for an
-// ALSA device name, through PortAudio for anything else.
+// ALSA device name or a PortAudio name of an ALSA hardware device,
+// through PortAudio for anything else.
 //
 // # Concepts
 //
@@ -12,14 +13,40 @@
 //     alsa-lib's snd_pcm_open, interleaved S16_LE (or S32_LE, kept to its
 //     top 16 bits), non-blocking, read with snd_pcm_readi once
 //     snd_pcm_avail says a whole block is there. With Options.Rate 0 the
-//     first of 8, 16, 48, 44.1, 32 and 96 kHz the card takes is used.
+//     first of 8, 16, 48, 44.1, 32 and 96 kHz the card takes is used, else
+//     the card's rate nearest 48 kHz.
 //     This is the way for a USB card: named by its ALSA id (CARD=…), it is
 //     found again when it comes back at another card index, and each
 //     Source owns its handle, so any number of cards record side by side
 //     (one Source each), each lost and reconnected on its own;
-//   - any other name ("Loopback: PCM (hw:0,1)", or a unique part of a
-//     name), or Options.Index, goes through PortAudio's device list and its
-//     blocking API.
+//   - any other name is a PortAudio device's ("USB Audio Device: - (hw:1,0)",
+//     as `linetapd --list-devices` shows it, or a unique part of it), or
+//     Options.Index chooses one: it is resolved in PortAudio's device list
+//     (the exact name, else the one device whose name contains it; no
+//     match or several is ErrNoDevice naming the capture devices). When the
+//     device is an ALSA hardware device — PortAudio's ALSA host API ends
+//     its name with "(hw:N,M)" — it is opened as the ALSA name
+//     "hw:CARD=id,DEV=M" would be (above), id being card N's id, read from
+//     /proc/asound/cardN/id, and the name is logged once at Info: from then
+//     on the card is reopened by its id, so it comes back after an unplug
+//     at whatever number. Why "hw:", and "plughw:" for some cards:
+//     PortAudio opens "hw:N,M" (not "plughw:", unless PA_ALSA_PLUGHW is
+//     set) and converts whatever integer or float format the card offers
+//     (24-bit packed S24_3LE included, which many USB Audio Class 2 cards
+//     offer alone) in its own code, while the ALSA path reads S16_LE or
+//     S32_LE only: a card that offers neither is opened as
+//     "plughw:CARD=id,DEV=M", whose plug layer converts the format. Both
+//     ask for the rates the card has: PortAudio does not resample on a
+//     "hw:" device and the ALSA path asks the plug layer not to, so the
+//     same rates are accepted. With Options.Rate 0 the ALSA path's choice
+//     above applies (8 kHz first, where PortAudio took its default rate,
+//     44.1 kHz where the card has it: the Source resamples either). The
+//     channels are checked against PortAudio's count, with its error,
+//     and that many are opened. "hw:" is preferred whenever it works:
+//     only a hardware PCM runs on through an overrun (Caveats);
+//   - any other PortAudio device (default, sysdefault, pulse, dmix,
+//     dsnoop, a PCM of the ALSA configuration: no "(hw:N,M)") is captured
+//     through PortAudio's blocking API.
 //
 // A Source is the device-independent part, built on a Stream (NewSource
 // takes any Opener, so it is tested without a sound card):
@@ -66,22 +93,39 @@
 //     hw.ErrNotSupported; NewSource works everywhere.
 //   - PortAudio's ALSA host API aborts in Pa_Initialize when the ALSA
 //     configuration defines neither `default` nor `dmix` (Debian's 19.6).
-//   - Name a USB card by its ALSA name: a card lost through PortAudio is
-//     never closed (PortAudio 19.6 and 19.7 alike). Its ALSA host API stops
-//     a stream with snd_pcm_drop, in Pa_StopStream too (AlsaStop forces
-//     abort), which fails on a disconnected card; Pa_CloseStream closes
-//     only after a successful stop, and has by then taken the stream off
-//     the list Pa_Terminate would close. The handle leaks: a USB card's
-//     slot is never freed, a platform card (snd-aloop) cannot be removed,
-//     and the card does not come back. alsa-lib's snd_pcm_close closes
-//     the device whatever its drop says (the HIL's cardloss test: the
-//     loopback unbound, reloaded as another card, recording resumed). A
-//     card opened through PortAudio by a hardware name ("… (hw:1,0)")
-//     logs a warning naming its ALSA name.
-//   - Only one PortAudio Source per process: reconnecting re-initialises
-//     the library to rescan its device list (Pa_Initialize counts, so
-//     with another PortAudio stream open nothing is rescanned and a card
-//     back at another index is not found). ALSA-named Sources share
+//   - A card captured through PortAudio does not come back once lost
+//     (PortAudio 19.6 and 19.7 alike): its ALSA host API stops a stream
+//     with snd_pcm_drop, in Pa_StopStream too (AlsaStop forces abort),
+//     which fails on a disconnected card; Pa_CloseStream closes only
+//     after a successful stop, and has by then taken the stream off the
+//     list Pa_Terminate would close. The handle leaks: a USB card's slot
+//     is never freed, a platform card (snd-aloop) cannot be removed, and
+//     the card does not come back until linetapd restarts. alsa-lib's
+//     snd_pcm_close closes the device whatever its drop says (the HIL's
+//     cardloss test: the loopback unbound, reloaded as another card,
+//     recording resumed), and Open takes that path by itself for every
+//     PortAudio device that is a hardware device. What still goes through
+//     PortAudio, and so still does not come back: a device without
+//     "(hw:N,M)" — default, sysdefault, pulse, dmix, dsnoop, or a PCM of
+//     the ALSA configuration over a USB card — and a hardware device whose
+//     card id cannot be read from /proc/asound (a warning names it). Name
+//     such a card by its ALSA name ("hw:CARD=id,DEV=0", or "alsa:NAME"
+//     for a PCM of the configuration, reopened by that name).
+//   - A PortAudio name is resolved once, at Open, by PortAudio's rules: a
+//     configured name that includes the card's number ("… (hw:1,0)")
+//     matches nothing once the card is at another number when linetapd
+//     starts (ErrNoDevice). Configure a part without the number ("USB
+//     Audio Device"), or the ALSA name.
+//   - Two identical cards get the ids "Device" and "Device_1" in the order
+//     the kernel finds them; a card resolved from its PortAudio name is
+//     reopened by the id it had at Open, which after an unplug, or a
+//     reboot, may be its twin's (hw/board: give each port its own id with
+//     a udev rule).
+//   - Only one Source through PortAudio per process: reconnecting
+//     re-initialises the library to rescan its device list (Pa_Initialize
+//     counts, so with another PortAudio stream open nothing is rescanned
+//     and a card back at another index is not found). Sources through
+//     alsa-lib, by ALSA name or resolved from a PortAudio name, share
 //     nothing and may be many.
 //   - The ALSA path silences alsa-lib's error messages process-wide
 //     (snd_lib_error_set_handler): a reconnect loop would print one every
@@ -91,11 +135,12 @@
 //     the frames past the buffer's capacity and a margin of two periods
 //     are skipped (snd_pcm_forward), and the rest of the buffer is read
 //     (the HIL's overrun run: linetapd stopped 1.5 s, a 1.056 s gap with
-//     a 500 ms buffer). Other PCMs, and PortAudio, stop on an overrun
-//     and lose the buffer too (1.517 s there).
+//     a 500 ms buffer). Other PCMs ("plughw:" too), and PortAudio, stop
+//     on an overrun and lose the buffer too (1.517 s there).
 //   - The ALSA path asks alsa-lib not to resample (a "plughw:" name
 //     still converts formats and channels); a card that offers neither
-//     S16_LE nor S32_LE needs a "plughw:" name.
+//     S16_LE nor S32_LE, named the ALSA way, needs a "plughw:" name (named
+//     the PortAudio way, Open chooses it).
 //   - A read waits for a whole block by polling the readable count
 //     (snd_pcm_avail, Pa_GetStreamReadAvailable), never inside a blocking
 //     read: PortAudio's ALSA blocking read takes a disconnected card's
