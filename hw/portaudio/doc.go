@@ -108,7 +108,7 @@
 //     PortAudio, and so still does not come back: a device without
 //     "(hw:N,M)" — default, sysdefault, pulse, dmix, dsnoop, or a PCM of
 //     the ALSA configuration over a USB card — and a hardware device whose
-//     card id cannot be read from /proc/asound (a warning names it). Name
+//     card id cannot be read from /proc/asound; Open warns for each. Name
 //     such a card by its ALSA name ("hw:CARD=id,DEV=0", or "alsa:NAME"
 //     for a PCM of the configuration, reopened by that name).
 //   - A PortAudio name is resolved once, at Open, by PortAudio's rules: a

@@ -72,11 +72,12 @@ func openNamed(opt Options, devices func() ([]*pa.DeviceInfo, error), root strin
 	}
 	id, dev, hw, err := alsaCardOf(root, d.Name)
 	if err != nil {
-		// doc.go, Caveats: PortAudio never closes a lost card.
-		log.Warn("sound card's ALSA id not found: opened through PortAudio, so if it is unplugged it will not come back until linetapd restarts",
-			"device", d.Name, "err", err)
+		log.Warn("sound card's ALSA id not found: it is captured through PortAudio", "device", d.Name, "err", err)
 	}
 	if !hw || err != nil {
+		// doc.go, Caveats: PortAudio never closes a lost card.
+		log.Warn("sound card to be captured through PortAudio: if the card behind it is unplugged, it will not come back until linetapd restarts; name the card by its ALSA name (hw:CARD=ID,DEV=0) instead",
+			"device", d.Name)
 		return NewSource(func() (Stream, error) { return openStream(opt) }, opt)
 	}
 	// PortAudio's own checks, on PortAudio's figures: the same channels

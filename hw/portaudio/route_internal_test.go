@@ -290,6 +290,9 @@ func TestOpenNamedTakesALSA(t *testing.T) {
 			if len(info) != 1 || info[0]["alsa_name"] != tt.alsa {
 				t.Errorf("info logs %v, want one naming %q", info, tt.alsa)
 			}
+			if w := logs.find(slog.LevelWarn, ""); len(w) != 0 {
+				t.Errorf("warned %v", w)
+			}
 			readsSeed(t, src, tt.seed, tt.chmap)
 		})
 	}
@@ -406,6 +409,19 @@ func TestOpenNamedRefuses(t *testing.T) {
 			warn := logs.find(slog.LevelWarn, "ALSA id not found")
 			if tt.name == "card id missing" && (len(warn) != 1 || !strings.Contains(warn[0]["err"], "card 7")) {
 				t.Errorf("warnings %v, want one naming card 7", warn)
+			}
+			// The caveat is said once for a device PortAudio captures,
+			// never for one alsa-lib does.
+			pa := logs.find(slog.LevelWarn, "captured through PortAudio: if the card behind it is unplugged")
+			switch tt.notSays {
+			case "":
+				if len(pa) != 0 {
+					t.Errorf("warned %v", pa)
+				}
+			default:
+				if len(pa) != 1 || pa[0]["device"] != tt.opt.Device && !strings.HasPrefix(pa[0]["device"], tt.opt.Device) {
+					t.Errorf("warnings %v, want one naming %q", pa, tt.opt.Device)
+				}
 			}
 		})
 	}
