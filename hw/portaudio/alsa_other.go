@@ -24,7 +24,7 @@ func openALSACard(id string, dev int, opt Options) (Stream, string, error) {
 }
 
 // alsaCardOf needs Linux: no name is an ALSA hardware device's.
-func alsaCardOf(root, paName string) (id string, dev int, hw bool, err error) {
+func alsaCardOf(root, paName string) (id string, dev int, isHW bool, err error) {
 	return "", 0, false, nil
 }
 
