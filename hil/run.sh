@@ -4,7 +4,7 @@
 # initramfs, boots Debian's kernel under QEMU TCG (never KVM: §2) inside
 # `timeout -s KILL`, and passes when the console shows a passing HIL-RESULT
 # line. TEST is smoke (default), scenario, cardloss, overrun, twocard, long or gpio. The console log is kept in
-# $HIL_CACHE/run/ARCH-TEST/console.log.
+# $HIL_CACHE/run/ARCH-TEST/console.log. HIL_DEVICE: the capture device's name for scenario and cardloss.
 . "$(dirname "$0")/lib.sh"
 
 ARCH=${1:-}
@@ -74,6 +74,10 @@ scenario | gpio | cardloss | overrun | twocard)
 		# talking) for 3 s (hil/driver removeCard).
 		SUB=scenario EXTRA="-cardloss-at 32s -cardloss-for 3s"
 	fi
+	# HIL_DEVICE names the card another way than the driver's default ALSA
+	# name, e.g. the PortAudio way: HIL_DEVICE='Loopback: PCM (hw:0,1)'
+	# (hw/portaudio then opens it by its stable ALSA name; docs/hardware.md).
+	[ -z "${HIL_DEVICE:-}" ] || EXTRA="$EXTRA -device '$HIL_DEVICE'"
 	if [ "$TEST" = overrun ]; then
 		# The scenario with linetapd stopped (SIGSTOP) 33 s in (line 3
 		# talking) for 1.5 s, three times its capture buffer: the card

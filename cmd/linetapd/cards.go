@@ -98,6 +98,11 @@ func (f *cardFigures) attach(i int, src cardCounters) {
 	defer f.mu.Unlock()
 	if i >= 0 && i < len(f.sources) {
 		f.sources[i] = src
+		// The PCM the card is really captured from: a card named the
+		// PortAudio way may have been opened by its ALSA name.
+		if p, ok := src.(interface{ PCM() string }); ok && p.PCM() != "" {
+			f.static[i].ALSA = p.PCM()
+		}
 	}
 }
 

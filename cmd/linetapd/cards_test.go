@@ -155,6 +155,37 @@ func TestCardFigures(t *testing.T) {
 	}
 }
 
+// pcmCard is a card's counters from a source that says which ALSA PCM it
+// captures from.
+type pcmCard struct {
+	fakeCard
+	pcm string
+}
+
+func (p pcmCard) PCM() string { return p.pcm }
+
+// TestCardFiguresPCM: a card named the PortAudio way that hw/portaudio
+// opened by its stable ALSA name shows that name; one it captures through
+// PortAudio (PCM "") shows none, and a name from the config stays.
+func TestCardFiguresPCM(t *testing.T) {
+	cfg := linetap.DefaultConfig()
+	cfg.Source = linetap.SourceConfig{Kind: "portaudio", DeviceIndex: -1, Devices: []board.Card{
+		{Device: "USB Audio Device: - (hw:1,0)", Channels: 2},
+		{Device: "default", Channels: 2},
+		{Device: "hw:CARD=U18,DEV=0", Channels: 2},
+	}}
+	f := newCardFigures(cfg, 6, time.Now)
+	f.attach(0, pcmCard{pcm: "hw:CARD=Device,DEV=0"})
+	f.attach(1, pcmCard{})
+	f.attach(2, pcmCard{pcm: "hw:CARD=U18,DEV=0"})
+	want := []string{"hw:CARD=Device,DEV=0", "", "hw:CARD=U18,DEV=0"}
+	for i, c := range f.Cards() {
+		if c.ALSA != want[i] {
+			t.Errorf("card %d (%s): ALSA %q, want %q", i, c.Device, c.ALSA, want[i])
+		}
+	}
+}
+
 // alignString prints a card's alignment figures, "<nil>" for none.
 func alignString(a *web.CardAlign) string {
 	if a == nil {

@@ -106,14 +106,14 @@ func openCards(cfg linetap.Config, channels int, clock func() time.Duration, ope
 			opt.Index, opt.UseIndex = *d.DeviceIndex, true
 			name = fmt.Sprintf("index %d", *d.DeviceIndex)
 		}
-		if _, alsa := portaudio.ALSAName(d.Device); !alsa || opt.UseIndex {
-			viaPortAudio++
-		}
 		opt.Logger = log.With("card", i+1, "device", name)
 		opt.OnAlarm = func(err error) { figs.alarm(i, err); alarms.set(i, name, err, log) }
 		src, err := open(opt)
 		if err != nil {
 			return nil, nil, errors.Join(fmt.Errorf("source.devices[%d]: %w", i, err), closeAll())
+		}
+		if src.PCM() == "" { // captured through PortAudio (hw/portaudio's Open chose)
+			viaPortAudio++
 		}
 		figs.attach(i, src)
 		cards = append(cards, src)

@@ -48,6 +48,10 @@
 //     dsnoop, a PCM of the ALSA configuration: no "(hw:N,M)") is captured
 //     through PortAudio's blocking API.
 //
+// Source.PCM says which path Open took: the ALSA PCM captured from, or ""
+// for PortAudio (linetapd's technician page and its warning about several
+// PortAudio cards go by it).
+//
 // A Source is the device-independent part, built on a Stream (NewSource
 // takes any Opener, so it is tested without a sound card):
 //   - a channel map: output channel i is device channel Options.Channels[i];

@@ -27,7 +27,11 @@ func Open(opt Options) (*Source, error) {
 		return nil, fmt.Errorf("%w: no device named (want a name or an index)", ErrOptions)
 	}
 	if name, ok := ALSAName(opt.Device); ok && !opt.UseIndex {
-		return NewSource(func() (Stream, error) { return openALSA(name, opt) }, opt)
+		src, err := NewSource(func() (Stream, error) { return openALSA(name, opt) }, opt)
+		if src != nil {
+			src.pcm = name
+		}
+		return src, err
 	}
 	return openNamed(opt, paDevices, procAsound)
 }
@@ -99,6 +103,7 @@ func openNamed(opt Options, devices func() ([]*pa.DeviceInfo, error), root strin
 	if err != nil {
 		return nil, err
 	}
+	src.pcm = used
 	log.Info("sound card named the PortAudio way opened by its ALSA name, which finds it again after an unplug",
 		"device", d.Name, "alsa_name", used)
 	return src, nil

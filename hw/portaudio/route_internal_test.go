@@ -287,6 +287,9 @@ func TestOpenNamedTakesALSA(t *testing.T) {
 			if name != tt.alsa {
 				t.Fatalf("stream %T %q, want alsa-lib's on %q", st, name, tt.alsa)
 			}
+			if src.PCM() != tt.alsa {
+				t.Errorf("PCM() %q, want %q", src.PCM(), tt.alsa)
+			}
 			if len(info) != 1 || info[0]["alsa_name"] != tt.alsa {
 				t.Errorf("info logs %v, want one naming %q", info, tt.alsa)
 			}

@@ -136,6 +136,7 @@ type Stats struct {
 type Source struct {
 	opt   Options
 	open  Opener
+	pcm   string // the ALSA PCM Open captures through, "" for PortAudio (PCM)
 	log   *slog.Logger
 	chmap []int
 	block int // device frames per read
@@ -483,6 +484,13 @@ func ALSAName(device string) (string, bool) {
 	}
 	return "", false
 }
+
+// PCM returns the ALSA PCM the card is captured from when Open took the
+// alsa-lib path (an ALSA name, or the stable name of a PortAudio hardware
+// device: hw:CARD=id,DEV=n or plughw:…), and "" when it is captured
+// through PortAudio (or the Source came from NewSource), where an
+// unplugged card does not come back (doc.go).
+func (s *Source) PCM() string { return s.pcm }
 
 // paHWIndex reads the card and device numbers PortAudio's ALSA host API
 // puts at the end of a hardware device's name ("USB Audio: - (hw:1,0)").

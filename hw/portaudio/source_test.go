@@ -121,6 +121,9 @@ func TestPassThroughWithChannelMap(t *testing.T) {
 	if got := src.Format(); got != (hw.Format{Channels: 2, Rate: 8000}) {
 		t.Fatalf("format %+v", got)
 	}
+	if p := src.PCM(); p != "" { // made from an opener, not by Open's alsa-lib path
+		t.Errorf("PCM() %q, want \"\"", p)
+	}
 	buf := make([]int16, 2*160)
 	var pos int64
 	for blk := 0; blk < 20; blk++ {
