@@ -333,8 +333,9 @@ func (s *alsaStream) Close() error {
 }
 
 // alsaDevices lists every card's capture PCMs by their stable ALSA names
-// ("hw:CARD=id,DEV=n"), each with its most channels and the rate Open
-// would choose (0 and 0 when the PCM is busy).
+// ("hw:CARD=id,DEV=n"), each with its USB port name when the card is on
+// USB (read under SysRoot), its most channels and the rate Open would
+// choose (0 and 0 when the PCM is busy).
 func alsaDevices() ([]Device, error) {
 	alsaQuiet.Do(func() { C.lt_silence() })
 	var ci *C.snd_ctl_card_info_t
@@ -347,6 +348,12 @@ func alsaDevices() ([]Device, error) {
 		return nil, alsaError("pcm_info_malloc", "", C.long(rc))
 	}
 	defer C.snd_pcm_info_free(pi)
+	ports := map[int]string{}
+	if cards, err := USBCards(SysRoot); err == nil { // without sysfs, no ports
+		for _, c := range cards {
+			ports[c.Card] = c.Port
+		}
+	}
 	var out []Device
 	card := C.int(-1)
 	for {
@@ -378,6 +385,9 @@ func alsaDevices() ([]Device, error) {
 			}
 			d := Device{Index: -1, Name: fmt.Sprintf("hw:CARD=%s,DEV=%d", id, dev),
 				Description: cardName + ": " + C.GoString(C.snd_pcm_info_get_name(pi))}
+			if p := ports[int(card)]; p != "" {
+				d.USB = USBPort{Port: p, Dev: int(dev)}.String()
+			}
 			d.Channels, d.Rate = alsaProbe(d.Name)
 			out = append(out, d)
 		}
@@ -457,9 +467,6 @@ func openALSACard(id string, dev int, opt Options) (Stream, string, error) {
 	return st, name, err
 }
 
-// hwName is the stable ALSA name of device dev of the card whose id is id.
-func hwName(id string, dev int) string { return fmt.Sprintf("hw:CARD=%s,DEV=%d", id, dev) }
-
 // alsaCardOf reads the card and device of the ALSA hardware device that
 // the PortAudio device name paName is ("USB Audio Device: - (hw:1,0)":
 // PortAudio's ALSA host API ends a hardware device's name with its card
@@ -483,21 +490,4 @@ func alsaCardOf(root, paName string) (id string, dev int, hw bool, err error) {
 		return "", dev, true, fmt.Errorf("alsa: card %d of %q: %s holds %q, not a card id", card, paName, path, id)
 	}
 	return id, dev, true, nil
-}
-
-// validCardID reports whether id can be a kernel sound card's id, and so
-// be put in an ALSA name: 1 to 15 letters, digits, '_' or '-' (the kernel
-// keeps only those, in its 16-byte id with the NUL).
-func validCardID(id string) bool {
-	if id == "" || len(id) > 15 {
-		return false
-	}
-	for _, c := range id {
-		switch {
-		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_', c == '-':
-		default:
-			return false
-		}
-	}
-	return true
 }

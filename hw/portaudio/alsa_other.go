@@ -18,7 +18,7 @@ func alsaDevices() ([]Device, error) { return nil, nil }
 
 // openALSACard needs Linux.
 func openALSACard(id string, dev int, opt Options) (Stream, string, error) {
-	name := fmt.Sprintf("hw:CARD=%s,DEV=%d", id, dev)
+	name := hwName(id, dev)
 	st, err := openALSA(name, opt)
 	return st, name, err
 }

@@ -16,6 +16,8 @@ import (
 )
 
 // Open opens the capture device opt names and returns a Source over it:
+// a USB port name ("usb:1-1.2,DEV=0", see ParseUSBName) through alsa-lib
+// as the card on that port, found again under SysRoot on every reopen;
 // an ALSA PCM name (see ALSAName) directly through alsa-lib; otherwise the
 // PortAudio device the name (exact, or a unique part) or Options.Index
 // chooses, through alsa-lib too when it is an ALSA hardware device (its
@@ -25,6 +27,12 @@ import (
 func Open(opt Options) (*Source, error) {
 	if !opt.UseIndex && opt.Device == "" {
 		return nil, fmt.Errorf("%w: no device named (want a name or an index)", ErrOptions)
+	}
+	if u, ok, err := ParseUSBName(opt.Device); (ok || err != nil) && !opt.UseIndex {
+		if err != nil {
+			return nil, err
+		}
+		return openUSB(opt, u, SysRoot, openALSACard)
 	}
 	if name, ok := ALSAName(opt.Device); ok && !opt.UseIndex {
 		src, err := NewSource(func() (Stream, error) { return openALSA(name, opt) }, opt)
@@ -117,6 +125,11 @@ type Device struct {
 	Name string
 	// Description is the card's and the PCM's names (ALSA names only).
 	Description string
+	// USB is the device's USB port name ("usb:1-1.2,DEV=0", as
+	// source.device takes it), "" for a card not on USB or a PortAudio
+	// name: unlike Name's card id it cannot swap with an identical
+	// card's.
+	USB string
 	// Channels is its most input channels.
 	Channels int
 	// Rate is its default sample rate.

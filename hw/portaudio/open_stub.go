@@ -22,6 +22,11 @@ type Device struct {
 	Name string
 	// Description is the card's and the PCM's names (ALSA names only).
 	Description string
+	// USB is the device's USB port name ("usb:1-1.2,DEV=0", as
+	// source.device takes it), "" for a card not on USB or a PortAudio
+	// name: unlike Name's card id it cannot swap with an identical
+	// card's.
+	USB string
 	// Channels is its most input channels.
 	Channels int
 	// Rate is its default sample rate.
