@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/linetap/linetap"
 	"github.com/linetap/linetap/hw"
+	"github.com/linetap/linetap/hw/board"
 	"github.com/linetap/linetap/hw/gpiocdev"
 	"github.com/linetap/linetap/hw/multicard"
 	"github.com/linetap/linetap/hw/periph"
@@ -98,6 +100,7 @@ func openCards(cfg linetap.Config, channels int, clock func() time.Duration, ope
 		}
 		return errors.Join(errs...)
 	}
+	warnSwappable(cfg.Source.Devices, log)
 	viaPortAudio := 0
 	for i, d := range cfg.Source.Devices {
 		name := d.Device
@@ -352,14 +355,39 @@ func hardwareClockValid(log *slog.Logger) func() bool {
 	}
 }
 
-// listDevices prints PortAudio's capture devices.
+// warnSwappable warns when the cards of source.devices include identical
+// cards named by ALSA ids that differ only by the kernel's "_N" suffix
+// (Device, Device_1): the kernel hands those out in probe order.
+func warnSwappable(cards []board.Card, log *slog.Logger) {
+	names := make([]string, len(cards))
+	for i, c := range cards {
+		names[i] = c.Device
+	}
+	for _, ids := range portaudio.SwappableIDs(names) {
+		log.Warn("identical cards named by their ids may swap after a reboot; name them by USB port (usb:PORT, see linetapd --list-devices)",
+			"ids", strings.Join(ids, ", "))
+	}
+}
+
+// listDevices prints the capture devices.
 func listDevices(w io.Writer) error {
 	ds, err := portaudio.Devices()
 	if err != nil {
 		return err
 	}
+	return writeDevices(w, ds)
+}
+
+// writeDevices prints one line per device: index (-1 for an ALSA name),
+// quoted name, its USB port name ("usb:1-1.2,DEV=0", "-" for none: the
+// name that stays with the port an identical card is plugged into),
+// channels and rate.
+func writeDevices(w io.Writer, ds []portaudio.Device) error {
 	for _, d := range ds {
-		fmt.Fprintf(w, "%d\t%q\t%d channels\t%d Hz\n", d.Index, d.Name, d.Channels, d.Rate)
+		usb := cmp.Or(d.USB, "-")
+		if _, err := fmt.Fprintf(w, "%d\t%q\t%s\t%d channels\t%d Hz\n", d.Index, d.Name, usb, d.Channels, d.Rate); err != nil {
+			return err
+		}
 	}
 	return nil
 }
