@@ -8,6 +8,18 @@
 //
 // Open picks the capture device by name and opens it at the rate the card
 // offers (Options.Rate, or the card's default):
+//   - a USB port name ("usb:1-1.2" or "usb:1-1.2,DEV=n", ParseUSBName; the
+//     port's path as the kernel writes it) names the card plugged into
+//     that port: the card whose SysRoot/class/sound/cardN/device link
+//     leads to a USB interface of the port (a path segment
+//     "1-1.2:1.0": port, configuration, interface; ResolveUSB). It is
+//     opened by its id as "hw:CARD=id,DEV=n" is (below, "plughw:" when
+//     the card offers neither S16_LE nor S32_LE), and every reopen after
+//     a loss resolves the port again: the card comes back on its port at
+//     whatever number and id the kernel gives it. This is the way to
+//     name identical cards, whose ids (Device, Device_1) follow the
+//     order the kernel probed them in (SwappableIDs finds such names;
+//     Devices gives each card's port name in Device.USB);
 //   - an ALSA PCM name (ALSAName: "hw:CARD=U18,DEV=0", "plughw:…", or
 //     "alsa:NAME" for any PCM of the ALSA configuration) is opened with
 //     alsa-lib's snd_pcm_open, interleaved S16_LE (or S32_LE, kept to its
@@ -121,10 +133,19 @@
 //     starts (ErrNoDevice). Configure a part without the number ("USB
 //     Audio Device"), or the ALSA name.
 //   - Two identical cards get the ids "Device" and "Device_1" in the order
-//     the kernel finds them; a card resolved from its PortAudio name is
-//     reopened by the id it had at Open, which after an unplug, or a
-//     reboot, may be its twin's (hw/board: give each port its own id with
-//     a udev rule).
+//     the kernel finds them; a card named by its id, or resolved from its
+//     PortAudio name (and reopened by the id it had at Open), may after an
+//     unplug, or a reboot, be its twin. Name such cards by USB port
+//     ("usb:PORT"), or give each port its own id with a udev rule.
+//   - A USB port name is only as stable as the wiring: a card moved to
+//     another port is not found (ErrNoDevice, naming the ports that do
+//     carry cards), and its twin moved onto its port is taken for it. A
+//     port holding a hub, or a USB device with several sound cards on one
+//     port, is refused (ErrOptions, naming the cards' ports or
+//     interfaces). Between the lookup in sysfs and snd_pcm_open the card
+//     could be replaced (an unplug in that instant); the open then
+//     fails or, at worst, opens the card that took the id, until the next
+//     loss. The lookup reads sysfs (SysRoot), so it needs /sys mounted.
 //   - Only one Source through PortAudio per process: reconnecting
 //     re-initialises the library to rescan its device list (Pa_Initialize
 //     counts, so with another PortAudio stream open nothing is rescanned
@@ -152,7 +173,7 @@
 //     test). A card gone or silent for StallTimeout (2 s) is lost; Close
 //     waits for at most that.
 //   - Devices lists every card's capture PCMs by ALSA name (index -1,
-//     with their most channels and the rate Open would choose; 0 for a
-//     PCM busy elsewhere), then PortAudio's devices, for the technician
-//     choosing source.device.
+//     with their USB port name when on USB, their most channels and the
+//     rate Open would choose; 0 for a PCM busy elsewhere), then
+//     PortAudio's devices, for the technician choosing source.device.
 package portaudio
