@@ -261,6 +261,9 @@ func usbOpener(opt Options, u USBPort, sysRoot string, openCard cardOpener, used
 		if *used == "" {
 			*used = name
 		}
+		if opt.Logger != nil { // the card each open found: evidence of which card recorded
+			opt.Logger.Info("sound card found on its USB port", "port", u.Port, "card", c.Card, "id", c.ID, "alsa_name", name)
+		}
 		return st, nil
 	}
 }
