@@ -26,7 +26,7 @@ const rpiUSB = "platform/soc/3f980000.usb/usb1/"
 // fakeSys builds a sysfs tree under a temporary root laid out as the
 // kernel lays it out: class/sound/cardN links to the card's directory
 // under its parent device, whose "device" link leads back to that parent.
-func fakeSys(t *testing.T, cards ...sysCard) string {
+func fakeSys(t testing.TB, cards ...sysCard) string {
 	t.Helper()
 	root := t.TempDir()
 	class := filepath.Join(root, "class", "sound")
@@ -245,5 +245,22 @@ func TestSwappableIDs(t *testing.T) {
 				t.Errorf("got %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+// BenchmarkResolveUSB measures one port lookup, what every open and
+// reopen of a usb: name costs, on a tree of four cards.
+func BenchmarkResolveUSB(b *testing.B) {
+	root := fakeSys(b,
+		sysCard{0, "b1", "platform/soc/bcm2835_audio"},
+		sysCard{1, "Device", rpiUSB + "1-1/1-1.2/1-1.2:1.0"},
+		sysCard{2, "Device_1", rpiUSB + "1-1/1-1.3/1-1.3:1.0"},
+		sysCard{3, "Loopback", ""},
+	)
+	u := portaudio.USBPort{Port: "1-1.3"}
+	for b.Loop() {
+		if c, err := portaudio.ResolveUSB(root, u); err != nil || c.Card != 2 {
+			b.Fatal(c, err)
+		}
 	}
 }
