@@ -108,11 +108,14 @@ type SourceConfig struct {
 	// Board names a wiring profile (hw/board) that fills the lines'
 	// channel, gpio and adc where the config does not give them.
 	Board string `json:"board,omitempty"`
-	// Device is the capture device: an ALSA name ("hw:CARD=Device,DEV=0",
+	// Device is the capture device: a USB port ("usb:1-1.2", for identical
+	// cards, whose ids may swap) or an ALSA name ("hw:CARD=Device,DEV=0",
 	// "plughw:…", "alsa:NAME"), captured through alsa-lib and reopened by
 	// itself when the card is unplugged and comes back, or else a
-	// PortAudio device name (or a unique part), which is not (hw/portaudio,
-	// Caveats). `linetapd --list-devices` prints the names.
+	// PortAudio device name (or a unique part), opened the same way when
+	// it is a hardware device ("… (hw:1,0)") and otherwise through
+	// PortAudio, where it does not come back (hw/portaudio, Caveats).
+	// `linetapd --list-devices` prints the names.
 	Device string `json:"device,omitempty"`
 	// DeviceIndex chooses the portaudio device by index instead (-1 = by
 	// name).

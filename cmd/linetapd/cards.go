@@ -98,11 +98,6 @@ func (f *cardFigures) attach(i int, src cardCounters) {
 	defer f.mu.Unlock()
 	if i >= 0 && i < len(f.sources) {
 		f.sources[i] = src
-		// The PCM the card is really captured from: a card named the
-		// PortAudio way may have been opened by its ALSA name.
-		if p, ok := src.(interface{ PCM() string }); ok && p.PCM() != "" {
-			f.static[i].ALSA = p.PCM()
-		}
 	}
 }
 
@@ -149,6 +144,12 @@ func (f *cardFigures) Cards() []web.CardStatus {
 		if src := sources[i]; src != nil {
 			st := src.Stats()
 			c.Overruns, c.Reconnects, c.LostMS = st.Xruns, st.Reconnects, ms(st.Lost)
+			// The PCM the card is captured from now: a card named the
+			// PortAudio way may have been opened by its ALSA name, one
+			// named by its USB port by the id it came back with.
+			if p, ok := src.(interface{ PCM() string }); ok && p.PCM() != "" {
+				c.ALSA = p.PCM()
+			}
 		}
 		if align != nil && i < len(al) {
 			c.Align = &web.CardAlign{DroppedFrames: al[i].Dropped, InsertedFrames: al[i].Inserted, Stalled: al[i].Stalled}

@@ -37,7 +37,7 @@ func Open(opt Options) (*Source, error) {
 	if name, ok := ALSAName(opt.Device); ok && !opt.UseIndex {
 		src, err := NewSource(func() (Stream, error) { return openALSA(name, opt) }, opt)
 		if src != nil {
-			src.pcm = name
+			src.pcm = pcmName(name)
 		}
 		return src, err
 	}
@@ -111,7 +111,7 @@ func openNamed(opt Options, devices func() ([]*pa.DeviceInfo, error), root strin
 	if err != nil {
 		return nil, err
 	}
-	src.pcm = used
+	src.pcm = pcmName(used)
 	log.Info("sound card named the PortAudio way opened by its ALSA name, which finds it again after an unplug",
 		"device", d.Name, "alsa_name", used)
 	return src, nil

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/linetap/linetap/dsp"
@@ -68,9 +69,11 @@ type Opener func() (Stream, error)
 
 // Options configure a Source.
 type Options struct {
-	// Device is the capture device's name: an ALSA PCM name (see
-	// ALSAName), opened through alsa-lib; otherwise a PortAudio device
-	// name (exact, or a unique substring). Ignored when UseIndex.
+	// Device is the capture device's name: a USB port ("usb:1-1.2",
+	// "usb:1-1.2,DEV=1", see ParseUSBName), the card on it opened through
+	// alsa-lib; an ALSA PCM name (see ALSAName), opened through alsa-lib;
+	// otherwise a PortAudio device name (exact, or a unique substring).
+	// Ignored when UseIndex.
 	Device string
 	// Index chooses the device by PortAudio index when ≥ 0 and UseIndex.
 	Index int
@@ -136,7 +139,7 @@ type Stats struct {
 type Source struct {
 	opt   Options
 	open  Opener
-	pcm   string // the ALSA PCM Open captures through, "" for PortAudio (PCM)
+	pcm   *atomic.Pointer[string] // the ALSA PCM Open captures through; nil for PortAudio (PCM)
 	log   *slog.Logger
 	chmap []int
 	block int // device frames per read
@@ -490,7 +493,27 @@ func ALSAName(device string) (string, bool) {
 // device: hw:CARD=id,DEV=n or plughw:…), and "" when it is captured
 // through PortAudio (or the Source came from NewSource), where an
 // unplugged card does not come back (doc.go).
-func (s *Source) PCM() string { return s.pcm }
+// A card named by its USB port reports the PCM of its latest open, which
+// changes when it comes back under another id.
+func (s *Source) PCM() string {
+	if s.pcm == nil {
+		return ""
+	}
+	if p := s.pcm.Load(); p != nil {
+		return *p
+	}
+	return ""
+}
+
+// pcmName holds the name PCM reports, set by an opener on another
+// goroutine than PCM's readers.
+func pcmName(name string) *atomic.Pointer[string] {
+	p := new(atomic.Pointer[string])
+	if name != "" {
+		p.Store(&name)
+	}
+	return p
+}
 
 // paHWIndex reads the card and device numbers PortAudio's ALSA host API
 // puts at the end of a hardware device's name ("USB Audio: - (hw:1,0)").

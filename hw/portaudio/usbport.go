@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 )
 
 // SysRoot is where Open reads the kernel's sysfs to find the card on a
@@ -235,20 +236,20 @@ type cardOpener func(id string, dev int, opt Options) (Stream, string, error)
 // port is resolved again on every reopen, so a card unplugged and back on
 // its port is found at whatever number and id the kernel gives it.
 func openUSB(opt Options, u USBPort, sysRoot string, openCard cardOpener) (*Source, error) {
-	var used string // the name the first open took
-	src, err := NewSource(usbOpener(opt, u, sysRoot, openCard, &used), opt)
+	pcm := pcmName("") // the name the latest open took
+	src, err := NewSource(usbOpener(opt, u, sysRoot, openCard, pcm), opt)
 	if err != nil {
 		return nil, err
 	}
-	src.pcm = used
+	src.pcm = pcm
 	if opt.Logger != nil {
-		opt.Logger.Info("sound card named by its USB port", "device", opt.Device, "alsa_name", used)
+		opt.Logger.Info("sound card named by its USB port", "device", opt.Device, "alsa_name", src.PCM())
 	}
 	return src, nil
 }
 
-// usbOpener is the Opener of openUSB; *used gets the first name opened.
-func usbOpener(opt Options, u USBPort, sysRoot string, openCard cardOpener, used *string) Opener {
+// usbOpener is the Opener of openUSB; pcm gets the name each open took.
+func usbOpener(opt Options, u USBPort, sysRoot string, openCard cardOpener, pcm *atomic.Pointer[string]) Opener {
 	return func() (Stream, error) {
 		c, err := ResolveUSB(sysRoot, u)
 		if err != nil {
@@ -258,9 +259,7 @@ func usbOpener(opt Options, u USBPort, sysRoot string, openCard cardOpener, used
 		if err != nil {
 			return nil, fmt.Errorf("%s (card %d): %w", u, c.Card, err)
 		}
-		if *used == "" {
-			*used = name
-		}
+		pcm.Store(&name)
 		if opt.Logger != nil { // the card each open found: evidence of which card recorded
 			opt.Logger.Info("sound card found on its USB port", "port", u.Port, "card", c.Card, "id", c.ID, "alsa_name", name)
 		}

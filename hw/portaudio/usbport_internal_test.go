@@ -159,6 +159,9 @@ func TestUSBReopenFollowsThePort(t *testing.T) {
 	if s := src.Stats(); s.Reconnects != 1 {
 		t.Errorf("stats %+v, want one reconnect", s)
 	}
+	if src.PCM() != "hw:CARD=Device,DEV=0" { // what the technician's page shows follows the card
+		t.Errorf("PCM after the reconnect %q, want the card's new name", src.PCM())
+	}
 	// The audio: the first card's, silence for the outage, then the card
 	// that came back on 1-1.3 (value of "Device"), never anything else.
 	first, last := buf[100], buf[len(buf)-1]
