@@ -33,22 +33,8 @@ type fake struct {
 	closed  bool
 }
 
-type vclock struct {
-	mu  sync.Mutex
-	now time.Duration
-}
-
-func (c *vclock) Now() time.Duration {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *vclock) Sleep(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now += d
-}
+// vclock is the package's test clock (usbport_internal_test.go).
+type vclock = portaudio.VClock
 
 func (f *fake) Format() portaudio.StreamFormat { return f.sf }
 
@@ -111,7 +97,7 @@ func (f *fake) Close() error {
 func ramp(c int, n int64) int16 { return int16(c*1000 + int(n%997)) }
 
 func TestPassThroughWithChannelMap(t *testing.T) {
-	clock := &vclock{now: 10 * time.Second}
+	clock := portaudio.NewVClock(10 * time.Second)
 	f := &fake{sf: portaudio.StreamFormat{Channels: 4, Rate: 8000, Latency: 5 * time.Millisecond}, sample: ramp, clock: clock}
 	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil },
 		portaudio.Options{Channels: []int{3, 1}, Now: clock.Now, Sleep: clock.Sleep})
@@ -170,7 +156,7 @@ func tone(x []int16) (rms, hz float64) {
 func TestResamplesEveryRate(t *testing.T) {
 	for _, rate := range []int{16000, 44100, 48000} {
 		t.Run(fmt.Sprintf("%dHz", rate), func(t *testing.T) {
-			clock := &vclock{}
+			clock := portaudio.NewVClock(0)
 			sine := func(c int, n int64) int16 {
 				f := []float64{1000, 440}[c]
 				return int16(10000 * math.Sin(2*math.Pi*f*float64(n)/float64(rate)))
@@ -201,7 +187,7 @@ func TestResamplesEveryRate(t *testing.T) {
 }
 
 func TestOverrunInsertsSilence(t *testing.T) {
-	clock := &vclock{}
+	clock := portaudio.NewVClock(0)
 	one := func(c int, n int64) int16 { return 1000 }
 	// At the 11th read, 800 frames (100 ms) were dropped.
 	f := &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 8000}, sample: one, clock: clock, dropAt: map[int]int64{11: 800}}
@@ -242,7 +228,7 @@ func TestOverrunInsertsSilence(t *testing.T) {
 }
 
 func TestUnplugAndReplug(t *testing.T) {
-	clock := &vclock{}
+	clock := portaudio.NewVClock(0)
 	opens := 0
 	missingUntil := 3 * time.Second
 	var streams []*fake
@@ -308,7 +294,7 @@ func TestUnplugAndReplug(t *testing.T) {
 }
 
 func TestRefusedOptions(t *testing.T) {
-	clock := &vclock{}
+	clock := portaudio.NewVClock(0)
 	f := func() (portaudio.Stream, error) {
 		return &fake{sf: portaudio.StreamFormat{Channels: 2, Rate: 8000}, sample: ramp, clock: clock}, nil
 	}
@@ -343,7 +329,7 @@ func TestRefusedOptions(t *testing.T) {
 }
 
 func BenchmarkSource48k8ch(b *testing.B) {
-	clock := &vclock{}
+	clock := portaudio.NewVClock(0)
 	f := &fake{sf: portaudio.StreamFormat{Channels: 8, Rate: 48000}, sample: ramp, clock: clock}
 	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil }, portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
 	if err != nil {
@@ -361,7 +347,7 @@ func BenchmarkSource48k8ch(b *testing.B) {
 }
 
 func TestReadAllocatesNothing(t *testing.T) {
-	clock := &vclock{}
+	clock := portaudio.NewVClock(0)
 	f := &fake{sf: portaudio.StreamFormat{Channels: 8, Rate: 48000}, sample: ramp, clock: clock}
 	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil }, portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
 	if err != nil {
@@ -386,7 +372,7 @@ func TestReadAllocatesNothing(t *testing.T) {
 // A first read that comes late finds frames waiting behind its block: the
 // capture time of frame 0 is that much earlier than the read suggests.
 func TestLateFirstReadAnchorsEarlier(t *testing.T) {
-	clock := &vclock{now: 10 * time.Second}
+	clock := portaudio.NewVClock(10 * time.Second)
 	f := &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 8000}, sample: ramp, clock: clock, backlog: 4000}
 	src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil }, portaudio.Options{Now: clock.Now, Sleep: clock.Sleep})
 	if err != nil {
@@ -409,7 +395,7 @@ func TestLateFirstReadAnchorsEarlier(t *testing.T) {
 func TestOverflowWithNothingMissing(t *testing.T) {
 	for _, read := range []int{1, 2, 7} {
 		t.Run(fmt.Sprintf("read %d", read), func(t *testing.T) {
-			clock := &vclock{}
+			clock := portaudio.NewVClock(0)
 			f := &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 8000}, sample: func(c int, n int64) int16 { return 7 }, clock: clock,
 				flagAt: map[int]bool{read: true}}
 			src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil },
@@ -453,7 +439,7 @@ func TestClockDrift(t *testing.T) {
 		{"300 ms lost unreported", nil, map[int]int64{20: 2400}, 2400},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			clock := &vclock{now: time.Second}
+			clock := portaudio.NewVClock(time.Second)
 			f := &fake{sf: portaudio.StreamFormat{Channels: 1, Rate: 8000}, sample: func(c int, n int64) int16 { return 9 }, clock: clock,
 				lateAt: tc.late, loseAt: tc.lose}
 			src, err := portaudio.NewSource(func() (portaudio.Stream, error) { return f, nil },
@@ -484,7 +470,7 @@ func TestClockDrift(t *testing.T) {
 // after 1 s and back 2 s later; card B records on with no gap, is never
 // reopened, and raises no alarm.
 func TestTwoSourcesReconnectAlone(t *testing.T) {
-	clock := &vclock{}
+	clock := portaudio.NewVClock(0)
 	type card struct {
 		opens   int
 		streams []*fake
@@ -508,7 +494,7 @@ func TestTwoSourcesReconnectAlone(t *testing.T) {
 	// reconnect loop's waits) pace both, as a shared wall clock would.
 	openB := func() (portaudio.Stream, error) {
 		b.opens++
-		f := &fake{sf: portaudio.StreamFormat{Channels: 2, Rate: 8000}, sample: ramp, clock: &vclock{}}
+		f := &fake{sf: portaudio.StreamFormat{Channels: 2, Rate: 8000}, sample: ramp, clock: portaudio.NewVClock(0)}
 		b.streams = append(b.streams, f)
 		return f, nil
 	}
@@ -573,7 +559,7 @@ func TestTwoSourcesReconnectAlone(t *testing.T) {
 // unfit (fewer channels than the map needs) closed and tried again, one
 // alarm and one clearing, and every stream but the live one closed.
 func TestReconnectRetriesAndCloses(t *testing.T) {
-	clock := &vclock{}
+	clock := portaudio.NewVClock(0)
 	var attempts []time.Duration
 	var streams []*fake
 	open := func() (portaudio.Stream, error) {

@@ -46,19 +46,23 @@ func plugSys(t *testing.T, root string, ports map[string]struct {
 	}
 }
 
-// usbClock is a virtual monotonic clock.
-type usbClock struct {
+// VClock is a virtual monotonic clock for the tests (internal and
+// external): Now reads it, Sleep moves it on.
+type VClock struct {
 	mu  sync.Mutex
 	now time.Duration
 }
 
-func (c *usbClock) Now() time.Duration {
+// NewVClock returns a VClock reading now.
+func NewVClock(now time.Duration) *VClock { return &VClock{now: now} }
+
+func (c *VClock) Now() time.Duration {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
 }
 
-func (c *usbClock) Sleep(d time.Duration) {
+func (c *VClock) Sleep(d time.Duration) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.now += d
@@ -67,7 +71,7 @@ func (c *usbClock) Sleep(d time.Duration) {
 // idStream is a one-channel 8 kHz stream whose samples are value, lost
 // (a read error) from read failAt on (0 = never).
 type idStream struct {
-	clock  *usbClock
+	clock  *VClock
 	value  int16
 	reads  int
 	failAt int
@@ -109,7 +113,7 @@ func TestUSBReopenFollowsThePort(t *testing.T) {
 	}
 	root := t.TempDir()
 	plugSys(t, root, map[string]card{"1-1.2": {1, "Device"}, "1-1.3": {2, "Device_1"}})
-	clock := &usbClock{}
+	clock := &VClock{}
 	// Each card id reads as its own value, so the audio says which card
 	// was opened.
 	values := map[string]int16{"Device": 1000, "Device_1": 2000}
