@@ -17,7 +17,6 @@ import "C"
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -480,14 +479,9 @@ func alsaCardOf(root, paName string) (id string, dev int, hw bool, err error) {
 	if !ok {
 		return "", 0, false, nil
 	}
-	path := filepath.Join(root, fmt.Sprintf("card%d", card), "id")
-	b, err := os.ReadFile(path)
+	id, err = readCardID(filepath.Join(root, fmt.Sprintf("card%d", card), "id"))
 	if err != nil {
 		return "", dev, true, fmt.Errorf("alsa: card %d of %q: %w", card, paName, err)
-	}
-	id = strings.TrimSpace(string(b))
-	if !validCardID(id) {
-		return "", dev, true, fmt.Errorf("alsa: card %d of %q: %s holds %q, not a card id", card, paName, path, id)
 	}
 	return id, dev, true, nil
 }

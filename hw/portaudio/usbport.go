@@ -144,10 +144,8 @@ func USBCards(sysRoot string) ([]USBCard, error) {
 			continue
 		}
 		c := USBCard{Card: card}
-		if b, err := os.ReadFile(filepath.Join(dir, e.Name(), "id")); err == nil {
-			if id := strings.TrimSpace(string(b)); validCardID(id) {
-				c.ID = id
-			}
+		if id, err := readCardID(filepath.Join(dir, e.Name(), "id")); err == nil {
+			c.ID = id
 		}
 		if dev, err := filepath.EvalSymlinks(filepath.Join(dir, e.Name(), "device")); err == nil {
 			c.Port, c.Interface = usbInterfaceOf(dev)
@@ -335,6 +333,21 @@ func validCardID(id string) bool {
 		}
 	}
 	return true
+}
+
+// readCardID reads the id the kernel keeps for a card in the file path
+// (/proc/asound/cardN/id, /sys/class/sound/cardN/id), checked by
+// validCardID.
+func readCardID(path string) (string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", err
+	}
+	id := strings.TrimSpace(string(b))
+	if !validCardID(id) {
+		return "", fmt.Errorf("%s holds %q, not a card id", path, id)
+	}
+	return id, nil
 }
 
 // hwName is the stable ALSA name of device dev of the card whose id is id.
