@@ -269,28 +269,26 @@ func (d *Detector) Flush(out []Event) []Event {
 func (d *Detector) endSub(t int64, out []Event) []Event {
 	h := d.head
 	raw, hp := &d.raw[h], &d.hp[h]
-	var e, e1 float64
-	var er float64
-	if vecHP {
+	var er, e, e1 float64 // the energies without the high-pass's gain
+	if vec {
 		er = rawEnergyVec(raw)
 	} else {
 		er = rawEnergy(raw)
 	}
-	if er < hpQuiet*minPower {
+	switch {
+	case er < hpQuiet*minPower:
 		// Nothing a key press could be part of: no filtered samples, and
 		// the filter's state let go.
 		*hp = [subLen]float64{}
 		last := d.hpZ.y[hpStages-1][3] // the last output before the block
 		d.hpZ = hpState{}
-		e1 = last * last * tab.hpRun.g * tab.hpRun.g
-	} else if vecHP {
+		e1 = last * last
+	case vec:
 		e, e1 = highPassVec(hp, raw, &d.hpZ, &tab.hpVec)
-		g2 := tab.hpRun.g * tab.hpRun.g
-		e, e1 = e*g2, e1*g2
-	} else {
+	default:
 		e, e1 = highPass(hp, raw, &d.hpZ)
 	}
-	d.subE[h], d.subD[h] = e, e1
+	d.subE[h], d.subD[h] = e*tab.hpRun.g2, e1*tab.hpRun.g2
 	d.subPh[h], d.done[h] = d.phase, [2]bool{}
 	d.head = (h + 1) % history
 	if d.phase++; d.phase == phasePeriod {
@@ -328,7 +326,7 @@ func (d *Detector) dft(i, half int) *[8]complex128 {
 	if d.done[i][half] {
 		return slot
 	}
-	if vecDFT {
+	if vec {
 		dftVec(&d.hp[i], &tab.dft, &tab.dft.r[d.subPh[i]], slot)
 		d.done[i] = [2]bool{true, true}
 		return slot

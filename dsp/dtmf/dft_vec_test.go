@@ -28,7 +28,7 @@ func scalarDFT(x *[subLen]float64, phase int) (out [8]complex128) {
 // tones, noise and steps, at every sub-block phase: the two are the same
 // sum in another order, so they agree to rounding.
 func TestDFTVecMatchesScalar(t *testing.T) {
-	if !vecDFT {
+	if !vec {
 		t.Skip("no vector DFT on this CPU or build")
 	}
 	rng := rand.New(rand.NewPCG(5, 6))
@@ -69,7 +69,7 @@ func BenchmarkDFT(b *testing.B) {
 			scalarDFT(&x, 7)
 		}
 	})
-	if !vecDFT {
+	if !vec {
 		return
 	}
 	var out [8]complex128

@@ -71,12 +71,12 @@ func powerGain(bq *[hpStages]biquad, f float64) float64 {
 }
 
 // hpRun is the filter as highPass runs it: the three sections' gains
-// folded into one, g, applied after it (to the energies and the sub-block
-// phasors), and each section's recursion
+// folded into one, g, applied after it (g2 = g² to the energies, g to the
+// sub-block phasors), and each section's recursion
 // y[n] = Δ²x[n] − a1·y[n−1] − a2·y[n−2], its double zero at z = 1 taken as
 // a second difference.
 type hpRun struct {
-	g      float64
+	g, g2  float64
 	n1, n2 [hpStages]float64 // −a1, −a2
 }
 
@@ -87,6 +87,7 @@ func runForm(bq *[hpStages]biquad) (l hpRun) {
 		l.g *= b.g
 		l.n1[k], l.n2[k] = -b.a1, -b.a2
 	}
+	l.g2 = l.g * l.g
 	return l
 }
 
@@ -96,9 +97,9 @@ func runForm(bq *[hpStages]biquad) (l hpRun) {
 // of the int16 input in exact integer arithmetic (|Δ⁶x| < 2²¹), then
 // the three sections' poles, y[n] = v[n] − a1·y[n−1] − a2·y[n−2]: the
 // sections commute, and this order leaves four floating-point operations
-// a section a sample instead of seven. y and the state are without the
-// filter's gain hpRun.g, which the energies here and the sub-block
-// phasors (rot) apply. The coefficients are read from the table where
+// a section a sample instead of seven. y, the state and the energies are
+// without the filter's gain hpRun.g, which the caller applies (g2 to the
+// energies, g in the sub-block phasors). The coefficients are read from the table where
 // they are used, which leaves the registers to the state.
 func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) {
 	l := &tab.hpRun
@@ -145,8 +146,7 @@ func highPass(y *[subLen]float64, x *[subLen]int16, z *hpState) (e, e1 float64) 
 	}
 	z.d = [6]int32{d1, d2, d3, d4, d5, d6}
 	z.y[0][3], z.y[0][2], z.y[1][3], z.y[1][2], z.y[2][3], z.y[2][2] = a1, a2, b1, b2, c1, c2
-	g2 := l.g * l.g
-	return (e + ee) * g2, (e1 + ee1) * g2
+	return e + ee, e1 + ee1
 }
 
 // hpState is the high-pass's memory; its zero value is a filter that has
