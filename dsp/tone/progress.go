@@ -403,12 +403,8 @@ func (d *ProgressDetector) endSub(t int64, out []ProgressEvent) []ProgressEvent 
 		*slot = [maxFreqs]complex128{}
 	} else {
 		var s1, s2 [nBins]float64
-		k := 0
-		if goertzel.Vector() {
-			goertzel.Eight(d.buf[:], (*[8]float64)(bins.coef[:8]), (*[8]float64)(s1[:8]), (*[8]float64)(s2[:8]))
-			k = 8
-		}
-		for ; k < nBins; k += 4 {
+		goertzel.Eight(d.buf[:], (*[8]float64)(bins.coef[:8]), (*[8]float64)(s1[:8]), (*[8]float64)(s2[:8]))
+		for k := 8; k < nBins; k += 4 {
 			s1[k], s2[k], s1[k+1], s2[k+1], s1[k+2], s2[k+2], s1[k+3], s2[k+3] = goertzel.Four(d.buf[:], bins.coef[k], bins.coef[k+1], bins.coef[k+2], bins.coef[k+3])
 		}
 		rot := &bins.rot[d.phase]

@@ -1,9 +1,5 @@
 package goertzel
 
-// Vector reports whether Eight runs its eight frequencies at once, in about
-// the time one run of Four takes.
-func Vector() bool { return vecEight }
-
 // Eight runs the recursions of the eight frequencies whose coefficients
 // (2cos ω) are coef over x, and stores each one's last two states in s1
 // and s2. Where the CPU allows (eight_amd64.s) the eight run at once, with
