@@ -112,6 +112,9 @@ type bank struct {
 }
 
 var tab = func() (t bank) {
+	t.hp = designHighPass()
+	t.hpRun = runForm(&t.hp)
+	t.hpVec = vecForm(&t.hpRun)
 	freqs := append(rowHz[:], colHz[:]...)
 	for k, f := range freqs {
 		w := 2 * math.Pi * float64(f) / dsp.Rate
@@ -119,22 +122,13 @@ var tab = func() (t bank) {
 		t.coef[k] = 2 * math.Cos(w)
 		t.b[k] = cmplxExp(-w)
 		for i := range phasePeriod {
-			// ω·subLen·i mod 2π computed exactly from whole numbers.
-			cyc := (int64(f) * int64(subLen*i+subLen-1)) % dsp.Rate
-			t.rot[i][k] = cmplxExp(-2 * math.Pi * float64(cyc) / dsp.Rate)
+			// With the high-pass's gain, which highPass leaves out.
+			t.rot[i][k] = complex(t.hpRun.g, 0) * phasor(f, subLen*i+subLen-1)
 		}
 		g := gain(maxOff * float64(f))
 		t.g2min[k] = g * g
 	}
-	t.hp = designHighPass()
-	t.hpRun = runForm(&t.hp)
-	t.hpVec = vecForm(&t.hpRun)
 	t.dft = dftForm(&t.hz, t.hpRun.g)
-	for i := range t.rot {
-		for k := range t.rot[i] {
-			t.rot[i][k] *= complex(t.hpRun.g, 0) // the high-pass's gain, which highPass leaves out
-		}
-	}
 	for k, f := range freqs {
 		t.hpGain2[k] = powerGain(&t.hp, float64(f))
 		t.hpDelay[k] = int64(math.Round(groupDelay(&t.hp, float64(f))))
@@ -166,6 +160,13 @@ func hpGainAt(k int, f float64) float64 {
 }
 
 func cmplxExp(phi float64) complex128 { return complex(math.Cos(phi), math.Sin(phi)) }
+
+// phasor is e^{−jωn} for frequency f (whole Hz), ω·n mod 2π computed
+// exactly from whole numbers.
+func phasor(f dsp.Hz, n int) complex128 {
+	cyc := (int64(f) * int64(n)) % dsp.Rate
+	return cmplxExp(-2 * math.Pi * float64(cyc) / dsp.Rate)
+}
 
 // Detector finds DTMF key presses in a stream of 8 kHz samples. Its zero
 // value is not ready; use NewDetector.

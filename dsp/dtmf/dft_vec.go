@@ -50,9 +50,7 @@ func dftForm(hz *[8]float64, g float64) (t dftKern) {
 		t.qr[k], t.qi[k] = real(q), imag(q)
 		t.qbr[k], t.qbi[k] = real(qb), imag(qb)
 		for i := range phasePeriod {
-			// ω·subLen·i mod 2π computed exactly from whole numbers.
-			cyc := (int64(f) * int64(subLen*i)) % dsp.Rate
-			r := complex(g, 0) * cmplxExp(-2*math.Pi*float64(cyc)/dsp.Rate)
+			r := complex(g, 0) * phasor(dsp.Hz(f), subLen*i)
 			t.r[i][0][k], t.r[i][1][k] = real(r), imag(r)
 		}
 	}
