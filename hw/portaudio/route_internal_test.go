@@ -348,20 +348,27 @@ func TestOpenNamedReopensByID(t *testing.T) {
 	if err := os.WriteFile(hwFile, raw, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	st, err := src.open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, ok := st.(*alsaStream)
-	if !ok || a.name != "hw:CARD=Device,DEV=0" {
-		t.Errorf("reopened %T %+v, want alsa-lib's on hw:CARD=Device,DEV=0", st, st)
-	}
+	st := reopenedOn(t, src, "hw:CARD=Device,DEV=0")
 	if err := st.Close(); err != nil {
 		t.Error(err)
 	}
 	if info := logs.find(slog.LevelInfo, "opened by its ALSA name"); len(info) != 1 {
 		t.Errorf("info logs %v, want the first open's only", info)
 	}
+}
+
+// reopenedOn reopens src's card as its reconnect would and checks that
+// alsa-lib opened the PCM want.
+func reopenedOn(t *testing.T, src *Source, want string) Stream {
+	t.Helper()
+	st, err := src.open()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, ok := st.(*alsaStream); !ok || a.name != want {
+		t.Errorf("reopened %T %+v, want alsa-lib's on %s", st, st, want)
+	}
+	return st
 }
 
 // TestOpenNamedRefuses: names are resolved as PortAudio resolves them,

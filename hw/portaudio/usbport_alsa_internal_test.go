@@ -53,14 +53,7 @@ func TestUSBOpensThroughALSA(t *testing.T) {
 		}
 	}
 	swap("hw-Device-0", "hw-Device_1-0")
-	st, err := src.open()
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, ok := st.(*alsaStream)
-	if !ok || a.name != "hw:CARD=Device,DEV=0" {
-		t.Errorf("reopened %T %+v, want alsa-lib's on hw:CARD=Device,DEV=0", st, st)
-	}
+	st := reopenedOn(t, src, "hw:CARD=Device,DEV=0")
 	// Its audio is the port's card's: seed 2 still.
 	buf := make([]int16, 4*8)
 	if err := st.Read(buf); err != nil {
