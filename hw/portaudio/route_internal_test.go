@@ -153,19 +153,25 @@ func routeConfig(t *testing.T, ch int, conf string, seeds map[string]int) string
 // file plugin reading DIR/hw-id-n.raw: a card that is not there (no
 // file) fails to open. default (PortAudio needs it) and rec are plain
 // PCMs, rec reading DIR/rec.raw.
-const fileHW = `pcm.!default { type null }
+var fileHW = `pcm.!default { type null }
 pcm.rec { type file slave.pcm { type null } file "/dev/null" infile "DIR/rec.raw" format "raw" }
-pcm.hw {
+` + fileCards("hw", "hw")
+
+// fileCards defines the ALSA names pcm:CARD=id,DEV=n as ALSA's file plugin
+// reading DIR/prefix-id-n.raw.
+func fileCards(pcm, prefix string) string {
+	return `pcm.` + pcm + ` {
 	@args [ CARD DEV ]
 	@args.CARD { type string }
 	@args.DEV { type integer }
 	type file
 	slave.pcm { type null }
 	file "/dev/null"
-	infile { @func concat strings [ "DIR/hw-" $CARD "-" $DEV ".raw" ] }
+	infile { @func concat strings [ "DIR/` + prefix + `-" $CARD "-" $DEV ".raw" ] }
 	format "raw"
 }
 `
+}
 
 // logRecords keeps a logger's records.
 type logRecords struct {
@@ -449,17 +455,7 @@ pcm.hw {
 	type mulaw
 	slave { pcm { type file slave.pcm { type null } file "/dev/null" infile "DIR/hw.raw" format "raw" } format S16_LE }
 }
-pcm.plughw {
-	@args [ CARD DEV ]
-	@args.CARD { type string }
-	@args.DEV { type integer }
-	type file
-	slave.pcm { type null }
-	file "/dev/null"
-	infile { @func concat strings [ "DIR/plug-" $CARD "-" $DEV ".raw" ] }
-	format "raw"
-}
-`, map[string]int{"hw": 1, "plug-Device-0": 4})
+`+fileCards("plughw", "plug"), map[string]int{"hw": 1, "plug-Device-0": 4})
 	root := fakeProc(t, map[int]string{1: "Device"})
 	logs := &logRecords{}
 	src, err := openNamed(Options{Device: "USB Audio Device: - (hw:1,0)", Rate: 8000, MaxDrift: time.Hour, Logger: slog.New(logs)}, paList(), root)
