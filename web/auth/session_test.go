@@ -137,6 +137,17 @@ func login(t *testing.T, d *daemon, name string) (string, auth.Session) {
 	return tok, sess
 }
 
+// annLoggedIn starts a service over kv with an admin, boss, and a
+// technician, ann, logged in: her token and session.
+func annLoggedIn(t *testing.T, kv auth.KV, c *clock) (*daemon, string, auth.Session) {
+	t.Helper()
+	d := start(t, kv, c, 0)
+	addUser(t, d, "boss", auth.Admin)
+	addUser(t, d, "ann", auth.Technician)
+	tok, sess := login(t, d, "ann")
+	return d, tok, sess
+}
+
 func addUser(t *testing.T, d *daemon, name string, role auth.Role) {
 	t.Helper()
 	if err := d.svc.AddUser(root, "test", name, role, "password-"+name); err != nil {
@@ -304,10 +315,7 @@ func TestEndedSessionsStayEnded(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kv, c := &testKV{}, newClock()
-			d := start(t, kv, c, 0)
-			addUser(t, d, "boss", auth.Admin)
-			addUser(t, d, "ann", auth.Technician)
-			tok, sess := login(t, d, "ann")
+			d, tok, sess := annLoggedIn(t, kv, c)
 			tc.end(t, d, c, tok, sess)
 			e := start(t, kv, c, 0)
 			if _, err := e.svc.Authenticate(tok); !errors.Is(err, auth.ErrNoSession) {
@@ -391,10 +399,7 @@ func TestLeftoverRecordsDropped(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kv, c := &testKV{}, newClock()
-			d := start(t, kv, c, 0)
-			addUser(t, d, "boss", auth.Admin)
-			addUser(t, d, "ann", auth.Technician)
-			tok, sess := login(t, d, "ann")
+			d, tok, sess := annLoggedIn(t, kv, c)
 			kv.fail(false, true)
 			tc.change(t, d)
 			if _, err := d.svc.Authenticate(tok); !errors.Is(err, auth.ErrNoSession) {
