@@ -97,46 +97,61 @@ func (s *Server) handleCards(w http.ResponseWriter, r *http.Request) {
 	s.writeJSON(w, http.StatusOK, CardsReport{Source: s.sourceKind, Cards: s.cardList()})
 }
 
-// cardMetrics adds every card's figures to m.
+// cardFamilies are the cards' metrics, in the order they are written;
+// value gives a card's sample, false for none (a skew not yet measured).
+// The alignment figures (aligned) are only for cards with some, that is
+// when there are several.
+var cardFamilies = []struct {
+	name, kind, help string
+	device, aligned  bool // labelled with the device too; only with Align
+	value            func(CardStatus) (float64, bool)
+}{
+	{"linetap_card_connected", "gauge", "1 while the sound card delivers audio, 0 while it is lost.", true, false,
+		func(c CardStatus) (float64, bool) { return b2f(c.Connected), true }},
+	{"linetap_card_overruns_total", "counter", "Input overflows the sound card reported.", false, false,
+		func(c CardStatus) (float64, bool) { return float64(c.Overruns), true }},
+	{"linetap_card_reconnects_total", "counter", "Times the sound card came back after it was lost.", false, false,
+		func(c CardStatus) (float64, bool) { return float64(c.Reconnects), true }},
+	{"linetap_card_lost_seconds_total", "counter", "Audio the sound card lost, replaced by silence.", false, false,
+		func(c CardStatus) (float64, bool) { return msToSeconds(c.LostMS), true }},
+	{"linetap_card_skew_seconds", "gauge", "How far the card's timestamps run ahead of card 0's (absent while not measured).", false, true,
+		func(c CardStatus) (float64, bool) {
+			if c.Align.SkewMS == nil {
+				return 0, false
+			}
+			return msToSeconds(*c.Align.SkewMS), true
+		}},
+	{"linetap_card_dropped_frames_total", "counter", "Frames of the card skipped to keep it aligned to card 0.", false, true,
+		func(c CardStatus) (float64, bool) { return float64(c.Align.DroppedFrames), true }},
+	{"linetap_card_inserted_frames_total", "counter", "Frames repeated or silence put in to keep the card aligned to card 0.", false, true,
+		func(c CardStatus) (float64, bool) { return float64(c.Align.InsertedFrames), true }},
+	{"linetap_card_stalled", "gauge", "1 while the card delivers nothing and its lines get silence.", false, true,
+		func(c CardStatus) (float64, bool) { return b2f(c.Align.Stalled), true }},
+}
+
+// cardMetrics adds every card's figures to m, each metric's samples
+// together as the exposition format wants them.
 func (s *Server) cardMetrics(m *Metrics) {
 	cards := s.cardList()
 	m.Add("linetap_cards", "gauge", "Sound cards the lines are captured from (0: simulated lines or a file).", float64(len(cards)), "source", s.sourceKind)
-	for _, c := range cards {
-		m.Add("linetap_card_connected", "gauge", "1 while the sound card delivers audio, 0 while it is lost.", b2f(c.Connected), "card", strconv.Itoa(c.Card), "device", c.Device)
-	}
-	for _, c := range cards {
-		m.Add("linetap_card_overruns_total", "counter", "Input overflows the sound card reported.", float64(c.Overruns), "card", strconv.Itoa(c.Card))
-	}
-	for _, c := range cards {
-		m.Add("linetap_card_reconnects_total", "counter", "Times the sound card came back after it was lost.", float64(c.Reconnects), "card", strconv.Itoa(c.Card))
-	}
-	for _, c := range cards {
-		m.Add("linetap_card_lost_seconds_total", "counter", "Audio the sound card lost, replaced by silence.", msToSeconds(c.LostMS), "card", strconv.Itoa(c.Card))
-	}
-	for _, c := range cards {
-		if c.Align != nil && c.Align.SkewMS != nil {
-			m.Add("linetap_card_skew_seconds", "gauge", "How far the card's timestamps run ahead of card 0's (absent while not measured).", msToSeconds(*c.Align.SkewMS), "card", strconv.Itoa(c.Card))
-		}
-	}
-	for _, c := range cards {
-		if c.Align != nil {
-			m.Add("linetap_card_dropped_frames_total", "counter", "Frames of the card skipped to keep it aligned to card 0.", float64(c.Align.DroppedFrames), "card", strconv.Itoa(c.Card))
-		}
-	}
-	for _, c := range cards {
-		if c.Align != nil {
-			m.Add("linetap_card_inserted_frames_total", "counter", "Frames repeated or silence put in to keep the card aligned to card 0.", float64(c.Align.InsertedFrames), "card", strconv.Itoa(c.Card))
-		}
-	}
-	for _, c := range cards {
-		if c.Align != nil {
-			m.Add("linetap_card_stalled", "gauge", "1 while the card delivers nothing and its lines get silence.", b2f(c.Align.Stalled), "card", strconv.Itoa(c.Card))
+	for _, f := range cardFamilies {
+		for _, c := range cards {
+			if f.aligned && c.Align == nil {
+				continue
+			}
+			v, ok := f.value(c)
+			if !ok {
+				continue
+			}
+			labels := []string{"card", strconv.Itoa(c.Card)}
+			if f.device {
+				labels = append(labels, "device", c.Device)
+			}
+			m.Add(f.name, f.kind, f.help, v, labels...)
 		}
 	}
 }
 
-// msToSeconds converts milliseconds to seconds, rounded to the
-// nanosecond so that 0.42 ms is written 0.00042.
 func msToSeconds(ms float64) float64 { return math.Round(ms*1e6) / 1e9 }
 
 // routeCards registers the cards' endpoint: line diagnostics, like
